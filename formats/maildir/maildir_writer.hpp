@@ -1,0 +1,67 @@
+// Writes messages into a Maildir++ tree under the durability contract of
+// design.md §2: a file is complete and durable in tmp/ before it is renamed
+// into cur/, and the rename is durable before the caller records it anywhere.
+// Used by the cache (fetch, import) and by the Maildir exporter: one writer.
+//
+// Not thread-safe: one writer per thread. Paths it returns are relative to the
+// Maildir++ root, e.g. ".Lists.dev/cur/1700000000.U7_42.mailferry,S=900:2,S".
+#pragma once
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mailferry/flags.hpp"
+#include "mailferry/result.hpp"
+
+namespace mailferry::maildir {
+
+class MaildirWriter {
+public:
+    explicit MaildirWriter(std::string root);
+    ~MaildirWriter();  // removes staged files that were never committed
+    MaildirWriter(const MaildirWriter&) = delete;
+    MaildirWriter& operator=(const MaildirWriter&) = delete;
+
+    // Creates <dir>/{cur,new,tmp} (and the maildirfolder marker below the root), mode 0700.
+    Status ensure_folder(const std::string& dir);
+
+    // Writes one message into <dir>/tmp/<base> with mtime = received. Not durable yet.
+    Status stage(const std::string& dir, const std::string& base, std::string_view bytes,
+                 int64_t received, const Flags& flags);
+
+    // Makes every staged file durable, renames each into cur/ with its flags,
+    // makes the renames durable. Returns the new paths in staging order.
+    Result<std::vector<std::string>> commit();
+
+    // Removes staged files (a failed batch).
+    void abort();
+
+    size_t staged_count() const { return staged_.size(); }
+    uint64_t staged_bytes() const { return staged_bytes_; }
+
+    // A flag change renames a file. To keep "an index row never points at a
+    // missing file", the new name is first a hard link: the caller updates the
+    // index, then removes the old name. Returns the new relative path.
+    Result<std::string> link_with_flags(const std::string& rel_path, const Flags& flags);
+    // Makes links and removals in these folders durable.
+    Status sync_folders(const std::set<std::string>& dirs);
+
+    const std::string& root() const { return root_; }
+    std::string absolute(const std::string& rel_path) const { return root_ + "/" + rel_path; }
+
+private:
+    struct Staged {
+        std::string dir, base, letters;
+    };
+    std::string root_;
+    std::vector<Staged> staged_;
+    uint64_t staged_bytes_ = 0;
+};
+
+// The folder directory part of a relative path (".A.B/cur/x" -> ".A.B", "cur/x" -> "").
+std::string folder_of(std::string_view rel_path);
+
+}  // namespace mailferry::maildir

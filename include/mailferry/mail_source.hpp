@@ -1,0 +1,66 @@
+// MailSource: what every source of mail offers the fetch pipeline (design.md §1).
+// A source lists its folders, then is asked folder by folder for the
+// identities of its messages and for their bytes, flags and received dates.
+// IMAP is the first adapter; POP3 and the file formats follow the same shape.
+//
+// Ownership and threads: one MailSource is used by one thread; the pipeline
+// opens one per connection. Bytes handed to a MessageSink are valid only
+// during the call.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mailferry/flags.hpp"
+#include "mailferry/result.hpp"
+
+namespace mailferry {
+
+struct SourceFolder {
+    std::string raw_name;    // as the source names it (IMAP: modified UTF-7)
+    std::string name;        // UTF-8, for people
+    char delimiter = '/';    // '\0' when the source has no hierarchy
+    std::string role;        // "\\Sent", "\\Trash", ... or "" (RFC 6154)
+    bool selectable = true;
+};
+
+struct FolderStatus {
+    uint32_t uidvalidity = 0;
+    uint32_t uidnext = 0;
+    uint32_t exists = 0;
+};
+
+struct MessageRef {
+    uint32_t uid = 0;
+    uint64_t size = 0;
+};
+
+struct FetchedMessage {
+    uint32_t uid = 0;
+    int64_t received = 0;  // INTERNALDATE, epoch seconds
+    Flags flags;
+    std::string_view bytes;  // exactly what the source sent
+};
+
+using MessageSink = std::function<Status(const FetchedMessage&)>;
+using FlagsSink = std::function<void(uint32_t uid, const Flags&)>;
+
+class MailSource {
+public:
+    virtual ~MailSource() = default;
+    virtual Result<std::vector<SourceFolder>> list_folders() = 0;
+    // Opens a folder read-only.
+    virtual Result<FolderStatus> open_folder(const SourceFolder& folder) = 0;
+    // The messages of the open folder with UID >= first_uid, in UID order.
+    virtual Result<std::vector<MessageRef>> list_messages(uint32_t first_uid) = 0;
+    // Streams the given messages of the open folder to sink, one at a time.
+    // Messages the source does not return are simply not passed to sink.
+    virtual Status fetch_messages(const std::vector<uint32_t>& uids, const MessageSink& sink) = 0;
+    // The current flags of every message with UID <= last_uid.
+    virtual Status fetch_flags(uint32_t last_uid, const FlagsSink& sink) = 0;
+};
+
+}  // namespace mailferry

@@ -1,0 +1,410 @@
+#include "cache/cache.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cache/schema.hpp"
+#include "mailferry/clock.hpp"
+
+#ifndef MAILFERRY_VERSION
+#define MAILFERRY_VERSION "dev"
+#endif
+
+namespace mailferry::cache {
+namespace {
+
+using Lock = std::lock_guard<std::mutex>;
+
+constexpr const char* kFolderColumns =
+    "id, source_id, name, raw_name, delimiter, role, selectable, uidvalidity, highest_uid, "
+    "maildir, on_source, last_fetch";
+
+FolderRecord read_folder(const wrap::Statement& st) {
+    FolderRecord f;
+    f.id = st.int64(0);
+    f.source_id = st.int64(1);
+    f.info.name = st.text(2);
+    f.info.raw_name = st.text(3);
+    std::string d = st.text(4);
+    f.info.delimiter = d.empty() ? '\0' : d[0];
+    f.info.role = st.text(5);
+    f.info.selectable = st.int64(6) != 0;
+    f.uidvalidity = static_cast<uint32_t>(st.int64(7));
+    f.highest_uid = static_cast<uint32_t>(st.int64(8));
+    f.maildir = st.text(9);
+    f.on_source = st.int64(10) != 0;
+    if (!st.is_null(11)) f.last_fetch = st.int64(11);
+    return f;
+}
+
+Result<wrap::UniqueFd> lock_cache(const std::string& dir) {
+    std::string path = dir + "/lock";
+    auto fd = wrap::open_file(path, O_RDWR | O_CREAT, 0600);
+    if (!fd) return fd.error();
+    if (::flock(fd->get(), LOCK_EX | LOCK_NB) != 0) {
+        return make_error(ErrorKind::usage, Radius::fatal,
+                          "the cache " + dir + " is in use by another mailferry run");
+    }
+    return fd;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Cache>> Cache::open(const std::string& dir, OpenMode mode) {
+    std::string index = dir + "/index.sqlite";
+    bool fresh = !wrap::exists(index);
+    if (fresh && mode == OpenMode::existing) {
+        return make_error(ErrorKind::not_found, Radius::fatal,
+                          dir + " is not a mailferry cache (no index.sqlite)");
+    }
+    if (fresh) {
+        // The cache holds private mail: owner only (design.md §7).
+        MF_TRY(wrap::make_directories(dir + "/mail", 0700));
+        ::chmod(dir.c_str(), 0700);
+    }
+    auto lock = lock_cache(dir);
+    if (!lock) return lock.error();
+    auto db = wrap::Database::open(index, fresh);
+    if (!db) return db.error();
+    ::chmod(index.c_str(), 0600);
+    MF_TRY(db->exec("PRAGMA journal_mode = WAL"));
+    // FULL: a commit is durable when it returns; the row only follows a durable file.
+    MF_TRY(db->exec("PRAGMA synchronous = FULL"));
+    MF_TRY(db->exec("PRAGMA foreign_keys = ON"));
+    MF_TRY(migrate(*db));
+    std::unique_ptr<Cache> cache(new Cache(dir, std::move(*db), std::move(*lock)));
+    MF_TRY(cache->init_info());
+    return cache;
+}
+
+Status Cache::init_info() {
+    Lock l(mutex_);
+    auto st = db_.prepare("INSERT OR IGNORE INTO cache_info(key, value) VALUES (?, ?)");
+    if (!st) return st.error();
+    const std::pair<const char*, std::string> rows[] = {
+        {"format_version", "1"},
+        {"created_at", std::to_string(now_epoch())},
+        {"created_by", "mailferry " MAILFERRY_VERSION},
+        {"layout", "maildir++"},
+    };
+    for (const auto& [k, v] : rows) MF_TRY(st->bind(1, k).bind(2, v).run());
+    return {};
+}
+
+Result<std::string> Cache::info(const std::string& key) {
+    Lock l(mutex_);
+    auto st = db_.prepare("SELECT value FROM cache_info WHERE key = ?");
+    if (!st) return st.error();
+    st->bind(1, key);
+    auto row = st->step();
+    if (!row) return row.error();
+    return *row ? st->text(0) : std::string();
+}
+
+Result<int64_t> Cache::ensure_source(const std::string& kind, const std::string& server,
+                                     const std::string& account) {
+    Lock l(mutex_);
+    auto ins = db_.prepare(
+        "INSERT OR IGNORE INTO sources(kind, server, account, created_at) VALUES (?, ?, ?, ?)");
+    if (!ins) return ins.error();
+    MF_TRY(ins->bind(1, kind).bind(2, server).bind(3, account).bind(4, now_epoch()).run());
+    auto sel = db_.prepare("SELECT id FROM sources WHERE kind = ? AND server = ? AND account = ?");
+    if (!sel) return sel.error();
+    sel->bind(1, kind).bind(2, server).bind(3, account);
+    auto row = sel->step();
+    if (!row) return row.error();
+    return sel->int64(0);
+}
+
+Status Cache::touch_source(int64_t source_id, int64_t when) {
+    Lock l(mutex_);
+    auto st = db_.prepare("UPDATE sources SET last_fetch = ? WHERE id = ?");
+    if (!st) return st.error();
+    return st->bind(1, when).bind(2, source_id).run();
+}
+
+Result<std::vector<SourceRecord>> Cache::sources() {
+    Lock l(mutex_);
+    std::vector<SourceRecord> out;
+    auto st = db_.prepare("SELECT id, kind, server, account, last_fetch FROM sources ORDER BY id");
+    if (!st) return st.error();
+    for (;;) {
+        auto row = st->step();
+        if (!row) return row.error();
+        if (!*row) break;
+        SourceRecord s{st->int64(0), st->text(1), st->text(2), st->text(3), std::nullopt};
+        if (!st->is_null(4)) s.last_fetch = st->int64(4);
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+Result<FolderRecord> Cache::ensure_folder(int64_t source_id, const SourceFolder& info,
+                                          const std::string& wanted_maildir) {
+    Lock l(mutex_);
+    auto tx = wrap::Transaction::begin(db_);
+    if (!tx) return tx.error();
+    auto sel = db_.prepare(std::string("SELECT ") + kFolderColumns +
+                           " FROM folders WHERE source_id = ? AND raw_name = ?");
+    if (!sel) return sel.error();
+    sel->bind(1, source_id).bind(2, info.raw_name);
+    auto row = sel->step();
+    if (!row) return row.error();
+    std::string delim = info.delimiter ? std::string(1, info.delimiter) : std::string();
+    if (*row) {
+        FolderRecord f = read_folder(*sel);
+        sel->reset();
+        auto up = db_.prepare(
+            "UPDATE folders SET name = ?, delimiter = ?, role = ?, selectable = ?, on_source = 1 "
+            "WHERE id = ?");
+        if (!up) return up.error();
+        MF_TRY(up->bind(1, info.name).bind(2, delim).bind(3, info.role)
+                   .bind(4, int64_t{info.selectable}).bind(5, f.id).run());
+        MF_TRY(tx->commit());
+        f.info = info;
+        f.on_source = true;
+        return f;
+    }
+    sel->reset();
+    // Two sources may both have an INBOX: the later one gets a directory of its own.
+    std::string maildir = wanted_maildir;
+    auto taken = db_.prepare("SELECT 1 FROM folders WHERE maildir = ?");
+    if (!taken) return taken.error();
+    for (int n = 2;; ++n) {
+        taken->bind(1, maildir);
+        auto hit = taken->step();
+        if (!hit) return hit.error();
+        taken->reset();
+        if (!*hit) break;
+        maildir = (wanted_maildir.empty() ? ".INBOX" : wanted_maildir) + " (source " +
+                  std::to_string(source_id) + (n > 2 ? "." + std::to_string(n) : "") + ")";
+    }
+    auto ins = db_.prepare(
+        "INSERT INTO folders(source_id, name, raw_name, delimiter, role, selectable, maildir) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)");
+    if (!ins) return ins.error();
+    MF_TRY(ins->bind(1, source_id).bind(2, info.name).bind(3, info.raw_name).bind(4, delim)
+               .bind(5, info.role).bind(6, int64_t{info.selectable}).bind(7, maildir).run());
+    FolderRecord f;
+    f.id = db_.last_insert_id();
+    f.source_id = source_id;
+    f.info = info;
+    f.maildir = maildir;
+    MF_TRY(tx->commit());
+    return f;
+}
+
+Status Cache::mark_folders_absent(int64_t source_id, const std::vector<int64_t>& present) {
+    Lock l(mutex_);
+    auto tx = wrap::Transaction::begin(db_);
+    if (!tx) return tx.error();
+    MF_TRY(db_.exec("UPDATE folders SET on_source = 0 WHERE source_id = " + std::to_string(source_id)));
+    auto st = db_.prepare("UPDATE folders SET on_source = 1 WHERE id = ?");
+    if (!st) return st.error();
+    for (int64_t id : present) MF_TRY(st->bind(1, id).run());
+    return tx->commit();
+}
+
+Result<std::vector<FolderRecord>> Cache::folders(std::optional<int64_t> source_id) {
+    Lock l(mutex_);
+    std::vector<FolderRecord> out;
+    auto st = db_.prepare(std::string("SELECT ") + kFolderColumns +
+                          " FROM folders WHERE ?1 IS NULL OR source_id = ?1 ORDER BY source_id, name");
+    if (!st) return st.error();
+    st->bind(1, source_id);
+    for (;;) {
+        auto row = st->step();
+        if (!row) return row.error();
+        if (!*row) break;
+        out.push_back(read_folder(*st));
+    }
+    return out;
+}
+
+Result<std::vector<FolderSummary>> Cache::folder_summaries() {
+    auto all = folders();
+    if (!all) return all.error();
+    Lock l(mutex_);
+    std::vector<FolderSummary> out;
+    auto st = db_.prepare(
+        "SELECT count(*), coalesce(sum(size), 0), coalesce(sum(gone), 0) FROM messages WHERE folder_id = ?");
+    if (!st) return st.error();
+    for (auto& f : *all) {
+        st->bind(1, f.id);
+        auto row = st->step();
+        if (!row) return row.error();
+        FolderSummary s{f, st->int64(0), st->int64(1), st->int64(2)};
+        st->reset();
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+Status Cache::set_folder_state(int64_t folder_id, uint32_t uidvalidity, uint32_t highest_uid,
+                               int64_t when) {
+    Lock l(mutex_);
+    auto st = db_.prepare(
+        "UPDATE folders SET uidvalidity = ?, highest_uid = ?, last_fetch = ? WHERE id = ?");
+    if (!st) return st.error();
+    return st->bind(1, int64_t{uidvalidity}).bind(2, int64_t{highest_uid}).bind(3, when)
+        .bind(4, folder_id).run();
+}
+
+Result<uint32_t> Cache::highest_cached_uid(int64_t folder_id, uint32_t uidvalidity) {
+    Lock l(mutex_);
+    auto st = db_.prepare(
+        "SELECT coalesce(max(uid), 0) FROM messages WHERE folder_id = ? AND uidvalidity = ? "
+        "AND source_key IS NULL");
+    if (!st) return st.error();
+    st->bind(1, folder_id).bind(2, int64_t{uidvalidity});
+    auto row = st->step();
+    if (!row) return row.error();
+    return static_cast<uint32_t>(st->int64(0));
+}
+
+Result<int64_t> Cache::count_other_generation(int64_t folder_id, uint32_t uidvalidity) {
+    Lock l(mutex_);
+    auto st = db_.prepare(
+        "SELECT count(*) FROM messages WHERE folder_id = ? AND uidvalidity != ? AND gone = 0 "
+        "AND source_key IS NULL");
+    if (!st) return st.error();
+    st->bind(1, folder_id).bind(2, int64_t{uidvalidity});
+    auto row = st->step();
+    if (!row) return row.error();
+    return st->int64(0);
+}
+
+Status Cache::for_each_message(int64_t folder_id,
+                               const std::function<void(const CachedMessage&)>& fn) {
+    Lock l(mutex_);
+    auto st = db_.prepare(
+        "SELECT id, uidvalidity, uid, flags, path, sha256, gone FROM messages "
+        "WHERE folder_id = ? ORDER BY uidvalidity, uid");
+    if (!st) return st.error();
+    st->bind(1, folder_id);
+    for (;;) {
+        auto row = st->step();
+        if (!row) return row.error();
+        if (!*row) break;
+        CachedMessage m{st->int64(0), static_cast<uint32_t>(st->int64(1)),
+                        static_cast<uint32_t>(st->int64(2)), st->text(3), st->text(4), st->text(5),
+                        st->int64(6) != 0};
+        fn(m);
+    }
+    return {};
+}
+
+Status Cache::insert_messages(const std::vector<MessageRecord>& rows) {
+    if (rows.empty()) return {};
+    Lock l(mutex_);
+    auto tx = wrap::Transaction::begin(db_);
+    if (!tx) return tx.error();
+    // OR REPLACE: a message whose file a crashed run left unindexed and that was
+    // adopted may come again; the row then describes the same file.
+    auto st = db_.prepare(
+        "INSERT OR REPLACE INTO messages(folder_id, uidvalidity, uid, sha256, size, received_at, "
+        "flags, message_id, date_header, from_header, to_header, subject, path, fetched_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!st) return st.error();
+    int64_t now = now_epoch();
+    for (const auto& m : rows) {
+        st->bind(1, m.folder_id).bind(2, int64_t{m.uidvalidity}).bind(3, int64_t{m.uid})
+            .bind(4, m.sha256).bind(5, static_cast<int64_t>(m.size)).bind(6, m.received)
+            .bind(7, m.flags.to_imap()).bind(8, m.headers.message_id).bind(9, m.headers.date)
+            .bind(10, m.headers.from).bind(11, m.headers.to).bind(12, m.headers.subject)
+            .bind(13, m.path).bind(14, now);
+        MF_TRY(st->run());
+    }
+    return tx->commit();
+}
+
+Status Cache::apply_flag_changes(const std::vector<FlagChange>& changes) {
+    if (changes.empty()) return {};
+    Lock l(mutex_);
+    auto tx = wrap::Transaction::begin(db_);
+    if (!tx) return tx.error();
+    auto st = db_.prepare("UPDATE messages SET flags = ?, path = ? WHERE id = ?");
+    if (!st) return st.error();
+    for (const auto& c : changes) MF_TRY(st->bind(1, c.flags).bind(2, c.new_path).bind(3, c.id).run());
+    return tx->commit();
+}
+
+Status Cache::set_gone(const std::vector<int64_t>& ids, bool gone) {
+    if (ids.empty()) return {};
+    Lock l(mutex_);
+    auto tx = wrap::Transaction::begin(db_);
+    if (!tx) return tx.error();
+    auto st = db_.prepare("UPDATE messages SET gone = ? WHERE id = ?");
+    if (!st) return st.error();
+    for (int64_t id : ids) MF_TRY(st->bind(1, int64_t{gone}).bind(2, id).run());
+    return tx->commit();
+}
+
+Status Cache::rekey_message(int64_t id, uint32_t uidvalidity, uint32_t uid, const std::string& flags) {
+    Lock l(mutex_);
+    auto st = db_.prepare("UPDATE messages SET uidvalidity = ?, uid = ?, flags = ?, gone = 0 WHERE id = ?");
+    if (!st) return st.error();
+    return st->bind(1, int64_t{uidvalidity}).bind(2, int64_t{uid}).bind(3, flags).bind(4, id).run();
+}
+
+Status Cache::record_failure(int64_t folder_id, uint32_t uidvalidity, uint32_t uid,
+                             const std::string& reason) {
+    Lock l(mutex_);
+    auto st = db_.prepare(
+        "INSERT INTO fetch_failures(folder_id, uidvalidity, uid, reason) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT DO UPDATE SET reason = excluded.reason, attempts = attempts + 1");
+    if (!st) return st.error();
+    return st->bind(1, folder_id).bind(2, int64_t{uidvalidity}).bind(3, int64_t{uid}).bind(4, reason).run();
+}
+
+Status Cache::clear_failures(int64_t folder_id, uint32_t uidvalidity, const std::vector<uint32_t>& uids) {
+    if (uids.empty()) return {};
+    Lock l(mutex_);
+    auto st = db_.prepare("DELETE FROM fetch_failures WHERE folder_id = ? AND uidvalidity = ? AND uid = ?");
+    if (!st) return st.error();
+    for (uint32_t uid : uids) MF_TRY(st->bind(1, folder_id).bind(2, int64_t{uidvalidity}).bind(3, int64_t{uid}).run());
+    return {};
+}
+
+Result<std::vector<uint32_t>> Cache::failed_uids(int64_t folder_id, uint32_t uidvalidity) {
+    Lock l(mutex_);
+    std::vector<uint32_t> out;
+    auto st = db_.prepare("SELECT uid FROM fetch_failures WHERE folder_id = ? AND uidvalidity = ? ORDER BY uid");
+    if (!st) return st.error();
+    st->bind(1, folder_id).bind(2, int64_t{uidvalidity});
+    for (;;) {
+        auto row = st->step();
+        if (!row) return row.error();
+        if (!*row) break;
+        out.push_back(static_cast<uint32_t>(st->int64(0)));
+    }
+    return out;
+}
+
+Result<int64_t> Cache::begin_run(const std::string& command, std::optional<int64_t> source_id) {
+    Lock l(mutex_);
+    auto st = db_.prepare("INSERT INTO runs(command, source_id, started_at) VALUES (?, ?, ?)");
+    if (!st) return st.error();
+    MF_TRY(st->bind(1, command).bind(2, source_id).bind(3, now_epoch()).run());
+    return db_.last_insert_id();
+}
+
+Status Cache::end_run(int64_t run_id, bool ok, const std::string& summary_json) {
+    Lock l(mutex_);
+    auto st = db_.prepare("UPDATE runs SET ended_at = ?, status = ?, summary = ? WHERE id = ?");
+    if (!st) return st.error();
+    return st->bind(1, now_epoch()).bind(2, ok ? "ok" : "failed").bind(3, summary_json).bind(4, run_id).run();
+}
+
+Result<int64_t> Cache::message_count() {
+    Lock l(mutex_);
+    auto st = db_.prepare("SELECT count(*) FROM messages");
+    if (!st) return st.error();
+    auto row = st->step();
+    if (!row) return row.error();
+    return st->int64(0);
+}
+
+}  // namespace mailferry::cache

@@ -1,0 +1,144 @@
+// The cache: a directory holding index.sqlite and mail/ (a Maildir++ tree),
+// format v1 (design.md §2). This class owns the index; the Maildir side is
+// written through maildir::MaildirWriter by the pipeline, which then records
+// the files here, in that order.
+//
+// Thread-safety: every method locks one mutex, so worker threads may share a
+// Cache. One process at a time: open() takes an exclusive lock on the cache
+// and refuses a second run.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mailferry/flags.hpp"
+#include "mailferry/mail_source.hpp"
+#include "mailferry/result.hpp"
+#include "mime/header_fields.hpp"
+#include "wrap/posix_file.hpp"
+#include "wrap/sqlite.hpp"
+
+namespace mailferry::cache {
+
+struct FolderRecord {
+    int64_t id = 0;
+    int64_t source_id = 0;
+    SourceFolder info;
+    uint32_t uidvalidity = 0;
+    uint32_t highest_uid = 0;
+    std::string maildir;  // below mail/, "" for INBOX
+    bool on_source = true;
+    std::optional<int64_t> last_fetch;
+};
+
+struct MessageRecord {
+    int64_t folder_id = 0;
+    uint32_t uidvalidity = 0;
+    uint32_t uid = 0;
+    std::string sha256;
+    uint64_t size = 0;
+    int64_t received = 0;
+    Flags flags;
+    mime::HeaderFields headers;
+    std::string path;  // relative to the cache directory
+};
+
+// The part of a cached message that flag refresh and re-matching need.
+struct CachedMessage {
+    int64_t id = 0;
+    uint32_t uidvalidity = 0;
+    uint32_t uid = 0;
+    std::string flags;  // IMAP form
+    std::string path;
+    std::string sha256;
+    bool gone = false;
+};
+
+struct FlagChange {
+    int64_t id;
+    std::string flags;     // IMAP form
+    std::string new_path;  // relative to the cache
+};
+
+struct FolderSummary {
+    FolderRecord folder;
+    int64_t messages = 0;
+    int64_t bytes = 0;
+    int64_t gone = 0;
+};
+
+struct SourceRecord {
+    int64_t id = 0;
+    std::string kind, server, account;
+    std::optional<int64_t> last_fetch;
+};
+
+enum class OpenMode { create_if_missing, existing };
+
+class Cache {
+public:
+    static Result<std::unique_ptr<Cache>> open(const std::string& dir, OpenMode mode);
+
+    const std::string& dir() const { return dir_; }
+    std::string mail_root() const { return dir_ + "/mail"; }
+    std::string absolute(const std::string& rel) const { return dir_ + "/" + rel; }
+
+    Result<int64_t> ensure_source(const std::string& kind, const std::string& server,
+                                  const std::string& account);
+    Status touch_source(int64_t source_id, int64_t when);
+    Result<std::vector<SourceRecord>> sources();
+
+    // Inserts or updates a folder (name, role, delimiter; on_source = 1) and
+    // gives a new one a Maildir directory no other folder uses.
+    Result<FolderRecord> ensure_folder(int64_t source_id, const SourceFolder& info,
+                                       const std::string& wanted_maildir);
+    Status mark_folders_absent(int64_t source_id, const std::vector<int64_t>& present_ids);
+    Result<std::vector<FolderRecord>> folders(std::optional<int64_t> source_id = std::nullopt);
+    Result<std::vector<FolderSummary>> folder_summaries();
+    Status set_folder_state(int64_t folder_id, uint32_t uidvalidity, uint32_t highest_uid,
+                            int64_t when);
+
+    // Highest UID cached under this UIDVALIDITY (0 if none).
+    Result<uint32_t> highest_cached_uid(int64_t folder_id, uint32_t uidvalidity);
+    // Messages of the folder cached under another UIDVALIDITY and not yet gone:
+    // after a UIDVALIDITY change they wait to be re-matched by SHA-256.
+    Result<int64_t> count_other_generation(int64_t folder_id, uint32_t uidvalidity);
+    // Calls fn for each cached message of the folder, in UID order. fn must
+    // not call back into the Cache (the lock is held).
+    Status for_each_message(int64_t folder_id, const std::function<void(const CachedMessage&)>& fn);
+
+    // One transaction: the rows of a batch whose files are already durable.
+    Status insert_messages(const std::vector<MessageRecord>& rows);
+    Status apply_flag_changes(const std::vector<FlagChange>& changes);
+    Status set_gone(const std::vector<int64_t>& ids, bool gone);
+    // A UIDVALIDITY change: the cached row with this id is the same message
+    // (same SHA-256) under its new identity.
+    Status rekey_message(int64_t id, uint32_t uidvalidity, uint32_t uid, const std::string& flags);
+
+    Status record_failure(int64_t folder_id, uint32_t uidvalidity, uint32_t uid, const std::string& reason);
+    Status clear_failures(int64_t folder_id, uint32_t uidvalidity, const std::vector<uint32_t>& uids);
+    Result<std::vector<uint32_t>> failed_uids(int64_t folder_id, uint32_t uidvalidity);
+
+    Result<int64_t> begin_run(const std::string& command, std::optional<int64_t> source_id);
+    Status end_run(int64_t run_id, bool ok, const std::string& summary_json);
+    Result<std::string> info(const std::string& key);
+
+    Result<int64_t> message_count();
+
+private:
+    Cache(std::string dir, wrap::Database db, wrap::UniqueFd lock)
+        : dir_(std::move(dir)), db_(std::move(db)), lock_(std::move(lock)) {}
+    Status init_info();
+
+    std::string dir_;
+    wrap::Database db_;
+    wrap::UniqueFd lock_;
+    std::mutex mutex_;
+};
+
+}  // namespace mailferry::cache

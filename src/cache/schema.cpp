@@ -1,0 +1,130 @@
+#include "cache/schema.hpp"
+
+#include <string>
+#include <vector>
+
+namespace mailferry::cache {
+namespace {
+
+// Step N takes the index from version N-1 to N. Never edit a step that has
+// shipped: add the next one.
+const std::vector<std::string>& steps() {
+    static const std::vector<std::string> s = {
+        // 0 -> 1: cache format v1 (design.md §2).
+        R"sql(
+CREATE TABLE cache_info (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE sources (
+    id          INTEGER PRIMARY KEY,
+    kind        TEXT NOT NULL,            -- imap, pop3, mbox, maildir, eml
+    server      TEXT NOT NULL,            -- host:port, or the imported path
+    account     TEXT NOT NULL,            -- user name; never a secret
+    created_at  INTEGER NOT NULL,
+    last_fetch  INTEGER,
+    UNIQUE (kind, server, account)
+);
+CREATE TABLE folders (
+    id           INTEGER PRIMARY KEY,
+    source_id    INTEGER NOT NULL REFERENCES sources(id),
+    name         TEXT NOT NULL,           -- UTF-8, for people
+    raw_name     TEXT NOT NULL,           -- as the source sent it (modified UTF-7)
+    delimiter    TEXT NOT NULL,           -- hierarchy delimiter, '' if none
+    role         TEXT NOT NULL DEFAULT '',-- special use: \Sent, \Trash, \Junk, \Drafts, \Archive, \All, \Flagged, \Inbox
+    selectable   INTEGER NOT NULL DEFAULT 1,
+    uidvalidity  INTEGER NOT NULL DEFAULT 0,
+    highest_uid  INTEGER NOT NULL DEFAULT 0,
+    maildir      TEXT NOT NULL,           -- directory below mail/, '' for INBOX
+    on_source    INTEGER NOT NULL DEFAULT 1,
+    last_fetch   INTEGER,
+    UNIQUE (source_id, raw_name)
+);
+CREATE UNIQUE INDEX folders_maildir ON folders(maildir);
+CREATE TABLE messages (
+    id           INTEGER PRIMARY KEY,
+    folder_id    INTEGER NOT NULL REFERENCES folders(id),
+    uidvalidity  INTEGER NOT NULL DEFAULT 0,
+    uid          INTEGER NOT NULL DEFAULT 0,
+    source_key   TEXT,                    -- POP3 UIDL or file position, when not IMAP
+    sha256       TEXT NOT NULL,
+    size         INTEGER NOT NULL,
+    received_at  INTEGER NOT NULL,        -- INTERNALDATE, epoch seconds
+    flags        TEXT NOT NULL DEFAULT '',-- "\Seen \Flagged $Label"
+    message_id   TEXT NOT NULL DEFAULT '',
+    date_header  TEXT NOT NULL DEFAULT '',
+    from_header  TEXT NOT NULL DEFAULT '',
+    to_header    TEXT NOT NULL DEFAULT '',
+    subject      TEXT NOT NULL DEFAULT '',
+    path         TEXT NOT NULL,           -- relative to the cache directory
+    compressed   INTEGER NOT NULL DEFAULT 0,
+    gone         INTEGER NOT NULL DEFAULT 0, -- no longer on the source
+    fetched_at   INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX messages_identity ON messages(folder_id, uidvalidity, uid) WHERE source_key IS NULL;
+CREATE UNIQUE INDEX messages_source_key ON messages(folder_id, source_key) WHERE source_key IS NOT NULL;
+CREATE INDEX messages_sha ON messages(sha256);
+CREATE INDEX messages_msgid ON messages(message_id);
+CREATE TABLE fetch_failures (
+    folder_id    INTEGER NOT NULL REFERENCES folders(id),
+    uidvalidity  INTEGER NOT NULL,
+    uid          INTEGER NOT NULL,
+    reason       TEXT NOT NULL,
+    attempts     INTEGER NOT NULL DEFAULT 1,
+    PRIMARY KEY (folder_id, uidvalidity, uid)
+);
+CREATE TABLE targets (
+    id          INTEGER PRIMARY KEY,
+    url         TEXT NOT NULL UNIQUE,     -- imaps://mailbox@host:port, no secret
+    profile     TEXT NOT NULL,
+    created_at  INTEGER NOT NULL
+);
+CREATE TABLE ledger (
+    message_id         INTEGER NOT NULL REFERENCES messages(id),
+    target_id          INTEGER NOT NULL REFERENCES targets(id),
+    state              TEXT NOT NULL,     -- pending, done, skipped, failed
+    target_folder      TEXT,
+    target_uidvalidity INTEGER,
+    target_uid         INTEGER,
+    attempts           INTEGER NOT NULL DEFAULT 0,
+    last_text          TEXT,
+    updated_at         INTEGER NOT NULL,
+    PRIMARY KEY (message_id, target_id)
+);
+CREATE TABLE runs (
+    id          INTEGER PRIMARY KEY,
+    command     TEXT NOT NULL,            -- fetch, import, replay, verify
+    source_id   INTEGER,
+    started_at  INTEGER NOT NULL,
+    ended_at    INTEGER,
+    status      TEXT NOT NULL DEFAULT 'running', -- running, ok, failed (a run killed stays 'running')
+    summary     TEXT                      -- JSON counts
+);
+)sql",
+    };
+    return s;
+}
+
+}  // namespace
+
+Status migrate(wrap::Database& db) {
+    int64_t version = db.user_version();
+    const auto& all = steps();
+    if (version < 0) return make_error(ErrorKind::io, Radius::fatal, "cannot read the cache's schema version");
+    if (version > static_cast<int64_t>(all.size())) {
+        return make_error(ErrorKind::usage, Radius::fatal,
+                          "this cache has index schema version " + std::to_string(version) +
+                              ", newer than this mailferry understands (" +
+                              std::to_string(all.size()) + "): upgrade mailferry");
+    }
+    for (auto v = static_cast<size_t>(version); v < all.size(); ++v) {
+        auto tx = wrap::Transaction::begin(db);
+        if (!tx) return tx.error();
+        MF_TRY(db.exec(all[v]));
+        MF_TRY(db.set_user_version(static_cast<int64_t>(v + 1)));
+        MF_TRY(tx->commit());
+    }
+    return {};
+}
+
+}  // namespace mailferry::cache

@@ -1,0 +1,17 @@
+// The index schema of cache format v1 and its stepwise migrations.
+#pragma once
+
+#include "mailferry/result.hpp"
+#include "wrap/sqlite.hpp"
+
+namespace mailferry::cache {
+
+// The schema version this build writes (PRAGMA user_version).
+constexpr int kSchemaVersion = 1;
+
+// Brings the index from whatever version it has up to kSchemaVersion, one step
+// per transaction, so that an old cache opens with a newer tool. A cache newer
+// than this build is refused (the error says which version made it).
+Status migrate(wrap::Database& db);
+
+}  // namespace mailferry::cache

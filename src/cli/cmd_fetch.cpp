@@ -1,0 +1,123 @@
+// mailferry fetch CACHE --from URL: a source mailbox into the cache.
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "cache/cache.hpp"
+#include "cli/options.hpp"
+#include "cli/secrets.hpp"
+#include "cli/terminal.hpp"
+#include "net/imap/imap_source.hpp"
+#include "pipeline/fetch.hpp"
+
+namespace mailferry::cli {
+namespace {
+
+int fail(const Error& e) {
+    std::cerr << "mailferry: " << e.describe() << "\n";
+    return exit_code_for(e.kind);
+}
+
+nlohmann::json to_json(const pipeline::FetchReport& r, const std::string& source, const std::string& cache) {
+    nlohmann::json folders = nlohmann::json::array();
+    for (const auto& f : r.folders) {
+        folders.push_back({{"name", f.name}, {"role", f.role}, {"new_messages", f.new_messages},
+                           {"new_bytes", f.new_bytes}, {"flags_refreshed", f.flags_refreshed},
+                           {"gone", f.gone}, {"rematched", f.rematched},
+                           {"uidvalidity_changed", f.uidvalidity_changed},
+                           {"error", f.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(f.error)}});
+    }
+    return {{"command", "fetch"},
+            {"source", source},
+            {"cache", cache},
+            {"ok", r.ok()},
+            {"folders", folders},
+            {"folders_fetched", r.folders.size()},
+            {"new_messages", r.new_messages},
+            {"new_bytes", r.new_bytes},
+            {"flags_refreshed", r.flags_refreshed},
+            {"gone", r.gone},
+            {"rematched", r.rematched},
+            {"cached_messages", r.cached_messages},
+            {"recovered_files", r.recovered_adopted},
+            {"errors", r.errors},
+            {"warnings", r.warnings},
+            {"fatal", r.fatal ? nlohmann::json(r.fatal->describe()) : nlohmann::json(nullptr)},
+            {"seconds", r.seconds}};
+}
+
+void print_summary(const pipeline::FetchReport& r, const std::string& source, const std::string& cache) {
+    size_t failed = 0;
+    for (const auto& f : r.folders) failed += !f.error.empty();
+    std::cout << "fetched " << source << " into " << cache << "\n"
+              << "  folders   " << r.folders.size() << " (" << failed << " with errors)\n"
+              << "  messages  " << r.new_messages << " new (" << human_bytes(r.new_bytes) << "), "
+              << r.flags_refreshed << " with new flags, " << r.gone << " gone from the source";
+    if (r.rematched) std::cout << ", " << r.rematched << " re-matched";
+    std::cout << "\n  cache     " << r.cached_messages << " messages\n";
+    char secs[32];
+    std::snprintf(secs, sizeof secs, "%.1f", r.seconds);
+    std::cout << "  time      " << secs << " s\n";
+}
+
+}  // namespace
+
+int run_fetch_command(const FetchArgs& args) {
+    auto url = net::parse_server_url(args.source.url);
+    if (!url) return fail(url.error());
+    if (!url->is_imap())
+        return fail(make_error(ErrorKind::usage, Radius::fatal, "only IMAP sources (imaps://, imap://) are supported so far"));
+    auto password = obtain_password(args.source, url->user, url->server());
+    if (!password) return fail(password.error());
+
+    Warnings warnings;
+    net::ConnectOptions connect;
+    connect.url = *url;
+    connect.password = std::move(*password);
+    connect.ca_file = args.source.ca_file;
+    connect.insecure = args.source.insecure;
+    connect.allow_plaintext = args.source.allow_plaintext;
+    connect.compress = args.source.compress_wire;
+    connect.timeout_seconds = args.source.timeout_seconds;
+    connect.warn = [&warnings](const std::string& line) { warnings(line); };
+
+    auto cache = cache::Cache::open(args.cache, cache::OpenMode::create_if_missing);
+    if (!cache) return fail(cache.error());
+
+    pipeline::SourceFactory open_source = [&connect]() -> Result<std::unique_ptr<MailSource>> {
+        auto conn = net::ImapConnection::open(connect);
+        if (!conn) return conn.error();
+        return std::unique_ptr<MailSource>(new net::ImapSource(std::move(*conn)));
+    };
+    pipeline::FetchOptions options;
+    options.source_kind = "imap";
+    options.server = url->server();
+    options.account = url->user;
+    options.include = args.include;
+    options.exclude = args.exclude;
+    options.connections = args.connections;
+
+    pipeline::FetchProgress progress;
+    ProgressBar bar(!args.output.no_progress, [&progress] {
+        ProgressLine l;
+        l.done = progress.bytes_done;
+        l.total = progress.bytes_planned;
+        l.text = std::to_string(progress.messages_done.load()) + "/" +
+                 std::to_string(progress.messages_planned.load()) + " messages, " +
+                 human_bytes(progress.bytes_done) + ", folders " + std::to_string(progress.folders_done.load()) +
+                 "/" + std::to_string(progress.folders_total.load());
+        return l;
+    });
+    auto report = pipeline::run_fetch(**cache, open_source, options, progress);
+    bar.stop();
+    if (!report) return fail(report.error());
+
+    for (const auto& w : report->warnings) warnings("warning: " + w);
+    for (const auto& e : report->errors) std::cerr << "error: " << e << "\n";
+    if (args.output.json) std::cout << to_json(*report, url->display(), args.cache).dump(2) << "\n";
+    else print_summary(*report, url->display(), args.cache);
+    if (report->fatal) return fail(*report->fatal);
+    return report->errors.empty() ? 0 : 1;
+}
+
+}  // namespace mailferry::cli

@@ -1,0 +1,80 @@
+// mailferry status CACHE: what a cache holds.
+#include <iomanip>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "cache/cache.hpp"
+#include "cli/options.hpp"
+#include "cli/terminal.hpp"
+#include "mailferry/clock.hpp"
+
+namespace mailferry::cli {
+namespace {
+
+int fail(const Error& e) {
+    std::cerr << "mailferry: " << e.describe() << "\n";
+    return exit_code_for(e.kind);
+}
+
+std::string when(const std::optional<int64_t>& t) { return t ? iso8601_utc(*t) : "never"; }
+
+}  // namespace
+
+int run_status_command(const StatusArgs& args) {
+    auto cache = cache::Cache::open(args.cache, cache::OpenMode::existing);
+    if (!cache) return fail(cache.error());
+    auto& c = **cache;
+    auto version = c.info("format_version");
+    auto created_by = c.info("created_by");
+    auto sources = c.sources();
+    auto folders = c.folder_summaries();
+    if (!version) return fail(version.error());
+    if (!sources) return fail(sources.error());
+    if (!folders) return fail(folders.error());
+
+    int64_t total_messages = 0, total_bytes = 0;
+    for (const auto& f : *folders) {
+        total_messages += f.messages;
+        total_bytes += f.bytes;
+    }
+    if (args.output.json) {
+        nlohmann::json j{{"cache", args.cache},
+                         {"format_version", std::stoi(*version)},
+                         {"created_by", created_by ? *created_by : ""},
+                         {"messages", total_messages},
+                         {"bytes", total_bytes}};
+        j["sources"] = nlohmann::json::array();
+        for (const auto& s : *sources)
+            j["sources"].push_back({{"id", s.id}, {"kind", s.kind}, {"server", s.server}, {"account", s.account},
+                                    {"last_fetch", s.last_fetch ? nlohmann::json(iso8601_utc(*s.last_fetch)) : nlohmann::json(nullptr)}});
+        j["folders"] = nlohmann::json::array();
+        for (const auto& f : *folders)
+            j["folders"].push_back({{"source_id", f.folder.source_id}, {"name", f.folder.info.name},
+                                    {"raw_name", f.folder.info.raw_name}, {"role", f.folder.info.role},
+                                    {"selectable", f.folder.info.selectable}, {"messages", f.messages},
+                                    {"bytes", f.bytes}, {"gone", f.gone}, {"on_source", f.folder.on_source},
+                                    {"uidvalidity", f.folder.uidvalidity}, {"maildir", "mail/" + f.folder.maildir},
+                                    {"last_fetch", f.folder.last_fetch ? nlohmann::json(iso8601_utc(*f.folder.last_fetch)) : nlohmann::json(nullptr)}});
+        std::cout << j.dump(2) << "\n";
+        return 0;
+    }
+    std::cout << "cache " << args.cache << " (format v" << *version << ", made by "
+              << (created_by ? *created_by : "?") << ")\n";
+    for (const auto& s : *sources)
+        std::cout << "source " << s.id << ": " << s.kind << " " << s.account << "@" << s.server
+                  << ", last fetch " << when(s.last_fetch) << "\n";
+    std::cout << "\n  " << std::left << std::setw(40) << "folder" << std::setw(10) << "role"
+              << std::right << std::setw(9) << "messages" << std::setw(12) << "size" << "  last fetch\n";
+    for (const auto& f : *folders) {
+        if (!f.folder.info.selectable && f.messages == 0) continue;
+        std::string name = f.folder.info.name + (f.folder.on_source ? "" : " (gone from source)");
+        std::cout << "  " << std::left << std::setw(40) << name << std::setw(10) << f.folder.info.role
+                  << std::right << std::setw(9) << f.messages << std::setw(12) << human_bytes(static_cast<uint64_t>(f.bytes))
+                  << "  " << when(f.folder.last_fetch) << "\n";
+    }
+    std::cout << "\n  total: " << total_messages << " messages, " << human_bytes(static_cast<uint64_t>(total_bytes)) << "\n";
+    return 0;
+}
+
+}  // namespace mailferry::cli

@@ -1,0 +1,45 @@
+// The command line: what each command takes. Parsed in options.cpp (the one
+// file that knows CLI11); run by one file per command.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace mailferry::cli {
+
+struct ConnectionArgs {
+    std::string url;
+    std::string password_file;
+    std::string password_env;
+    std::string ca_file;
+    bool insecure = false;
+    bool allow_plaintext = false;
+    bool compress_wire = false;
+    int timeout_seconds = 60;
+};
+
+struct OutputArgs {
+    bool json = false;
+    bool no_progress = false;
+};
+
+struct FetchArgs {
+    std::string cache;
+    ConnectionArgs source;
+    std::vector<std::string> include, exclude;
+    int connections = 2;
+    OutputArgs output;
+};
+
+struct StatusArgs {
+    std::string cache;
+    OutputArgs output;
+};
+
+int run_fetch_command(const FetchArgs& args);
+int run_status_command(const StatusArgs& args);
+
+// Parses argv and runs the command; returns the process exit code.
+int run_command_line(int argc, char** argv);
+
+}  // namespace mailferry::cli

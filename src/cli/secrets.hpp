@@ -1,0 +1,16 @@
+// Where a password comes from: a file, an environment variable, or a prompt
+// on a terminal. Never argv (design.md §7). Nothing here logs the secret.
+#pragma once
+
+#include <string>
+
+#include "cli/options.hpp"
+#include "mailferry/result.hpp"
+
+namespace mailferry::cli {
+
+// The password for account@server, or a usage error saying how to give one.
+Result<std::string> obtain_password(const ConnectionArgs& args, const std::string& account,
+                                    const std::string& server);
+
+}  // namespace mailferry::cli

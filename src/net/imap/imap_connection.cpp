@@ -1,0 +1,99 @@
+#include "net/imap/imap_connection.hpp"
+
+#include "wrap/deflate_stream.hpp"
+#include "wrap/tls_verify.hpp"
+
+namespace mailferry::net {
+namespace {
+
+Error account_error(ErrorKind kind, std::string text) {
+    return make_error(kind, Radius::account, std::move(text));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ImapConnection>> ImapConnection::open(const ConnectOptions& o) {
+    std::unique_ptr<ImapConnection> c(new ImapConnection(o.timeout_seconds));
+    if (auto s = c->secure(o); !s) return s.error();
+    if (auto s = c->authenticate(o); !s) return s.error();
+    if (o.compress) {
+        if (auto s = c->start_compression(o); !s) return s.error();
+    }
+    return c;
+}
+
+Status ImapConnection::refresh_capabilities() {
+    auto caps = session_.capability();
+    if (!caps) return caps.error();
+    caps_ = std::set<std::string>(caps->begin(), caps->end());
+    return {};
+}
+
+Status ImapConnection::secure(const ConnectOptions& o) {
+    const ServerUrl& u = o.url;
+    if (u.security == Security::implicit_tls) {
+        MF_TRY(session_.connect_tls(u.host, u.port));
+        MF_TRY(verify_peer(o));
+        return refresh_capabilities();
+    }
+    MF_TRY(session_.connect_plain(u.host, u.port));
+    MF_TRY(refresh_capabilities());
+    if (has_capability("STARTTLS")) {
+        MF_TRY(session_.starttls(u.host));
+        MF_TRY(verify_peer(o));
+        // Capabilities seen before TLS may have been forged (RFC 3501 §6.2.1).
+        return refresh_capabilities();
+    }
+    if (!o.allow_plaintext) {
+        return account_error(ErrorKind::tls, u.server() +
+                                                 " does not offer STARTTLS: refusing to log in "
+                                                 "without encryption (use imaps:// or, on a trusted "
+                                                 "network, --allow-plaintext)");
+    }
+    if (o.warn) o.warn("warning: " + u.server() + " offers no STARTTLS; the password goes unencrypted (--allow-plaintext)");
+    return {};
+}
+
+Status ImapConnection::verify_peer(const ConnectOptions& o) {
+    if (o.insecure) {
+        if (o.warn) o.warn("warning: --insecure: the certificate of " + o.url.host + " is not verified");
+        return {};
+    }
+    auto chain = wrap::peer_chain_der(session_.stream());
+    return wrap::verify_peer_chain(chain, o.url.host, o.ca_file);
+}
+
+Status ImapConnection::authenticate(const ConnectOptions& o) {
+    if (session_.preauthenticated()) return {};
+    if (has_capability("LOGINDISABLED")) {
+        return account_error(ErrorKind::auth, o.url.server() +
+                                                  " does not accept a password login (LOGINDISABLED); "
+                                                  "it needs OAuth2");
+    }
+    if (auto s = session_.login(o.url.user, o.password); !s) {
+        Error e = s.error();
+        e.radius = Radius::account;
+        if (e.kind == ErrorKind::auth || e.kind == ErrorKind::protocol) {
+            e.kind = ErrorKind::auth;
+            e.message = "the server refused the login of " + o.url.user + " at " + o.url.server() +
+                        ": wrong user name or password?";
+        }
+        return e;
+    }
+    // Servers may announce more after login (RFC 3501 §7.2.1).
+    return refresh_capabilities();
+}
+
+Status ImapConnection::start_compression(const ConnectOptions& o) {
+    if (!has_capability("COMPRESS=DEFLATE")) {
+        if (o.warn) o.warn("note: " + o.url.server() + " does not offer COMPRESS=DEFLATE; continuing without");
+        return {};
+    }
+    MF_TRY(session_.simple_command("COMPRESS DEFLATE"));
+    std::string err = wrap::install_deflate_layer(session_.stream());
+    if (!err.empty()) return account_error(ErrorKind::internal, "cannot start compression: " + err);
+    compressed_ = true;
+    return {};
+}
+
+}  // namespace mailferry::net

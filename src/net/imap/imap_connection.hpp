@@ -1,0 +1,51 @@
+// Opening an authenticated IMAP session with the security policy of
+// design.md §7: TLS (implicit or STARTTLS) verified before any credential is
+// sent; plaintext only when the user said --allow-plaintext, and never when
+// the server offers STARTTLS; COMPRESS=DEFLATE only when asked for.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "mailferry/result.hpp"
+#include "net/source_url.hpp"
+#include "wrap/imap_session.hpp"
+
+namespace mailferry::net {
+
+struct ConnectOptions {
+    ServerUrl url;
+    std::string password;  // never logged, never in an error
+    std::string ca_file;   // empty: the system's trust store
+    bool insecure = false;        // skip certificate verification (warned)
+    bool allow_plaintext = false; // imap:// without STARTTLS
+    bool compress = false;        // COMPRESS=DEFLATE when offered
+    int timeout_seconds = 60;
+    std::function<void(const std::string&)> warn;  // one line for the user
+};
+
+class ImapConnection {
+public:
+    // Connects, secures, logs in. Errors have radius account.
+    static Result<std::unique_ptr<ImapConnection>> open(const ConnectOptions& options);
+
+    wrap::ImapSession& session() { return session_; }
+    bool has_capability(const std::string& cap) const { return caps_.count(cap) > 0; }
+    bool compressed() const { return compressed_; }
+
+private:
+    explicit ImapConnection(int timeout) : session_(timeout) {}
+    Status secure(const ConnectOptions& o);
+    Status verify_peer(const ConnectOptions& o);
+    Status authenticate(const ConnectOptions& o);
+    Status refresh_capabilities();
+    Status start_compression(const ConnectOptions& o);
+
+    wrap::ImapSession session_;
+    std::set<std::string> caps_;
+    bool compressed_ = false;
+};
+
+}  // namespace mailferry::net

@@ -1,0 +1,395 @@
+#include "pipeline/fetch.hpp"
+
+#include <chrono>
+#include <deque>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <unordered_map>
+
+#include "cache/recovery.hpp"
+#include "formats/maildir/maildir_naming.hpp"
+#include "formats/maildir/maildir_writer.hpp"
+#include "mailferry/clock.hpp"
+#include "pipeline/folder_filter.hpp"
+#include "wrap/sha256.hpp"
+
+namespace mailferry::pipeline {
+namespace {
+
+const std::string kMailPrefix = "mail/";
+
+// Fetches one folder over one source connection. Owns its MaildirWriter.
+class FolderFetcher {
+public:
+    FolderFetcher(cache::Cache& cache, MailSource& source, const FetchOptions& options,
+                  FetchProgress& progress, const cache::FolderRecord& folder)
+        : cache_(cache), source_(source), options_(options), progress_(progress),
+          folder_(folder), writer_(cache.mail_root()) {
+        report_.name = folder.info.name;
+        report_.role = folder.info.role;
+    }
+
+    Result<FolderReport> run() {
+        MF_TRY(writer_.ensure_folder(folder_.maildir));
+        auto status = source_.open_folder(folder_.info);
+        if (!status) return status.error();
+        uidvalidity_ = status->uidvalidity;
+
+        auto others = cache_.count_other_generation(folder_.id, uidvalidity_);
+        if (!others) return others.error();
+        if (*others > 0) MF_TRY(prepare_rematch());
+
+        auto highest = cache_.highest_cached_uid(folder_.id, uidvalidity_);
+        if (!highest) return highest.error();
+        highest_ = *highest;
+        MF_TRY(cache_.set_folder_state(folder_.id, uidvalidity_, highest_, now_epoch()));
+        if (highest_ > 0) MF_TRY(refresh_flags());
+        MF_TRY(fetch_new());
+        if (rematching_) MF_TRY(finish_rematch());
+        MF_TRY(cache_.set_folder_state(folder_.id, uidvalidity_, highest_, now_epoch()));
+        return report_;
+    }
+
+private:
+    std::string path_in_cache(const std::string& rel) const { return kMailPrefix + rel; }
+
+    // After a UIDVALIDITY change the cached messages are still the same mail:
+    // each one fetched again is recognised by its SHA-256 and re-keyed, not stored twice.
+    Status prepare_rematch() {
+        rematching_ = true;
+        report_.uidvalidity_changed = true;
+        return cache_.for_each_message(folder_.id, [&](const cache::CachedMessage& m) {
+            if (m.uidvalidity != uidvalidity_ && !m.gone) old_generation_.emplace(m.sha256, m.id);
+        });
+    }
+
+    Status finish_rematch() {
+        std::vector<int64_t> gone;
+        for (const auto& [sha, id] : old_generation_) gone.push_back(id);
+        report_.gone += gone.size();
+        return cache_.set_gone(gone, true);
+    }
+
+    Status refresh_flags() {
+        std::vector<std::pair<uint32_t, Flags>> server;
+        MF_TRY(source_.fetch_flags(highest_, [&](uint32_t uid, const Flags& f) { server.emplace_back(uid, f); }));
+        std::sort(server.begin(), server.end(), [](auto& a, auto& b) { return a.first < b.first; });
+
+        std::vector<cache::FlagChange> changes;
+        std::vector<std::string> old_paths;
+        std::vector<int64_t> now_gone, back;
+        size_t i = 0;
+        Status link_error;
+        MF_TRY(cache_.for_each_message(folder_.id, [&](const cache::CachedMessage& m) {
+            if (m.uidvalidity != uidvalidity_ || !link_error.ok()) return;
+            while (i < server.size() && server[i].first < m.uid) ++i;
+            if (i == server.size() || server[i].first != m.uid) {
+                if (!m.gone) now_gone.push_back(m.id);
+                return;
+            }
+            if (m.gone) back.push_back(m.id);
+            const Flags& f = server[i].second;
+            std::string text = f.to_imap();
+            if (text == m.flags) return;
+            auto fresh = writer_.link_with_flags(m.path.substr(kMailPrefix.size()), f);
+            if (!fresh) {
+                link_error = fresh.error();
+                return;
+            }
+            std::string new_path = path_in_cache(*fresh);
+            if (new_path != m.path) old_paths.push_back(m.path);
+            changes.push_back({m.id, text, new_path});
+        }));
+        if (!link_error.ok()) return link_error;
+        // New names durable, then the index, then the old names go (never a row without its file).
+        MF_TRY(writer_.sync_folders({folder_.maildir}));
+        MF_TRY(cache_.apply_flag_changes(changes));
+        for (const auto& p : old_paths) MF_TRY(wrap::remove_file(cache_.absolute(p)));
+        MF_TRY(cache_.set_gone(now_gone, true));
+        MF_TRY(cache_.set_gone(back, false));
+        report_.flags_refreshed += changes.size();
+        report_.gone += now_gone.size();
+        return {};
+    }
+
+    Status fetch_new() {
+        auto refs = source_.list_messages(highest_ + 1);
+        if (!refs) return refs.error();
+        auto failed = cache_.failed_uids(folder_.id, uidvalidity_);
+        if (!failed) return failed.error();
+        // Messages the server would not send last time are asked for again.
+        std::vector<MessageRef> todo;
+        if (!failed->empty()) {
+            std::set<uint32_t> retry(failed->begin(), failed->end());
+            auto all = source_.list_messages(*retry.begin());
+            if (!all) return all.error();
+            for (const auto& r : *all)
+                if (retry.count(r.uid) && r.uid <= highest_) todo.push_back(r);
+        }
+        todo.insert(todo.end(), refs->begin(), refs->end());
+        for (const auto& r : todo) {
+            progress_.messages_planned += 1;
+            progress_.bytes_planned += r.size;
+        }
+        std::vector<uint32_t> batch;
+        uint64_t batch_bytes = 0;
+        for (const auto& r : todo) {
+            batch.push_back(r.uid);
+            batch_bytes += r.size;
+            if (batch_bytes >= options_.batch_bytes || batch.size() >= options_.batch_messages) {
+                MF_TRY(fetch_batch(batch));
+                batch.clear();
+                batch_bytes = 0;
+            }
+        }
+        if (!batch.empty()) MF_TRY(fetch_batch(batch));
+        return {};
+    }
+
+    Status fetch_batch(const std::vector<uint32_t>& uids) {
+        std::vector<cache::MessageRecord> rows;
+        std::vector<std::pair<int64_t, const cache::MessageRecord*>> rekeys;
+        std::vector<cache::MessageRecord> rekeyed;
+        std::set<uint32_t> returned;
+        Status fetched = source_.fetch_messages(uids, [&](const FetchedMessage& m) -> Status {
+            returned.insert(m.uid);
+            cache::MessageRecord rec;
+            rec.folder_id = folder_.id;
+            rec.uidvalidity = uidvalidity_;
+            rec.uid = m.uid;
+            rec.sha256 = wrap::sha256_hex(m.bytes);
+            rec.size = m.bytes.size();
+            rec.received = m.received;
+            rec.flags = m.flags;
+            progress_.messages_done += 1;
+            progress_.bytes_done += m.bytes.size();
+            if (rematching_) {
+                if (auto it = old_generation_.find(rec.sha256); it != old_generation_.end()) {
+                    rec.path = std::to_string(it->second);  // the id to re-key
+                    old_generation_.erase(it);
+                    rekeyed.push_back(std::move(rec));
+                    return {};
+                }
+            }
+            rec.headers = mime::read_header_fields(m.bytes);
+            MF_TRY(writer_.stage(folder_.maildir,
+                                 maildir::imap_base_name(m.received, uidvalidity_, m.uid, m.bytes.size()),
+                                 m.bytes, m.received, m.flags));
+            rows.push_back(std::move(rec));
+            return {};
+        });
+        if (!fetched.ok() && fetched.error().kind == ErrorKind::io) {
+            writer_.abort();
+            return fetched;
+        }
+        // What arrived complete is kept even when the connection broke mid-batch.
+        auto paths = writer_.commit();
+        if (!paths) {
+            writer_.abort();
+            return paths.error();
+        }
+        for (size_t k = 0; k < rows.size(); ++k) rows[k].path = path_in_cache((*paths)[k]);
+        MF_TRY(cache_.insert_messages(rows));
+        for (const auto& r : rekeyed)
+            MF_TRY(cache_.rekey_message(std::stoll(r.path), r.uidvalidity, r.uid, r.flags.to_imap()));
+        std::vector<uint32_t> got(returned.begin(), returned.end());
+        MF_TRY(cache_.clear_failures(folder_.id, uidvalidity_, got));
+        for (uint32_t uid : returned) highest_ = std::max(highest_, uid);
+        report_.new_messages += rows.size();
+        for (const auto& r : rows) report_.new_bytes += r.size;
+        report_.rematched += rekeyed.size();
+        if (!fetched.ok()) return fetched;
+        return record_missing(uids, returned);
+    }
+
+    // A server may leave a message out of a FETCH (it could not read it):
+    // recorded, retried on the next run, and reported now.
+    Status record_missing(const std::vector<uint32_t>& asked, const std::set<uint32_t>& returned) {
+        for (uint32_t uid : asked) {
+            if (returned.count(uid)) continue;
+            MF_TRY(cache_.record_failure(folder_.id, uidvalidity_, uid, "the server did not return the message"));
+            missing_.push_back(uid);
+        }
+        return {};
+    }
+
+public:
+    std::vector<uint32_t> missing_;
+
+private:
+    cache::Cache& cache_;
+    MailSource& source_;
+    const FetchOptions& options_;
+    FetchProgress& progress_;
+    const cache::FolderRecord& folder_;
+    maildir::MaildirWriter writer_;
+    FolderReport report_;
+    uint32_t uidvalidity_ = 0;
+    uint32_t highest_ = 0;
+    bool rematching_ = false;
+    std::unordered_multimap<std::string, int64_t> old_generation_;
+};
+
+// Shared by the workers: the folder queue and what they found.
+struct RunState {
+    cache::Cache& cache;
+    const SourceFactory& open_source;
+    const FetchOptions& options;
+    FetchProgress& progress;
+    std::mutex mutex;
+    std::deque<cache::FolderRecord> queue;
+    std::vector<FolderReport> reports;
+    std::optional<Error> fatal;
+
+    std::optional<cache::FolderRecord> next() {
+        std::lock_guard<std::mutex> l(mutex);
+        if (fatal || queue.empty()) return std::nullopt;
+        auto f = std::move(queue.front());
+        queue.pop_front();
+        return f;
+    }
+    void finish(FolderReport r) {
+        std::lock_guard<std::mutex> l(mutex);
+        reports.push_back(std::move(r));
+        progress.folders_done += 1;
+    }
+    void stop(Error e) {
+        std::lock_guard<std::mutex> l(mutex);
+        if (!fatal) fatal = std::move(e);
+    }
+};
+
+bool ends_run(const Error& e) {
+    return e.kind == ErrorKind::auth || e.kind == ErrorKind::tls || e.kind == ErrorKind::io ||
+           e.kind == ErrorKind::internal || e.radius == Radius::fatal;
+}
+
+// Fetches one folder, reconnecting after a lost connection. Returns false when the run must stop.
+bool fetch_one(RunState& st, std::unique_ptr<MailSource>& source, const cache::FolderRecord& folder) {
+    FolderReport failed;
+    failed.name = folder.info.name;
+    failed.role = folder.info.role;
+    for (int attempt = 0;; ++attempt) {
+        if (!source) {
+            auto opened = st.open_source();
+            if (!opened) {
+                if (ends_run(opened.error()) || attempt >= st.options.reconnect_attempts) {
+                    st.stop(opened.error());
+                    return false;
+                }
+                std::this_thread::sleep_for(std::chrono::seconds(1 << attempt));
+                continue;
+            }
+            source = std::move(*opened);
+        }
+        FolderFetcher fetcher(st.cache, *source, st.options, st.progress, folder);
+        auto r = fetcher.run();
+        if (r) {
+            if (!fetcher.missing_.empty()) {
+                r->error = std::to_string(fetcher.missing_.size()) +
+                           " message(s) not returned by the server (first UID " +
+                           std::to_string(fetcher.missing_.front()) + "); retried on the next run";
+            }
+            st.finish(std::move(*r));
+            return true;
+        }
+        Error e = r.error();
+        if (ends_run(e)) {
+            e.in("folder " + folder.info.name);
+            st.stop(e);
+            return false;
+        }
+        if (e.radius == Radius::folder || e.radius == Radius::message || attempt >= st.options.reconnect_attempts) {
+            failed.error = e.describe();
+            st.finish(std::move(failed));
+            return true;
+        }
+        source.reset();  // the connection is suspect: start over on a new one
+        std::this_thread::sleep_for(std::chrono::milliseconds(500 << attempt));
+    }
+}
+
+void worker(RunState& st, std::unique_ptr<MailSource> source) {
+    while (auto folder = st.next()) {
+        if (!fetch_one(st, source, *folder)) return;
+    }
+}
+
+FetchReport summarize(RunState& st, const cache::RecoveryReport& rec) {
+    FetchReport report;
+    report.folders = std::move(st.reports);
+    std::sort(report.folders.begin(), report.folders.end(),
+              [](const FolderReport& a, const FolderReport& b) { return a.name < b.name; });
+    for (const auto& f : report.folders) {
+        report.new_messages += f.new_messages;
+        report.new_bytes += f.new_bytes;
+        report.flags_refreshed += f.flags_refreshed;
+        report.gone += f.gone;
+        report.rematched += f.rematched;
+        if (!f.error.empty()) report.errors.push_back("folder " + f.name + ": " + f.error);
+        if (f.uidvalidity_changed)
+            report.warnings.push_back("folder " + f.name + ": UIDVALIDITY changed; " +
+                                      std::to_string(f.rematched) + " message(s) re-matched by SHA-256, " +
+                                      std::to_string(f.new_messages) + " new");
+    }
+    report.recovered_adopted = rec.adopted;
+    report.recovered_tmp_removed = rec.tmp_removed;
+    if (rec.adopted || rec.tmp_removed)
+        report.warnings.push_back("recovered from an interrupted run: " + std::to_string(rec.adopted) +
+                                  " message file(s) adopted, " + std::to_string(rec.tmp_removed) +
+                                  " partial file(s) removed");
+    report.fatal = st.fatal;
+    return report;
+}
+
+}  // namespace
+
+Result<FetchReport> run_fetch(cache::Cache& cache, const SourceFactory& open_source,
+                              const FetchOptions& options, FetchProgress& progress) {
+    auto started = std::chrono::steady_clock::now();
+    auto recovered = cache::recover(cache);
+    if (!recovered) return recovered.error();
+
+    auto first = open_source();
+    if (!first) return first.error();
+    auto listed = (*first)->list_folders();
+    if (!listed) return listed.error();
+
+    auto source_id = cache.ensure_source(options.source_kind, options.server, options.account);
+    if (!source_id) return source_id.error();
+    auto run_id = cache.begin_run("fetch", *source_id);
+    if (!run_id) return run_id.error();
+
+    RunState st{cache, open_source, options, progress, {}, {}, {}, {}};
+    FolderFilter filter(options.include, options.exclude);
+    std::vector<int64_t> present;
+    for (const auto& f : *listed) {
+        auto rec = cache.ensure_folder(*source_id, f, maildir::folder_directory(
+                                                          maildir::split_levels(f.raw_name, f.delimiter)));
+        if (!rec) return rec.error();
+        present.push_back(rec->id);
+        if (f.selectable && filter.accepts(f)) {
+            // INBOX first: it is what users look for first.
+            bool inbox = rec->maildir.empty();
+            inbox ? st.queue.push_front(*rec) : st.queue.push_back(*rec);
+        }
+    }
+    if (auto s = cache.mark_folders_absent(*source_id, present); !s) return s.error();
+    progress.folders_total = st.queue.size();
+
+    int workers = std::max(1, std::min<int>(options.connections, static_cast<int>(st.queue.size())));
+    std::vector<std::thread> threads;
+    for (int i = 1; i < workers; ++i) threads.emplace_back(worker, std::ref(st), nullptr);
+    worker(st, std::move(*first));
+    for (auto& t : threads) t.join();
+
+    FetchReport report = summarize(st, *recovered);
+    if (auto n = cache.message_count()) report.cached_messages = static_cast<uint64_t>(*n);
+    report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (!report.fatal) (void)cache.touch_source(*source_id, now_epoch());
+    (void)cache.end_run(*run_id, report.ok(), "");
+    return report;
+}
+
+}  // namespace mailferry::pipeline

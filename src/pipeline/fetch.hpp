@@ -1,0 +1,72 @@
+// Stage 1: a MailSource into the cache (design.md §3).
+//
+// Per folder: EXAMINE, compare UIDVALIDITY, refresh the flags of cached
+// messages (and mark the ones gone from the source), then fetch every UID
+// above the highest cached one in batches bounded by bytes and by count.
+// Each batch is written under the durability contract: files durable in tmp/,
+// renamed into cur/, renames durable, then one index transaction. A killed run
+// therefore leaves at most files that the next run's recovery removes or adopts.
+//
+// Folders are fetched in parallel, one connection per worker.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cache/cache.hpp"
+#include "mailferry/mail_source.hpp"
+
+namespace mailferry::pipeline {
+
+using SourceFactory = std::function<Result<std::unique_ptr<MailSource>>()>;
+
+struct FetchOptions {
+    std::string source_kind = "imap";
+    std::string server;   // host:port
+    std::string account;  // user name
+    std::vector<std::string> include, exclude;
+    int connections = 2;
+    uint64_t batch_bytes = 16ull << 20;
+    size_t batch_messages = 2000;
+    int reconnect_attempts = 3;
+};
+
+// Live counters, read by the progress bar from another thread.
+struct FetchProgress {
+    std::atomic<uint64_t> folders_total{0}, folders_done{0};
+    std::atomic<uint64_t> messages_planned{0}, bytes_planned{0};
+    std::atomic<uint64_t> messages_done{0}, bytes_done{0};
+};
+
+struct FolderReport {
+    std::string name;
+    std::string role;
+    uint64_t new_messages = 0, new_bytes = 0;
+    uint64_t flags_refreshed = 0, gone = 0, rematched = 0;
+    bool uidvalidity_changed = false;
+    std::string error;  // empty when the folder was fetched
+};
+
+struct FetchReport {
+    std::vector<FolderReport> folders;
+    uint64_t new_messages = 0, new_bytes = 0, flags_refreshed = 0, gone = 0, rematched = 0;
+    uint64_t cached_messages = 0;  // in the cache after the run
+    uint64_t recovered_adopted = 0, recovered_tmp_removed = 0;
+    std::vector<std::string> errors;    // one line each
+    std::vector<std::string> warnings;  // one line each
+    double seconds = 0;
+    // The error that stopped the run, if one did (account or fatal radius).
+    std::optional<Error> fatal;
+    bool ok() const { return !fatal && errors.empty(); }
+};
+
+// Runs a whole fetch. Folder-level problems are in the report; the Result is
+// an error only when nothing could be done at all (the first connection failed).
+Result<FetchReport> run_fetch(cache::Cache& cache, const SourceFactory& open_source,
+                              const FetchOptions& options, FetchProgress& progress);
+
+}  // namespace mailferry::pipeline

@@ -1,0 +1,291 @@
+#include "wrap/imap_session.hpp"
+
+#include <libetpan/libetpan.h>
+
+#include <cctype>
+
+#include "mailferry/clock.hpp"
+
+namespace mailferry::wrap {
+namespace {
+
+void set_sni(struct mailstream_ssl_context* ctx, void* data) {
+    auto host = static_cast<std::string*>(data);
+    if (!host->empty()) mailstream_ssl_set_server_name(ctx, const_cast<char*>(host->c_str()));
+}
+
+// libetpan needs a progress callback to take its streaming FETCH path, the only
+// one that calls the per-message handler (dependencies.md).
+void ignore_progress(size_t, size_t, void*) {}
+
+struct FetchContext {
+    const std::function<void(const MessageAttributes&)>* on_message;
+};
+
+void read_flags(const mailimap_msg_att_dynamic* dyn, MessageAttributes& out) {
+    out.has_flags = true;
+    if (!dyn || !dyn->att_list) return;
+    for (clistiter* it = clist_begin(dyn->att_list); it; it = clist_next(it)) {
+        auto ff = static_cast<mailimap_flag_fetch*>(clist_content(it));
+        if (ff->fl_type != MAILIMAP_FLAG_FETCH_OTHER || !ff->fl_flag) continue;
+        const mailimap_flag* f = ff->fl_flag;
+        switch (f->fl_type) {
+        case MAILIMAP_FLAG_ANSWERED: out.flags.answered = true; break;
+        case MAILIMAP_FLAG_FLAGGED: out.flags.flagged = true; break;
+        case MAILIMAP_FLAG_DELETED: out.flags.deleted = true; break;
+        case MAILIMAP_FLAG_SEEN: out.flags.seen = true; break;
+        case MAILIMAP_FLAG_DRAFT: out.flags.draft = true; break;
+        case MAILIMAP_FLAG_KEYWORD:
+            if (f->fl_data.fl_keyword) out.flags.add_imap(f->fl_data.fl_keyword);
+            break;
+        case MAILIMAP_FLAG_EXTENSION:
+            if (f->fl_data.fl_extension) out.flags.add_imap(std::string("\\") + f->fl_data.fl_extension);
+            break;
+        default: break;
+        }
+    }
+}
+
+void read_static(const mailimap_msg_att_static* st, MessageAttributes& out) {
+    switch (st->att_type) {
+    case MAILIMAP_MSG_ATT_UID: out.uid = st->att_data.att_uid; break;
+    case MAILIMAP_MSG_ATT_RFC822_SIZE: out.size = st->att_data.att_rfc822_size; break;
+    case MAILIMAP_MSG_ATT_INTERNALDATE: {
+        const mailimap_date_time* d = st->att_data.att_internal_date;
+        if (!d) break;
+        out.internaldate = epoch_from_fields(d->dt_year, d->dt_month, d->dt_day, d->dt_hour,
+                                             d->dt_min, d->dt_sec, d->dt_zone);
+        out.has_internaldate = true;
+        break;
+    }
+    case MAILIMAP_MSG_ATT_BODY_SECTION: {
+        const mailimap_msg_att_body_section* b = st->att_data.att_body_section;
+        if (!b) break;
+        out.has_body = true;
+        out.body = b->sec_body_part ? std::string_view(b->sec_body_part, b->sec_length)
+                                    : std::string_view();
+        break;
+    }
+    default: break;
+    }
+}
+
+void on_msg_att(mailimap_msg_att* att, void* context) {
+    auto ctx = static_cast<FetchContext*>(context);
+    MessageAttributes out;
+    for (clistiter* it = clist_begin(att->att_list); it; it = clist_next(it)) {
+        auto item = static_cast<mailimap_msg_att_item*>(clist_content(it));
+        if (item->att_type == MAILIMAP_MSG_ATT_ITEM_DYNAMIC) read_flags(item->att_data.att_dyn, out);
+        else if (item->att_type == MAILIMAP_MSG_ATT_ITEM_STATIC) read_static(item->att_data.att_static, out);
+    }
+    (*ctx->on_message)(out);
+}
+
+std::string upper(std::string s) {
+    for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return s;
+}
+
+}  // namespace
+
+void ImapSession::Free::operator()(mailimap* m) const { mailimap_free(m); }
+
+ImapSession::ImapSession(int timeout_seconds) : imap_(mailimap_new(0, nullptr)) {
+    mailimap_set_timeout(imap_.get(), timeout_seconds);
+}
+
+ImapSession::~ImapSession() {
+    if (connected_) (void)logout();
+}
+
+Error ImapSession::error_from(int rc, const std::string& what) const {
+    ErrorKind kind = ErrorKind::protocol;
+    Radius radius = Radius::account;
+    switch (rc) {
+    case MAILIMAP_ERROR_STREAM:
+    case MAILIMAP_ERROR_CONNECTION_REFUSED:
+    case MAILIMAP_ERROR_DONT_ACCEPT_CONNECTION:
+        kind = ErrorKind::temporary;
+        break;
+    case MAILIMAP_ERROR_LOGIN: kind = ErrorKind::auth; break;
+    case MAILIMAP_ERROR_SSL:
+    case MAILIMAP_ERROR_STARTTLS: kind = ErrorKind::tls; break;
+    case MAILIMAP_ERROR_EXAMINE:
+    case MAILIMAP_ERROR_SELECT: kind = ErrorKind::not_found; radius = Radius::folder; break;
+    case MAILIMAP_ERROR_UID_FETCH:
+    case MAILIMAP_ERROR_FETCH: kind = ErrorKind::protocol; radius = Radius::folder; break;
+    case MAILIMAP_ERROR_MEMORY: kind = ErrorKind::internal; break;
+    default: break;
+    }
+    Error e = make_error(kind, radius, what);
+    if (rc == MAILIMAP_ERROR_STREAM) e.message += ": the connection was lost";
+    else if (rc == MAILIMAP_ERROR_PARSE) e.message += ": unreadable response from the server";
+    if (kind == ErrorKind::temporary) e.retry = Retry::later;
+    if (rc != MAILIMAP_ERROR_STREAM && rc != MAILIMAP_ERROR_CONNECTION_REFUSED) e.server_text = last_response();
+    return e;
+}
+
+Status ImapSession::connect_tls(const std::string& host, uint16_t port) {
+    sni_host_ = host;
+    int rc = mailimap_ssl_connect_with_callback(imap_.get(), host.c_str(), port, set_sni, &sni_host_);
+    if (rc != MAILIMAP_NO_ERROR_AUTHENTICATED && rc != MAILIMAP_NO_ERROR_NON_AUTHENTICATED) {
+        Error e = error_from(rc, "cannot connect over TLS to " + host + ":" + std::to_string(port));
+        if (rc == MAILIMAP_ERROR_SSL) e.message = "TLS handshake with " + host + ":" + std::to_string(port) + " failed";
+        return e;
+    }
+    connected_ = true;
+    preauth_ = rc == MAILIMAP_NO_ERROR_AUTHENTICATED;
+    return {};
+}
+
+Status ImapSession::connect_plain(const std::string& host, uint16_t port) {
+    int rc = mailimap_socket_connect(imap_.get(), host.c_str(), port);
+    if (rc != MAILIMAP_NO_ERROR_AUTHENTICATED && rc != MAILIMAP_NO_ERROR_NON_AUTHENTICATED)
+        return error_from(rc, "cannot connect to " + host + ":" + std::to_string(port));
+    connected_ = true;
+    preauth_ = rc == MAILIMAP_NO_ERROR_AUTHENTICATED;
+    return {};
+}
+
+Status ImapSession::starttls(const std::string& host) {
+    sni_host_ = host;
+    int rc = mailimap_socket_starttls_with_callback(imap_.get(), set_sni, &sni_host_);
+    if (rc != MAILIMAP_NO_ERROR) {
+        Error e = error_from(rc, "STARTTLS with " + host + " failed");
+        e.kind = ErrorKind::tls;
+        return e;
+    }
+    return {};
+}
+
+Result<std::vector<std::string>> ImapSession::capability() {
+    mailimap_capability_data* data = nullptr;
+    int rc = mailimap_capability(imap_.get(), &data);
+    if (rc != MAILIMAP_NO_ERROR) return error_from(rc, "CAPABILITY failed");
+    std::vector<std::string> caps;
+    for (clistiter* it = clist_begin(data->cap_list); it; it = clist_next(it)) {
+        auto c = static_cast<struct mailimap_capability*>(clist_content(it));
+        if (c->cap_type == MAILIMAP_CAPABILITY_AUTH_TYPE && c->cap_data.cap_auth_type)
+            caps.push_back("AUTH=" + upper(c->cap_data.cap_auth_type));
+        else if (c->cap_type == MAILIMAP_CAPABILITY_NAME && c->cap_data.cap_name)
+            caps.push_back(upper(c->cap_data.cap_name));
+    }
+    mailimap_capability_data_free(data);
+    return caps;
+}
+
+Status ImapSession::login(const std::string& user, const std::string& password) {
+    int rc = mailimap_login(imap_.get(), user.c_str(), password.c_str());
+    if (rc == MAILIMAP_NO_ERROR) return {};
+    Error e = error_from(rc, "login as " + user + " refused");
+    if (rc == MAILIMAP_ERROR_LOGIN) e.kind = ErrorKind::auth;
+    return e;
+}
+
+Status ImapSession::simple_command(const std::string& command) {
+    int rc = mailimap_custom_command(imap_.get(), command.c_str());
+    if (rc != MAILIMAP_NO_ERROR) return error_from(rc, command + " failed");
+    return {};
+}
+
+Result<std::vector<ListEntry>> ImapSession::list(const std::string& pattern, bool use_xlist) {
+    clist* result = nullptr;
+    int rc = use_xlist ? mailimap_xlist(imap_.get(), "", pattern.c_str(), &result)
+                       : mailimap_list(imap_.get(), "", pattern.c_str(), &result);
+    if (rc != MAILIMAP_NO_ERROR) return error_from(rc, "LIST failed");
+    std::vector<ListEntry> out;
+    for (clistiter* it = clist_begin(result); it; it = clist_next(it)) {
+        auto mb = static_cast<mailimap_mailbox_list*>(clist_content(it));
+        ListEntry e;
+        e.raw_name = mb->mb_name ? mb->mb_name : "";
+        e.delimiter = mb->mb_delimiter;
+        if (const mailimap_mbx_list_flags* fl = mb->mb_flag) {
+            if (fl->mbf_type == MAILIMAP_MBX_LIST_FLAGS_SFLAG) {
+                if (fl->mbf_sflag == MAILIMAP_MBX_LIST_SFLAG_NOSELECT) e.attributes.push_back("\\Noselect");
+                else if (fl->mbf_sflag == MAILIMAP_MBX_LIST_SFLAG_MARKED) e.attributes.push_back("\\Marked");
+                else if (fl->mbf_sflag == MAILIMAP_MBX_LIST_SFLAG_UNMARKED) e.attributes.push_back("\\Unmarked");
+            }
+            for (clistiter* o = clist_begin(fl->mbf_oflags); o; o = clist_next(o)) {
+                auto of = static_cast<mailimap_mbx_list_oflag*>(clist_content(o));
+                if (of->of_type == MAILIMAP_MBX_LIST_OFLAG_NOINFERIORS) e.attributes.push_back("\\Noinferiors");
+                else if (of->of_flag_ext)
+                    e.attributes.push_back(of->of_flag_ext[0] == '\\' ? std::string(of->of_flag_ext)
+                                                                      : std::string("\\") + of->of_flag_ext);
+            }
+        }
+        out.push_back(std::move(e));
+    }
+    mailimap_list_result_free(result);
+    return out;
+}
+
+Result<SelectInfo> ImapSession::examine(const std::string& raw_name) {
+    int rc = mailimap_examine(imap_.get(), raw_name.c_str());
+    if (rc != MAILIMAP_NO_ERROR) return error_from(rc, "cannot open the folder");
+    SelectInfo info;
+    if (const mailimap_selection_info* s = imap_->imap_selection_info) {
+        info.uidvalidity = s->sel_uidvalidity;
+        info.uidnext = s->sel_uidnext;
+        info.exists = s->sel_exists;
+    }
+    return info;
+}
+
+Status ImapSession::uid_fetch(const UidRanges& ranges, unsigned items,
+                              const std::function<void(const MessageAttributes&)>& on_message) {
+    if (ranges.empty()) return {};
+    mailimap_set* set = mailimap_set_new_empty();
+    for (const auto& [first, last] : ranges) mailimap_set_add_interval(set, first, last);
+    mailimap_fetch_type* type = mailimap_fetch_type_new_fetch_att_list_empty();
+    if (items & fetch_uid) mailimap_fetch_type_new_fetch_att_list_add(type, mailimap_fetch_att_new_uid());
+    if (items & fetch_flags) mailimap_fetch_type_new_fetch_att_list_add(type, mailimap_fetch_att_new_flags());
+    if (items & fetch_internaldate)
+        mailimap_fetch_type_new_fetch_att_list_add(type, mailimap_fetch_att_new_internaldate());
+    if (items & fetch_size) mailimap_fetch_type_new_fetch_att_list_add(type, mailimap_fetch_att_new_rfc822_size());
+    if (items & fetch_body)
+        mailimap_fetch_type_new_fetch_att_list_add(
+            type, mailimap_fetch_att_new_body_peek_section(mailimap_section_new(nullptr)));
+
+    FetchContext ctx{&on_message};
+    mailimap_set_msg_att_handler(imap_.get(), on_msg_att, &ctx);
+    mailimap_set_progress_callback(imap_.get(), ignore_progress, nullptr, nullptr);
+    clist* result = nullptr;
+    int rc = mailimap_uid_fetch(imap_.get(), set, type, &result);
+    mailimap_set_msg_att_handler(imap_.get(), nullptr, nullptr);
+    mailimap_set_progress_callback(imap_.get(), nullptr, nullptr, nullptr);
+    if (result) mailimap_fetch_list_free(result);
+    mailimap_fetch_type_free(type);
+    mailimap_set_free(set);
+    if (rc != MAILIMAP_NO_ERROR) return error_from(rc, "UID FETCH failed");
+    return {};
+}
+
+Status ImapSession::logout() {
+    if (!connected_) return {};
+    connected_ = false;
+    // A short wait: a server that is gone must not hold up the end of a run.
+    mailimap_set_timeout(imap_.get(), 5);
+    int rc = mailimap_logout(imap_.get());
+    if (rc != MAILIMAP_NO_ERROR) return error_from(rc, "LOGOUT failed");
+    return {};
+}
+
+_mailstream* ImapSession::stream() const { return imap_->imap_stream; }
+
+std::string ImapSession::last_response() const {
+    std::string text = imap_->imap_response ? imap_->imap_response : "";
+    for (char& c : text)
+        if (c == '\r' || c == '\n') c = ' ';
+    return text.substr(0, 300);
+}
+
+UidRanges compress_uids(const std::vector<uint32_t>& uids) {
+    UidRanges out;
+    for (uint32_t u : uids) {
+        if (!out.empty() && out.back().second + 1 == u) out.back().second = u;
+        else out.emplace_back(u, u);
+    }
+    return out;
+}
+
+}  // namespace mailferry::wrap

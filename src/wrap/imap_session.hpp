@@ -1,0 +1,98 @@
+// A thin RAII wrapper over one libetpan IMAP session: it turns libetpan's C
+// structures into C++ values and its return codes into Errors, and decides
+// nothing else (the protocol policy lives in net/imap/).
+//
+// One session per thread. Bytes handed to a fetch callback live only during
+// the call: libetpan frees each message as soon as the callback returns, which
+// is what keeps memory flat during a large FETCH.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "mailferry/flags.hpp"
+#include "mailferry/result.hpp"
+
+struct mailimap;
+struct _mailstream;
+
+namespace mailferry::wrap {
+
+struct ListEntry {
+    std::string raw_name;                 // as sent (modified UTF-7)
+    char delimiter = '\0';
+    std::vector<std::string> attributes;  // "\\Noselect", "\\Sent", "\\HasChildren", ...
+};
+
+struct SelectInfo {
+    uint32_t uidvalidity = 0, uidnext = 0, exists = 0;
+};
+
+// Which items a UID FETCH asks for.
+enum FetchItem : unsigned {
+    fetch_uid = 1,
+    fetch_flags = 2,
+    fetch_internaldate = 4,
+    fetch_size = 8,
+    fetch_body = 16,  // BODY.PEEK[]: never sets \Seen on the source
+};
+
+struct MessageAttributes {
+    uint32_t uid = 0;
+    uint64_t size = 0;
+    int64_t internaldate = 0;
+    bool has_internaldate = false;
+    bool has_flags = false;
+    Flags flags;
+    std::string_view body;
+    bool has_body = false;
+};
+
+using UidRanges = std::vector<std::pair<uint32_t, uint32_t>>;  // inclusive; second 0 means '*'
+
+class ImapSession {
+public:
+    explicit ImapSession(int timeout_seconds);
+    ~ImapSession();  // logs out when still connected, then frees
+    ImapSession(const ImapSession&) = delete;
+    ImapSession& operator=(const ImapSession&) = delete;
+
+    Status connect_tls(const std::string& host, uint16_t port);    // implicit TLS, SNI = host
+    Status connect_plain(const std::string& host, uint16_t port);
+    Status starttls(const std::string& host);
+    bool preauthenticated() const { return preauth_; }
+
+    Result<std::vector<std::string>> capability();  // upper-cased: "IMAP4REV1", "AUTH=PLAIN"
+    Status login(const std::string& user, const std::string& password);
+    // Sends a command without arguments that libetpan does not know ("COMPRESS DEFLATE").
+    Status simple_command(const std::string& command);
+    Result<std::vector<ListEntry>> list(const std::string& pattern, bool use_xlist);
+    Result<SelectInfo> examine(const std::string& raw_name);
+    Status uid_fetch(const UidRanges& ranges, unsigned items,
+                     const std::function<void(const MessageAttributes&)>& on_message);
+    Status logout();
+
+    _mailstream* stream() const;
+    // The text of the server's last tagged or untagged status line.
+    std::string last_response() const;
+
+private:
+    Error error_from(int rc, const std::string& what) const;
+    struct Free {
+        void operator()(mailimap* m) const;
+    };
+    std::unique_ptr<mailimap, Free> imap_;
+    std::string sni_host_;
+    bool preauth_ = false;
+    bool connected_ = false;
+};
+
+// Turns a sorted list of UIDs into as few inclusive ranges as possible.
+UidRanges compress_uids(const std::vector<uint32_t>& sorted_uids);
+
+}  // namespace mailferry::wrap

@@ -1,0 +1,161 @@
+#include <catch2/catch.hpp>
+
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <boost/filesystem.hpp>
+
+#include "cache/cache.hpp"
+#include "cache/recovery.hpp"
+#include "formats/maildir/maildir_naming.hpp"
+#include "formats/maildir/maildir_writer.hpp"
+#include "wrap/posix_file.hpp"
+#include "wrap/sha256.hpp"
+
+using namespace mailferry;
+namespace fs = boost::filesystem;
+
+namespace {
+
+struct TempDir {
+    fs::path path = fs::temp_directory_path() / fs::unique_path("mf-cache-test-%%%%%%%%");
+    TempDir() { fs::create_directories(path); }
+    ~TempDir() { fs::remove_all(path); }
+    std::string str(const std::string& sub = "") const { return (path / sub).string(); }
+};
+
+cache::FolderRecord make_folder(cache::Cache& c, const std::string& name) {
+    auto src = c.ensure_source("imap", "127.0.0.1:993", "alice");
+    REQUIRE(src.ok());
+    SourceFolder f{name, name, '/', "", true};
+    auto rec = c.ensure_folder(*src, f, maildir::folder_directory(maildir::split_levels(name, '/')));
+    REQUIRE(rec.ok());
+    return *rec;
+}
+
+// Stages and commits one message, as the fetch pipeline does, and indexes it.
+std::string store(cache::Cache& c, const cache::FolderRecord& folder, uint32_t uid, const std::string& bytes,
+                  bool index = true) {
+    maildir::MaildirWriter w(c.mail_root());
+    REQUIRE(w.ensure_folder(folder.maildir).ok());
+    Flags flags;
+    flags.seen = true;
+    REQUIRE(w.stage(folder.maildir, maildir::imap_base_name(1000, 7, uid, bytes.size()), bytes, 1000, flags).ok());
+    auto paths = w.commit();
+    REQUIRE(paths.ok());
+    std::string rel = "mail/" + (*paths)[0];
+    if (index) {
+        cache::MessageRecord m;
+        m.folder_id = folder.id;
+        m.uidvalidity = 7;
+        m.uid = uid;
+        m.sha256 = wrap::sha256_hex(bytes);
+        m.size = bytes.size();
+        m.received = 1000;
+        m.flags = flags;
+        m.path = rel;
+        REQUIRE(c.insert_messages({m}).ok());
+    }
+    return rel;
+}
+
+}  // namespace
+
+TEST_CASE("a new cache has schema v1, private modes, and refuses a second run", "[cache]") {
+    TempDir t;
+    auto c = cache::Cache::open(t.str("c"), cache::OpenMode::create_if_missing);
+    REQUIRE(c.ok());
+    CHECK((*c)->info("format_version").value() == "1");
+    struct stat st;
+    REQUIRE(::stat(t.str("c").c_str(), &st) == 0);
+    CHECK((st.st_mode & 077) == 0);
+    REQUIRE(::stat(t.str("c/index.sqlite").c_str(), &st) == 0);
+    CHECK((st.st_mode & 077) == 0);
+
+    auto second = cache::Cache::open(t.str("c"), cache::OpenMode::existing);
+    REQUIRE_FALSE(second.ok());
+    CHECK(second.error().message.find("in use") != std::string::npos);
+}
+
+TEST_CASE("opening a directory that is not a cache says so", "[cache]") {
+    TempDir t;
+    auto c = cache::Cache::open(t.str("nothing"), cache::OpenMode::existing);
+    REQUIRE_FALSE(c.ok());
+    CHECK(c.error().kind == ErrorKind::not_found);
+}
+
+TEST_CASE("a cache from a newer mailferry is refused, not damaged", "[cache]") {
+    TempDir t;
+    { REQUIRE(cache::Cache::open(t.str("c"), cache::OpenMode::create_if_missing).ok()); }
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(t.str("c/index.sqlite").c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, "PRAGMA user_version = 99", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+    auto c = cache::Cache::open(t.str("c"), cache::OpenMode::existing);
+    REQUIRE_FALSE(c.ok());
+    CHECK(c.error().message.find("newer") != std::string::npos);
+}
+
+TEST_CASE("a folder name collision between two sources gets its own directory", "[cache]") {
+    TempDir t;
+    auto c = cache::Cache::open(t.str("c"), cache::OpenMode::create_if_missing);
+    REQUIRE(c.ok());
+    auto a = (*c)->ensure_source("imap", "a:993", "u");
+    auto b = (*c)->ensure_source("imap", "b:993", "u");
+    SourceFolder inbox{"INBOX", "INBOX", '/', "", true};
+    auto fa = (*c)->ensure_folder(*a, inbox, "");
+    auto fb = (*c)->ensure_folder(*b, inbox, "");
+    REQUIRE(fa.ok());
+    REQUIRE(fb.ok());
+    CHECK(fa->maildir.empty());
+    CHECK_FALSE(fb->maildir.empty());
+    CHECK(fb->maildir.find('/') == std::string::npos);
+}
+
+TEST_CASE("recovery removes tmp/ leftovers and stale links, and adopts unindexed files", "[cache][recovery]") {
+    TempDir t;
+    std::string dir = t.str("c");
+    {
+        auto c = cache::Cache::open(dir, cache::OpenMode::create_if_missing);
+        REQUIRE(c.ok());
+        auto folder = make_folder(**c, "Lists/dev");
+        std::string indexed = store(**c, folder, 1, "Subject: one\r\n\r\nbody\r\n");
+        // A crash after the rename, before the index commit:
+        std::string orphan = store(**c, folder, 2, "Subject: two\r\n\r\nbody\r\n", false);
+        // A crash in the middle of writing a file:
+        REQUIRE(wrap::write_file(dir + "/mail/.Lists.dev/tmp/partial", "Subj").ok());
+        // A crash between a flag change's link and the index update:
+        REQUIRE(wrap::link_path(dir + "/" + indexed, dir + "/mail/.Lists.dev/cur/" +
+                                maildir::parse_file_name(indexed.substr(indexed.rfind('/') + 1)).base + ":2,FS").ok());
+        // Somebody else's file (Dovecot delivering into the cache):
+        REQUIRE(wrap::write_file(dir + "/mail/.Lists.dev/cur/123.M1P2.host:2,", "x").ok());
+
+        auto rep = cache::recover(**c);
+        REQUIRE(rep.ok());
+        CHECK(rep->tmp_removed == 1);
+        CHECK(rep->adopted == 1);
+        CHECK(rep->stale_links_removed == 1);
+        CHECK(rep->foreign_files == 1);
+        CHECK_FALSE(wrap::exists(dir + "/mail/.Lists.dev/tmp/partial"));
+        CHECK(wrap::exists(dir + "/" + orphan));
+
+        std::vector<cache::CachedMessage> rows;
+        REQUIRE((*c)->for_each_message(folder.id, [&](const cache::CachedMessage& m) { rows.push_back(m); }).ok());
+        REQUIRE(rows.size() == 2);
+        CHECK(rows[1].uid == 2);
+        CHECK(rows[1].uidvalidity == 7);
+        CHECK(rows[1].flags == "\\Seen");
+        CHECK(rows[1].sha256 == wrap::sha256_hex("Subject: two\r\n\r\nbody\r\n"));
+        CHECK(rows[1].path == orphan);
+
+        auto again = cache::recover(**c);
+        REQUIRE(again.ok());
+        CHECK(again->adopted == 0);
+        CHECK(again->tmp_removed == 0);
+    }
+    // The cache is portable: a copy elsewhere opens with the same content.
+    fs::rename(t.path / "c", t.path / "moved");
+    auto moved = cache::Cache::open(t.str("moved"), cache::OpenMode::existing);
+    REQUIRE(moved.ok());
+    CHECK((*moved)->message_count().value() == 2);
+}

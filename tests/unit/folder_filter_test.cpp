@@ -1,0 +1,29 @@
+#include <catch2/catch.hpp>
+
+#include "pipeline/folder_filter.hpp"
+
+using namespace mailferry;
+using namespace mailferry::pipeline;
+
+TEST_CASE("IMAP wildcards: '*' crosses the delimiter, '%' does not", "[filter]") {
+    CHECK(wildcard_match("*", "a/b/c", '/'));
+    CHECK(wildcard_match("a/*", "a/b/c", '/'));
+    CHECK(wildcard_match("a/%", "a/b", '/'));
+    CHECK_FALSE(wildcard_match("a/%", "a/b/c", '/'));
+    CHECK(wildcard_match("%", "Sent", '/'));
+    CHECK_FALSE(wildcard_match("%", "Lists/dev", '/'));
+    CHECK(wildcard_match("Li*dev*", "Lists/dev@maven", '/'));
+    CHECK_FALSE(wildcard_match("Sent", "Sent Items", '/'));
+}
+
+TEST_CASE("--folder selects, --exclude wins, INBOX matches in any case", "[filter]") {
+    SourceFolder inbox{"INBOX", "INBOX", '/', "", true};
+    SourceFolder sent{"Sent", "Sent", '/', "\\Sent", true};
+    SourceFolder jp{"&ZeVnLIqe-/&U9dP4Xux-", "日本語/受信箱", '/', "", true};
+    CHECK(FolderFilter({}, {}).accepts(sent));
+    CHECK(FolderFilter({"inbox"}, {}).accepts(inbox));
+    CHECK_FALSE(FolderFilter({"inbox"}, {}).accepts(sent));
+    CHECK(FolderFilter({"日本語/*"}, {}).accepts(jp));
+    CHECK(FolderFilter({"&ZeVnLIqe-/*"}, {}).accepts(jp));
+    CHECK_FALSE(FolderFilter({"*"}, {"Sent"}).accepts(sent));
+}

@@ -1,0 +1,40 @@
+#include <catch2/catch.hpp>
+
+#include "mailferry/mutf7.hpp"
+
+using mailferry::mutf7_decode;
+using mailferry::mutf7_encode;
+
+TEST_CASE("modified UTF-7 round-trips the names Dovecot wrote in the corpus", "[mutf7]") {
+    // Each pair: the UTF-8 name and the directory level Dovecot 2.3 wrote for it.
+    const std::pair<const char*, const char*> table[] = {
+        {"Отправленные", "&BB4EQgQ,BEAEMAQyBDsENQQ9BD0ESwQ1-"},
+        {"日本語", "&ZeVnLIqe-"},
+        {"受信箱", "&U9dP4Xux-"},
+        {"ImageMagick – Ärger & Co", "ImageMagick &IBM- &AMQ-rger &- Co"},
+        {"Überächt", "&ANw-ber&AOQ-cht"},
+        {"plain", "plain"},
+        {"&", "&-"},
+        {"", ""},
+        {"😀 emoji", "&2D3eAA- emoji"},  // outside the BMP: a surrogate pair
+    };
+    for (const auto& [utf8, mutf7] : table) {
+        CAPTURE(utf8);
+        CHECK(mutf7_encode(utf8) == mutf7);
+        auto back = mutf7_decode(mutf7);
+        REQUIRE(back.has_value());
+        CHECK(*back == utf8);
+    }
+}
+
+TEST_CASE("invalid modified UTF-7 is refused, not guessed", "[mutf7]") {
+    for (const char* bad : {"&", "&AOQ", "&A-", "&AGE-" /* 'a' must be direct */, "&2D0-" /* lone surrogate */,
+                            "caf\xc3\xa9" /* raw 8-bit */, "&ZeVnLIqe/-" /* '/' is not in the alphabet */}) {
+        CAPTURE(bad);
+        CHECK_FALSE(mutf7_decode(bad).has_value());
+    }
+}
+
+TEST_CASE("invalid UTF-8 is encoded as U+FFFD", "[mutf7]") {
+    CHECK(mutf7_encode("a\xff" "b") == "a&,,0-b");
+}
