@@ -81,14 +81,17 @@ int run_fetch_command(const FetchArgs& args) {
     connect.timeout_seconds = args.source.timeout_seconds;
     connect.warn = [&warnings](const std::string& line) { warnings(line); };
 
-    auto cache = cache::Cache::open(args.cache, cache::OpenMode::create_if_missing);
-    if (!cache) return fail(cache.error());
-
     pipeline::SourceFactory open_source = [&connect]() -> Result<std::unique_ptr<MailSource>> {
         auto conn = net::ImapConnection::open(connect);
         if (!conn) return conn.error();
         return std::unique_ptr<MailSource>(new net::ImapSource(std::move(*conn)));
     };
+    // Connect before touching the cache: a wrong password or a refused
+    // certificate leaves the cache exactly as it was (or not created).
+    auto first = open_source();
+    if (!first) return fail(first.error());
+    auto cache = cache::Cache::open(args.cache, cache::OpenMode::create_if_missing);
+    if (!cache) return fail(cache.error());
     pipeline::FetchOptions options;
     options.source_kind = "imap";
     options.server = url->server();
@@ -108,7 +111,7 @@ int run_fetch_command(const FetchArgs& args) {
                  "/" + std::to_string(progress.folders_total.load());
         return l;
     });
-    auto report = pipeline::run_fetch(**cache, open_source, options, progress);
+    auto report = pipeline::run_fetch(**cache, std::move(*first), open_source, options, progress);
     bar.stop();
     if (!report) return fail(report.error());
 

@@ -1,5 +1,6 @@
 #include "pipeline/fetch.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <mutex>
@@ -18,6 +19,13 @@ namespace mailferry::pipeline {
 namespace {
 
 const std::string kMailPrefix = "mail/";
+
+// A cached message recognised under a new UIDVALIDITY.
+struct Rekey {
+    int64_t id;
+    uint32_t uid;
+    std::string flags;
+};
 
 // Fetches one folder over one source connection. Owns its MaildirWriter.
 class FolderFetcher {
@@ -149,8 +157,7 @@ private:
 
     Status fetch_batch(const std::vector<uint32_t>& uids) {
         std::vector<cache::MessageRecord> rows;
-        std::vector<std::pair<int64_t, const cache::MessageRecord*>> rekeys;
-        std::vector<cache::MessageRecord> rekeyed;
+        std::vector<Rekey> rekeyed;
         std::set<uint32_t> returned;
         Status fetched = source_.fetch_messages(uids, [&](const FetchedMessage& m) -> Status {
             returned.insert(m.uid);
@@ -166,9 +173,8 @@ private:
             progress_.bytes_done += m.bytes.size();
             if (rematching_) {
                 if (auto it = old_generation_.find(rec.sha256); it != old_generation_.end()) {
-                    rec.path = std::to_string(it->second);  // the id to re-key
+                    rekeyed.push_back({it->second, m.uid, m.flags.to_imap()});
                     old_generation_.erase(it);
-                    rekeyed.push_back(std::move(rec));
                     return {};
                 }
             }
@@ -191,8 +197,7 @@ private:
         }
         for (size_t k = 0; k < rows.size(); ++k) rows[k].path = path_in_cache((*paths)[k]);
         MF_TRY(cache_.insert_messages(rows));
-        for (const auto& r : rekeyed)
-            MF_TRY(cache_.rekey_message(std::stoll(r.path), r.uidvalidity, r.uid, r.flags.to_imap()));
+        for (const auto& r : rekeyed) MF_TRY(cache_.rekey_message(r.id, uidvalidity_, r.uid, r.flags));
         std::vector<uint32_t> got(returned.begin(), returned.end());
         MF_TRY(cache_.clear_failures(folder_.id, uidvalidity_, got));
         for (uint32_t uid : returned) highest_ = std::max(highest_, uid);
@@ -345,15 +350,14 @@ FetchReport summarize(RunState& st, const cache::RecoveryReport& rec) {
 
 }  // namespace
 
-Result<FetchReport> run_fetch(cache::Cache& cache, const SourceFactory& open_source,
-                              const FetchOptions& options, FetchProgress& progress) {
+Result<FetchReport> run_fetch(cache::Cache& cache, std::unique_ptr<MailSource> first,
+                              const SourceFactory& open_source, const FetchOptions& options,
+                              FetchProgress& progress) {
     auto started = std::chrono::steady_clock::now();
     auto recovered = cache::recover(cache);
     if (!recovered) return recovered.error();
 
-    auto first = open_source();
-    if (!first) return first.error();
-    auto listed = (*first)->list_folders();
+    auto listed = first->list_folders();
     if (!listed) return listed.error();
 
     auto source_id = cache.ensure_source(options.source_kind, options.server, options.account);
@@ -381,7 +385,7 @@ Result<FetchReport> run_fetch(cache::Cache& cache, const SourceFactory& open_sou
     int workers = std::max(1, std::min<int>(options.connections, static_cast<int>(st.queue.size())));
     std::vector<std::thread> threads;
     for (int i = 1; i < workers; ++i) threads.emplace_back(worker, std::ref(st), nullptr);
-    worker(st, std::move(*first));
+    worker(st, std::move(first));
     for (auto& t : threads) t.join();
 
     FetchReport report = summarize(st, *recovered);

@@ -64,9 +64,12 @@ struct FetchReport {
     bool ok() const { return !fatal && errors.empty(); }
 };
 
-// Runs a whole fetch. Folder-level problems are in the report; the Result is
-// an error only when nothing could be done at all (the first connection failed).
-Result<FetchReport> run_fetch(cache::Cache& cache, const SourceFactory& open_source,
-                              const FetchOptions& options, FetchProgress& progress);
+// Runs a whole fetch. `first` is a connection the caller already opened (so
+// that a wrong password or a refused certificate fails before the cache is
+// touched); `open_source` opens the others. Folder-level problems are in the
+// report; the Result is an error only when nothing could be done at all.
+Result<FetchReport> run_fetch(cache::Cache& cache, std::unique_ptr<MailSource> first,
+                              const SourceFactory& open_source, const FetchOptions& options,
+                              FetchProgress& progress);
 
 }  // namespace mailferry::pipeline

@@ -96,8 +96,9 @@ void DeflateLayer::adopt_read_ahead(mailstream* stream)
 }
 
 // One inflate step into the caller's buffer. Returns bytes produced (0 if zlib needs more input) or -1.
-// Calling inflate even with no new input matters: after a full output buffer zlib may still hold
-// inflated bytes (a long match half copied), and they must be returned before reading the socket.
+// It is called even when no compressed input is left: zlib's contract is that after filling the output
+// it may hold more (a long match half copied), to be fetched before waiting on the socket for data
+// the server may never send.
 ssize_t DeflateLayer::inflate_some(void* buf, std::size_t count)
 {
     uInt space = clamp_to_uint(count);

@@ -1,0 +1,301 @@
+// mailferry fetch against a private Dovecot (tests/harness/dovecot-harness).
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <boost/filesystem.hpp>
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "support.hpp"
+#include "test_dovecot.hpp"
+
+using namespace mailferry::test;
+namespace fs = boost::filesystem;
+
+namespace {
+
+const std::string kUser = "alice";
+const std::string kPassword = "correct horse 7 battery";
+
+struct Account {
+    TestDovecot dovecot;
+    TempDir dir;
+    std::string password_file;
+    explicit Account(DovecotOptions o = {}) : dovecot(with_user(std::move(o))) {
+        password_file = write_secret_file(dir / "password", kPassword);
+    }
+    static DovecotOptions with_user(DovecotOptions o) {
+        o.users = {kUser + ":" + kPassword};
+        return o;
+    }
+    std::string url() const { return "imaps://" + kUser + "@127.0.0.1:" + std::to_string(dovecot.imaps_port()); }
+    std::vector<std::string> fetch_args(const std::string& cache) const {
+        return {"fetch", cache, "--from", url(), "--password-file", password_file, "--ca-file", dovecot.ca_file(),
+                "--no-progress"};
+    }
+    RunResult fetch(const std::string& cache, std::vector<std::string> extra = {}) const {
+        auto args = fetch_args(cache);
+        args.insert(args.end(), extra.begin(), extra.end());
+        return run_mailferry(args);
+    }
+};
+
+// Loads every mailbox of the dev corpus: the Maildir++ tree as it is, each mbox
+// file and each folder of loose messages into a folder of its own.
+void load_corpus(const TestDovecot& d) {
+    fs::path corpus = corpus_dir();
+    d.load_maildir(kUser, (corpus / "maildir/dovecot-maildirpp").string());
+    for (const char* group : {"mbox"}) {
+        for (fs::recursive_directory_iterator it(corpus / group), end; it != end; ++it) {
+            if (!fs::is_regular_file(it->path())) continue;
+            std::string folder = "Imported/" + fs::relative(it->path(), corpus / group).parent_path().string() + "/" +
+                                 it->path().stem().string();
+            d.load_mbox(kUser, folder, it->path().string());
+        }
+    }
+    for (const char* group : {"eml", "malformed"}) {
+        for (fs::directory_iterator it(corpus / group), end; it != end; ++it) {
+            std::vector<std::string> files;
+            for (fs::directory_iterator f(it->path()), fend; f != fend; ++f)
+                if (fs::is_regular_file(f->path())) files.push_back(f->path().string());
+            std::sort(files.begin(), files.end());
+            d.load_files(kUser, std::string(group) + "/" + it->path().filename().string(), files);
+        }
+    }
+}
+
+// The cache holds exactly what the server sends: same folders and roles, and per
+// message the same bytes (file and index), flags and INTERNALDATE.
+void require_cache_matches_server(const std::string& cache, const std::map<std::string, ServerFolder>& server) {
+    auto folders = read_cache_folders(cache);
+    auto rows = read_cache_messages(cache);
+    std::map<std::string, std::map<uint32_t, CachedMessageRow>> by_folder;
+    for (const auto& r : rows) by_folder[r.folder_raw_name][r.uid] = r;
+    size_t total = 0;
+    for (const auto& [name, sf] : server) {
+        CAPTURE(name);
+        REQUIRE(folders.count(name) == 1);
+        CHECK(folders[name].role == sf.role);
+        CHECK(folders[name].selectable == sf.selectable);
+        const auto& cached = by_folder[name];
+        REQUIRE(cached.size() == sf.messages.size());
+        for (const auto& m : sf.messages) {
+            CAPTURE(m.uid);
+            auto it = cached.find(m.uid);
+            REQUIRE(it != cached.end());
+            const auto& c = it->second;
+            CHECK(c.uidvalidity == sf.uidvalidity);
+            CHECK(c.sha256 == m.sha256);
+            CHECK(c.size == m.size);
+            CHECK(c.flags == m.flags);
+            CHECK(c.received == m.internaldate);
+            CHECK_FALSE(c.gone);
+            std::string file = cache + "/" + c.path;
+            CHECK(sha256_of_file(file) == m.sha256);
+            CHECK(mtime_of(file) == m.internaldate);
+            ++total;
+        }
+    }
+    CHECK(rows.size() == total);
+}
+
+// What a server does after its index is rebuilt: a new UIDVALIDITY, new UIDs.
+void set_uidvalidity(const TestDovecot& d, const std::string& folder, uint32_t value) {
+    std::string cmd = "doveadm -c '" + d.dir() + "/dovecot.conf' mailbox update --uid-validity " +
+                      std::to_string(value) + " -u " + kUser + " '" + folder + "'";
+    REQUIRE(std::system(cmd.c_str()) == 0);
+}
+
+// No index row without its file, no message file without its row, nothing left in tmp/.
+void require_consistent(const std::string& cache) {
+    auto rows = read_cache_messages(cache);
+    std::set<std::string> indexed;
+    for (const auto& r : rows) indexed.insert(r.path);
+    CHECK(indexed.size() == rows.size());
+    CHECK(message_files(cache) == indexed);
+}
+
+}  // namespace
+
+TEST_CASE("fetch caches every byte, flag, date and folder of the dev corpus", "[fetch][corpus]") {
+    Account a;
+    load_corpus(a.dovecot);
+    // Dovecot 2.3 answers a pre-1970 INTERNALDATE from stat() the first time and
+    // from its uint32 cache afterwards (a year past 2100): one read first, so that
+    // the server says the same thing to every reader from then on.
+    auto warm = read_account(a.dovecot.imaps_port(), kUser, kPassword);
+    std::string cache = a.dir / "cache";
+    auto first = a.fetch(cache, {"--json"});
+    INFO(first.err);
+    REQUIRE(first.exit_code == 0);
+    auto server = read_account(a.dovecot.imaps_port(), kUser, kPassword);
+    REQUIRE(server.size() > 60);
+    REQUIRE(server.size() == warm.size());
+    require_cache_matches_server(cache, server);
+    require_consistent(cache);
+    CHECK(first.out.find("\"new_messages\"") != std::string::npos);
+
+    SECTION("a second fetch adds nothing") {
+        auto second = a.fetch(cache, {"--json"});
+        REQUIRE(second.exit_code == 0);
+        CHECK(second.out.find("\"new_messages\": 0") != std::string::npos);
+        CHECK(second.out.find("\"flags_refreshed\": 0") != std::string::npos);
+        require_cache_matches_server(cache, server);
+    }
+    SECTION("COMPRESS=DEFLATE and more connections give the same cache") {
+        std::string other = a.dir / "compressed";
+        auto r = a.fetch(other, {"--compress-wire", "--connections", "4"});
+        INFO(r.err);
+        REQUIRE(r.exit_code == 0);
+        CHECK(read_cache_messages(other) == read_cache_messages(cache));
+    }
+}
+
+TEST_CASE("fetch killed at 20 random moments ends with the cache of an uninterrupted run", "[fetch][crash]") {
+    Account a;
+    a.dovecot.load_maildir(kUser, (fs::path(corpus_dir()) / "maildir/dovecot-maildirpp").string());
+    a.dovecot.generate(kUser, 2000, 7);
+
+    std::string reference = a.dir / "reference";
+    auto started = std::chrono::steady_clock::now();
+    REQUIRE(a.fetch(reference).exit_code == 0);
+    auto full = std::chrono::steady_clock::now() - started;
+    auto full_us = std::chrono::duration_cast<std::chrono::microseconds>(full).count();
+
+    std::string cache = a.dir / "killed";
+    std::mt19937 rng(20261125);
+    int killed_mid_run = 0;
+    for (int i = 0; i < 20; ++i) {
+        pid_t pid = spawn_mailferry(a.fetch_args(cache));
+        // Spread the kills over the length of a whole run: each resumed run has less
+        // left to do, so some kills land early in the run and some late.
+        std::uniform_int_distribution<long> when(0, full_us);
+        std::this_thread::sleep_for(std::chrono::microseconds(when(rng)));
+        if (::kill(pid, SIGKILL) == 0) ++killed_mid_run;
+        wait_for(pid);
+    }
+    CAPTURE(killed_mid_run);
+    auto last = a.fetch(cache);
+    INFO(last.err);
+    REQUIRE(last.exit_code == 0);
+    CHECK(read_cache_messages(cache) == read_cache_messages(reference));
+    require_consistent(cache);
+    require_consistent(reference);
+}
+
+TEST_CASE("fetch follows flag changes, expunges and a UIDVALIDITY change on the source", "[fetch][incremental]") {
+    Account a;
+    a.dovecot.load_maildir(kUser, (fs::path(corpus_dir()) / "maildir/dovecot-maildirpp").string());
+    std::string cache = a.dir / "cache";
+    REQUIRE(a.fetch(cache).exit_code == 0);
+    int port = a.dovecot.imaps_port();
+
+    imap_command(port, kUser, kPassword, "Trash", "UID STORE 1:2 +FLAGS (\\Flagged $Label1)");
+    imap_command(port, kUser, kPassword, "Trash", "UID STORE 1 -FLAGS (\\Seen)");
+    imap_command(port, kUser, kPassword, "Drafts", "UID STORE 1 +FLAGS (\\Deleted)");
+    imap_command(port, kUser, kPassword, "Drafts", "EXPUNGE");
+    auto r = a.fetch(cache, {"--json"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.out.find("\"flags_refreshed\": 2") != std::string::npos);
+    CHECK(r.out.find("\"gone\": 1") != std::string::npos);
+    require_consistent(cache);
+
+    auto server = read_account(port, kUser, kPassword);
+    for (const auto& row : read_cache_messages(cache)) {
+        if (row.folder_raw_name == "Drafts" && row.uid == 1) {
+            CHECK(row.gone);  // gone from the source, kept in the cache
+            CHECK(fs::exists(cache + "/" + row.path));
+        }
+        if (row.folder_raw_name == "Trash" && row.uid <= 2) {
+            auto& sm = server["Trash"].messages;
+            auto it = std::find_if(sm.begin(), sm.end(), [&](auto& m) { return m.uid == row.uid; });
+            REQUIRE(it != sm.end());
+            CHECK(row.flags == it->flags);
+            CHECK(row.path.find(":2,F") != std::string::npos);
+        }
+    }
+
+    SECTION("a new UIDVALIDITY re-matches by SHA-256 instead of duplicating") {
+        auto before = read_cache_messages(cache);
+        set_uidvalidity(a.dovecot, "Lists/dev@maven.apache.org", 4242);
+        auto again = a.fetch(cache, {"--json"});
+        INFO(again.err);
+        REQUIRE(again.exit_code == 0);
+        CHECK(again.out.find("\"rematched\": 222") != std::string::npos);
+        CHECK(again.err.find("UIDVALIDITY changed") != std::string::npos);
+        auto after = read_cache_messages(cache);
+        CHECK(after.size() == before.size());
+        size_t moved = 0;
+        for (const auto& row : after) moved += row.folder_raw_name == "Lists/dev@maven.apache.org" && row.uidvalidity == 4242;
+        CHECK(moved == 222);
+        require_consistent(cache);
+    }
+}
+
+TEST_CASE("fetch refuses what it must refuse, with one clear line and no cache", "[fetch][errors]") {
+    Account a;
+    std::string cache = a.dir / "cache";
+
+    SECTION("a wrong password") {
+        std::string wrong = write_secret_file(a.dir / "wrong", "not the password");
+        auto r = run_mailferry({"fetch", cache, "--from", a.url(), "--password-file", wrong, "--ca-file",
+                                a.dovecot.ca_file()});
+        CHECK(r.exit_code == 3);
+        CHECK(r.err.find("refused the login of alice") != std::string::npos);
+        CHECK(r.err.find("not the password") == std::string::npos);
+        CHECK_FALSE(fs::exists(cache));
+    }
+    SECTION("a self-signed certificate without --ca-file") {
+        auto r = run_mailferry({"fetch", cache, "--from", a.url(), "--password-file", a.password_file});
+        CHECK(r.exit_code == 4);
+        CHECK(r.err.find("certificate") != std::string::npos);
+        CHECK_FALSE(fs::exists(cache));
+    }
+    SECTION("--insecure connects, with a warning") {
+        auto r = run_mailferry({"fetch", cache, "--from", a.url(), "--password-file", a.password_file, "--insecure"});
+        CHECK(r.exit_code == 0);
+        CHECK(r.err.find("not verified") != std::string::npos);
+    }
+    SECTION("nothing listening") {
+        auto r = run_mailferry({"fetch", cache, "--from", "imaps://alice@127.0.0.1:1", "--password-file",
+                                a.password_file, "--timeout", "5"});
+        CHECK(r.exit_code == 5);
+        CHECK(r.err.find("cannot connect") != std::string::npos);
+    }
+    SECTION("no password source off a terminal") {
+        auto r = run_mailferry({"fetch", cache, "--from", a.url(), "--ca-file", a.dovecot.ca_file()});
+        CHECK(r.exit_code == 2);
+        CHECK(r.err.find("--password-file") != std::string::npos);
+    }
+    SECTION("a password in the URL") {
+        auto r = run_mailferry({"fetch", cache, "--from", "imaps://alice:hunter2@127.0.0.1:993"});
+        CHECK(r.exit_code == 2);
+        CHECK(r.err.find("hunter2") == std::string::npos);
+    }
+}
+
+TEST_CASE("imap:// uses STARTTLS, and --password-env, --folder and --exclude work", "[fetch][starttls]") {
+    Account a;
+    a.dovecot.load_maildir(kUser, (fs::path(corpus_dir()) / "maildir/dovecot-maildirpp").string());
+    std::string cache = a.dir / "cache";
+    auto r = run_mailferry({"fetch", cache, "--from", "imap://alice@127.0.0.1:" + std::to_string(a.dovecot.imap_port()),
+                            "--password-env", "MF_TEST_PW", "--ca-file", a.dovecot.ca_file(), "--folder", "Lists/*",
+                            "--folder", "INBOX", "--exclude", "*asterix*", "--json"},
+                           {{"MF_TEST_PW", kPassword}});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    std::set<std::string> fetched;
+    for (const auto& row : read_cache_messages(cache)) fetched.insert(row.folder_raw_name);
+    CHECK(fetched == std::set<std::string>{"INBOX", "Lists/dev@maven.apache.org"});
+    CHECK(r.out.find(kPassword) == std::string::npos);
+    CHECK(r.err.find(kPassword) == std::string::npos);
+
+    auto status = run_mailferry({"status", cache, "--json"});
+    REQUIRE(status.exit_code == 0);
+    CHECK(status.out.find("\"format_version\": 1") != std::string::npos);
+    CHECK(status.out.find("\"messages\": 330") != std::string::npos);
+}

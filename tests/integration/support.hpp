@@ -1,0 +1,91 @@
+// What the integration tests share: running the real mailferry binary, an
+// independent IMAP reader (libetpan used directly, none of mailferry's own
+// IMAP code) to see what the server really sends, and a snapshot of a cache.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <tuple>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace mailferry::test {
+
+struct RunResult {
+    int exit_code = -1;
+    std::string out, err;
+};
+
+// Runs build/mailferry with args; stdin is /dev/null.
+RunResult run_mailferry(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {});
+// Starts it in the background (output discarded); returns its pid.
+pid_t spawn_mailferry(const std::vector<std::string>& args);
+int wait_for(pid_t pid);
+
+// A fresh temporary directory, removed at the end of the test.
+struct TempDir {
+    TempDir();
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    std::string path;
+    std::string operator/(const std::string& sub) const { return path + "/" + sub; }
+};
+
+std::string write_secret_file(const std::string& path, const std::string& secret);
+
+struct ServerMessage {
+    uint32_t uid = 0;
+    std::string sha256;
+    uint64_t size = 0;
+    int64_t internaldate = 0;
+    std::string flags;  // IMAP form, system flags first, as the cache writes it
+};
+
+struct ServerFolder {
+    std::string raw_name;
+    std::string role;
+    bool selectable = true;
+    uint32_t uidvalidity = 0;
+    std::vector<ServerMessage> messages;
+};
+
+// Everything the account holds, read with BODY.PEEK[] over implicit TLS (certificate not checked: the
+// test's own reader). Keyed by the raw folder name.
+std::map<std::string, ServerFolder> read_account(int imaps_port, const std::string& user, const std::string& password);
+
+// Sends one IMAP command (SELECT'ing folder first when given) and fails the test if it is not OK.
+void imap_command(int imaps_port, const std::string& user, const std::string& password, const std::string& folder,
+                  const std::string& command);
+
+struct CachedMessageRow {
+    std::string folder_raw_name;
+    uint32_t uidvalidity = 0, uid = 0;
+    std::string sha256;
+    uint64_t size = 0;
+    int64_t received = 0;
+    std::string flags;
+    std::string path;
+    bool gone = false;
+    bool operator==(const CachedMessageRow&) const = default;
+    bool operator<(const CachedMessageRow& o) const {
+        return std::tie(folder_raw_name, uidvalidity, uid) < std::tie(o.folder_raw_name, o.uidvalidity, o.uid);
+    }
+};
+
+struct CachedFolderRow {
+    std::string raw_name, name, role, maildir;
+    bool selectable = true;
+};
+
+std::vector<CachedMessageRow> read_cache_messages(const std::string& cache_dir);
+std::map<std::string, CachedFolderRow> read_cache_folders(const std::string& cache_dir);
+// Every regular file below <cache>/mail in cur/, new/ or tmp/, relative to the cache.
+std::set<std::string> message_files(const std::string& cache_dir);
+std::string sha256_of_file(const std::string& path);
+int64_t mtime_of(const std::string& path);
+
+}  // namespace mailferry::test
