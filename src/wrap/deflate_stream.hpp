@@ -24,7 +24,8 @@ namespace mailferry::wrap {
 // Limits: a read or write error (corrupt data, failed socket) is final for the stream, since the two
 // zlib streams cannot resynchronise. mailstream_wait_idle polls the socket and cannot see plaintext
 // already inflated and buffered inside the layer; mailferry does not use IDLE.
-// Thread-safety: as for the mailstream itself, one thread at a time.
+// Thread-safety: as for the mailstream itself, one thread at a time; mailstream_cancel from another
+// thread stays safe, since it goes straight to the wrapped driver without touching the layer's state.
 std::string install_deflate_layer(_mailstream* stream);
 
 } // namespace mailferry::wrap

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <chrono>
 #include <cstdint>
 #include <cstring>
@@ -26,6 +27,27 @@ using mailferry::wrap::install_deflate_layer;
 namespace {
 
 constexpr int io_timeout_ms = 10'000; // a bug shows up as a failed test, never as a hung run
+
+// Bounds every libetpan socket wait (default 300 s) and turns a write to a closed peer into an error
+// instead of SIGPIPE; both restored afterwards, since the test binary is shared.
+class TestGuard {
+public:
+    TestGuard() : delay_(mailstream_network_delay), pipe_(std::signal(SIGPIPE, SIG_IGN))
+    {
+        mailstream_network_delay = timeval{io_timeout_ms / 1000, 0};
+    }
+    TestGuard(const TestGuard&) = delete;
+    TestGuard& operator=(const TestGuard&) = delete;
+    ~TestGuard()
+    {
+        mailstream_network_delay = delay_;
+        std::signal(SIGPIPE, pipe_);
+    }
+
+private:
+    timeval delay_;
+    void (*pipe_)(int);
+};
 
 // ---- peer side: plain sockets and zlib ----
 
@@ -187,58 +209,33 @@ FakeLow* fake_of(mailstream_low* s)
     return static_cast<FakeLow*>(s->data);
 }
 
-ssize_t fake_read(mailstream_low* s, void* buf, std::size_t count)
-{
-    FakeLow* f = fake_of(s);
-    if (!wait_readable(f->fd)) return -1;
-    return read(f->fd, buf, std::min(count, f->max_read));
-}
-
-ssize_t fake_write(mailstream_low* s, const void* buf, std::size_t count)
-{
-    FakeLow* f = fake_of(s);
-    return write(f->fd, buf, std::min(count, f->max_write));
-}
-
-int fake_close(mailstream_low* s)
-{
-    FakeLow* f = fake_of(s);
-    ++f->closed;
-    return close(std::exchange(f->fd, -1));
-}
-
-int fake_get_fd(mailstream_low* s)
-{
-    return fake_of(s)->fd;
-}
-
-void fake_free(mailstream_low* s)
-{
-    if (bool* freed = fake_of(s)->freed) *freed = true;
-    free(s); // FakeLow belongs to the test
-}
-
-void fake_cancel(mailstream_low* s)
-{
-    ++fake_of(s)->cancelled;
-}
-
-carray* fake_certificate_chain(mailstream_low*)
-{
-    carray* chain = carray_new(1);
-    carray_add(chain, mmap_string_new("fake-der"), nullptr);
-    return chain;
-}
-
-int fake_setup_idle(mailstream_low* s)
-{
-    return ++fake_of(s)->idle_setups;
-}
-
 mailstream_low_driver fake_driver = {
-    fake_read,  fake_write,  fake_close,      fake_get_fd,
-    fake_free,  fake_cancel, nullptr,         fake_certificate_chain,
-    fake_setup_idle, nullptr, nullptr,
+    [](mailstream_low* s, void* buf, std::size_t count) -> ssize_t { // read
+        if (!wait_readable(fake_of(s)->fd)) return -1;
+        return read(fake_of(s)->fd, buf, std::min(count, fake_of(s)->max_read));
+    },
+    [](mailstream_low* s, const void* buf, std::size_t count) -> ssize_t { // write
+        return write(fake_of(s)->fd, buf, std::min(count, fake_of(s)->max_write));
+    },
+    [](mailstream_low* s) { // close
+        ++fake_of(s)->closed;
+        return close(std::exchange(fake_of(s)->fd, -1));
+    },
+    [](mailstream_low* s) { return fake_of(s)->fd; }, // get_fd
+    [](mailstream_low* s) {                          // free: the FakeLow itself belongs to the test
+        if (bool* freed = fake_of(s)->freed) *freed = true;
+        free(s);
+    },
+    [](mailstream_low* s) { ++fake_of(s)->cancelled; }, // cancel
+    nullptr,                                            // get_cancel
+    [](mailstream_low*) {                               // certificate chain, as a TLS driver has one
+        carray* chain = carray_new(1);
+        carray_add(chain, mmap_string_new("fake-der"), nullptr);
+        return chain;
+    },
+    [](mailstream_low* s) { return ++fake_of(s)->idle_setups; }, // setup_idle
+    nullptr,                                                     // unsetup_idle
+    nullptr,                                                     // interrupt_idle
 };
 
 // Owns a mailstream; mailstream_close frees every layer below it.
@@ -304,6 +301,12 @@ struct CommandPeer {
 
     void run(int fd)
     {
+        serve(fd);
+        if (!error.empty()) shutdown(fd, SHUT_RDWR); // unblock the client: it sees EOF, not a stall
+    }
+
+    void serve(int fd)
+    {
         PeerDeflater deflater;
         PeerInflater inflater;
         std::string seen;
@@ -342,6 +345,7 @@ std::vector<std::string> sample_commands()
 
 TEST_CASE("deflate layer: commands written through it arrive byte-exact and complete", "[wrap][deflate]")
 {
+    TestGuard guard;
     struct Row {
         const char* name;
         std::size_t max_write; // SIZE_MAX: libetpan's own socket driver
@@ -375,6 +379,7 @@ TEST_CASE("deflate layer: commands written through it arrive byte-exact and comp
 
 TEST_CASE("deflate layer: a large payload in odd deflated chunks reads back byte-exact", "[wrap][deflate]")
 {
+    TestGuard guard;
     struct Row {
         const char* name;
         std::size_t size;
@@ -407,7 +412,8 @@ TEST_CASE("deflate layer: a large payload in odd deflated chunks reads back byte
                     std::size_t n = std::min(slices[i % std::size(slices)], payload.size() - pos);
                     int flush = (i % 3 == 2) ? Z_NO_FLUSH : Z_SYNC_FLUSH;
                     if (pos + n == payload.size()) flush = Z_SYNC_FLUSH;
-                    sent = sent && write_in_odd_pieces(sp.peer, deflater.compress(payload.substr(pos, n), flush));
+                    std::string data = deflater.compress(payload.substr(pos, n), flush);
+                    sent = sent && write_in_odd_pieces(sp.peer, data);
                     pos += n;
                 }
                 sent = sent && deflater.ok();
@@ -431,8 +437,9 @@ TEST_CASE("deflate layer: a large payload in odd deflated chunks reads back byte
     }
 }
 
-TEST_CASE("deflate layer: EOF from the peer gives 0 or -1, never a hang", "[wrap][deflate]")
+TEST_CASE("deflate layer: EOF and end of stream from the peer give 0 or -1, never a hang", "[wrap][deflate]")
 {
+    TestGuard guard;
     SocketPair sp;
     Stream stream(open_socket_stream(sp));
     REQUIRE(install_deflate_layer(stream.s) == "");
@@ -456,6 +463,21 @@ TEST_CASE("deflate layer: EOF from the peer gives 0 or -1, never a hang", "[wrap
         CHECK(read_line(stream.s) == "* BYE\r\n");
         CHECK(mailstream_read(stream.s, buf, sizeof buf) == 0);
     }
+    SECTION("a fresh deflate stream after Z_FINISH is read as well")
+    {
+        std::string first = deflater.compress("* first stream\r\n", Z_FINISH);
+        PeerDeflater second_deflater;
+        std::string data = first + second_deflater.compress("* second stream\r\n", Z_SYNC_FLUSH);
+        REQUIRE(write_all(sp.peer, data.data(), data.size()));
+        CHECK(read_line(stream.s) == "* first stream\r\n");
+        CHECK(read_line(stream.s) == "* second stream\r\n");
+    }
+    SECTION("writing after the peer closed fails cleanly, and keeps failing")
+    {
+        sp.close_peer();
+        CHECK_FALSE(send_line(stream.s, "a001 NOOP\r\n"));
+        CHECK_FALSE(send_line(stream.s, "a002 NOOP\r\n"));
+    }
     SECTION("close in the middle of a compressed block")
     {
         std::string partial = deflater.compress(make_payload(50'000, 3), Z_NO_FLUSH);
@@ -476,6 +498,7 @@ TEST_CASE("deflate layer: EOF from the peer gives 0 or -1, never a hang", "[wrap
 
 TEST_CASE("deflate layer: a corrupt compressed stream is an error, not a crash", "[wrap][deflate]")
 {
+    TestGuard guard;
     SocketPair sp;
     Stream stream(open_socket_stream(sp));
     REQUIRE(install_deflate_layer(stream.s) == "");
@@ -512,15 +535,16 @@ TEST_CASE("deflate layer: a corrupt compressed stream is an error, not a crash",
 
 TEST_CASE("deflate layer: bytes read past the tagged OK are inflated, not returned raw", "[wrap][deflate]")
 {
+    TestGuard guard;
     // A server may send its first compressed bytes right behind "OK": libetpan then holds them in the
     // stream's buffer, already read from the socket, when the layer goes in.
     SocketPair sp;
     Stream stream(open_socket_stream(sp));
     PeerDeflater deflater;
-    std::string data = "a1 OK DEFLATE active\r\n" + deflater.compress("* OK compressed hello\r\n", Z_SYNC_FLUSH);
+    std::string data = "a1 OK DEFLATE active\r\n";
+    data += deflater.compress("* OK compressed hello\r\n", Z_SYNC_FLUSH);
+    // One write on a socketpair is queued whole, so libetpan's first read takes both parts.
     REQUIRE(write_all(sp.peer, data.data(), data.size()));
-    REQUIRE(wait_readable(mailstream_low_get_fd(mailstream_get_low(stream.s))));
-    usleep(20'000); // let the whole segment arrive, so that one read takes both parts
 
     CHECK(read_line(stream.s) == "a1 OK DEFLATE active\r\n");
     REQUIRE(stream.s->read_buffer_len > 0);
@@ -529,8 +553,10 @@ TEST_CASE("deflate layer: bytes read past the tagged OK are inflated, not return
     CHECK(read_line(stream.s) == "* OK compressed hello\r\n");
 }
 
-TEST_CASE("deflate layer: forwards fd, cancel, certificate chain, idle, identifier; frees all", "[wrap][deflate]")
+TEST_CASE("deflate layer: forwards fd, cancel, certificate chain, idle, identifier and frees all",
+          "[wrap][deflate]")
 {
+    TestGuard guard;
     SocketPair sp;
     FakeLow fake;
     bool inner_freed = false;
@@ -572,20 +598,65 @@ TEST_CASE("deflate layer: forwards fd, cancel, certificate chain, idle, identifi
 
 TEST_CASE("deflate layer: a timeout set on the layer reaches the wrapped driver", "[wrap][deflate]")
 {
+    TestGuard guard;
     // mailimap sets its timeout on the stream's current low, which is the layer once installed.
     SocketPair sp;
     Stream stream(open_socket_stream(sp));
     REQUIRE(install_deflate_layer(stream.s) == "");
-    const timeval saved = mailstream_network_delay;
-    mailstream_network_delay = timeval{60, 0};
+    mailstream_network_delay = timeval{60, 0}; // the guard restores it
     mailstream_low_set_timeout(mailstream_get_low(stream.s), 1);
 
     char buf[16];
     auto start = std::chrono::steady_clock::now();
     ssize_t n = mailstream_read(stream.s, buf, sizeof buf); // the peer sends nothing
     auto waited = std::chrono::steady_clock::now() - start;
-    mailstream_network_delay = saved;
 
     CHECK(n == -1);
     CHECK(waited < std::chrono::seconds(5));
+}
+
+TEST_CASE("deflate layer: a server flushing with Z_PARTIAL_FLUSH is read without waiting for more",
+          "[wrap][deflate]")
+{
+    TestGuard guard;
+    // RFC 4978 lets a server flush with Z_PARTIAL_FLUSH (no 00 00 ff ff marker). Each reply must be
+    // readable in full from what was sent, because the server sends nothing more until it hears from
+    // us: replies of many sizes around the stream's 8192-byte buffer, each acknowledged before the
+    // next, so that output split across reads and zlib-internal pending output show up as a stall.
+    SocketPair sp;
+    Stream stream(open_socket_stream(sp));
+    REQUIRE(install_deflate_layer(stream.s) == "");
+    mailstream_low_set_timeout(mailstream_get_low(stream.s), 2); // a stall fails in 2 s, not 10
+
+    std::vector<std::string> replies;
+    for (std::size_t n = 8000; n < 8800; n += 13) replies.push_back("* " + std::string(n, 'A') + "\r\n");
+    std::string peer_error;
+    std::thread peer_thread([&] {
+        PeerDeflater deflater;
+        PeerInflater inflater;
+        std::string acks;
+        for (std::size_t i = 0; i < replies.size() && peer_error.empty(); ++i) {
+            std::string data = deflater.compress(replies[i], Z_PARTIAL_FLUSH);
+            bool acked = write_all(sp.peer, data.data(), data.size()) &&
+                         inflater.read_until(sp.peer, acks, (i + 1) * 5); // "ack\r\n" each
+            if (!acked)
+                peer_error = "no ack for reply " + std::to_string(i);
+        }
+        if (!peer_error.empty()) shutdown(sp.peer, SHUT_RDWR);
+    });
+    std::size_t matched = 0;
+    for (const std::string& reply : replies) {
+        char buf[8192]; // libetpan's buffer size: reads go through the stream buffer, 8192 at a time
+        std::string got;
+        while (got.size() < reply.size()) {
+            ssize_t n = mailstream_read(stream.s, buf, std::min(sizeof buf, reply.size() - got.size()));
+            if (n <= 0) break;
+            got.append(buf, static_cast<std::size_t>(n));
+        }
+        if (got != reply || !send_line(stream.s, "ack\r\n")) break;
+        ++matched;
+    }
+    shutdown(sp.peer, SHUT_RDWR);
+    peer_thread.join();
+    CHECK(matched == replies.size());
 }

@@ -16,7 +16,7 @@ TEST_CASE("IMAP wildcards: '*' crosses the delimiter, '%' does not", "[filter]")
     CHECK_FALSE(wildcard_match("Sent", "Sent Items", '/'));
 }
 
-TEST_CASE("--folder selects, --exclude wins, INBOX matches in any case", "[filter]") {
+TEST_CASE("folder filter: --folder selects, --exclude wins, INBOX matches in any case", "[filter]") {
     SourceFolder inbox{"INBOX", "INBOX", '/', "", true};
     SourceFolder sent{"Sent", "Sent", '/', "\\Sent", true};
     SourceFolder jp{"&ZeVnLIqe-/&U9dP4Xux-", "日本語/受信箱", '/', "", true};
