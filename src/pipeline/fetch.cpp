@@ -306,6 +306,7 @@ bool fetch_one(RunState& st, std::unique_ptr<MailSource>& source, const cache::F
             return false;
         }
         if (e.radius == Radius::folder || e.radius == Radius::message || attempt >= st.options.reconnect_attempts) {
+            e.context.clear();  // the report names the folder
             failed.error = e.describe();
             st.finish(std::move(failed));
             return true;

@@ -278,6 +278,25 @@ TEST_CASE("fetch refuses what it must refuse, with one clear line and no cache",
     }
 }
 
+TEST_CASE("a folder the server cannot open is reported, the others are fetched, and the next run catches up", "[fetch][errors]") {
+    Account a;
+    a.dovecot.load_maildir(kUser, (fs::path(corpus_dir()) / "maildir/dovecot-maildirpp").string());
+    std::string drafts = a.dovecot.maildir_of(kUser) + "/.Drafts";
+    // Dovecot's mail processes cannot read it: EXAMINE gets NO.
+    fs::permissions(drafts, fs::perms::no_perms);
+    std::string cache = a.dir / "cache";
+    auto r = a.fetch(cache);
+    fs::permissions(drafts, fs::perms::owner_all);
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find("error: folder Drafts: cannot open the folder") != std::string::npos);
+    CHECK(read_cache_messages(cache).size() == 522);
+    require_consistent(cache);
+
+    auto again = a.fetch(cache);
+    CHECK(again.exit_code == 0);
+    CHECK(read_cache_messages(cache).size() == 525);
+}
+
 TEST_CASE("imap:// uses STARTTLS, and --password-env, --folder and --exclude work", "[fetch][starttls]") {
     Account a;
     a.dovecot.load_maildir(kUser, (fs::path(corpus_dir()) / "maildir/dovecot-maildirpp").string());
