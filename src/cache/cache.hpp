@@ -130,6 +130,11 @@ public:
 
     Result<int64_t> message_count();
 
+    // For the cache's own modules (the replay ledger): the index and the lock
+    // that guards it. Hold the lock for as long as the Database is used.
+    std::mutex& index_mutex() { return mutex_; }
+    wrap::Database& index() { return db_; }
+
 private:
     Cache(std::string dir, wrap::Database db, wrap::UniqueFd lock)
         : dir_(std::move(dir)), db_(std::move(db)), lock_(std::move(lock)) {}

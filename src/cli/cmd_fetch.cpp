@@ -5,18 +5,13 @@
 
 #include "cache/cache.hpp"
 #include "cli/options.hpp"
-#include "cli/secrets.hpp"
+#include "cli/connect.hpp"
 #include "cli/terminal.hpp"
 #include "net/imap/imap_source.hpp"
 #include "pipeline/fetch.hpp"
 
 namespace mailferry::cli {
 namespace {
-
-int fail(const Error& e) {
-    std::cerr << "mailferry: " << e.describe() << "\n";
-    return exit_code_for(e.kind);
-}
 
 nlohmann::json to_json(const pipeline::FetchReport& r, const std::string& source, const std::string& cache) {
     nlohmann::json folders = nlohmann::json::array();
@@ -63,23 +58,11 @@ void print_summary(const pipeline::FetchReport& r, const std::string& source, co
 }  // namespace
 
 int run_fetch_command(const FetchArgs& args) {
-    auto url = net::parse_server_url(args.source.url);
-    if (!url) return fail(url.error());
-    if (!url->is_imap())
-        return fail(make_error(ErrorKind::usage, Radius::fatal, "only IMAP sources (imaps://, imap://) are supported so far"));
-    auto password = obtain_password(args.source, url->user, url->server());
-    if (!password) return fail(password.error());
-
     Warnings warnings;
-    net::ConnectOptions connect;
-    connect.url = *url;
-    connect.password = std::move(*password);
-    connect.ca_file = args.source.ca_file;
-    connect.insecure = args.source.insecure;
-    connect.allow_plaintext = args.source.allow_plaintext;
-    connect.compress = args.source.compress_wire;
-    connect.timeout_seconds = args.source.timeout_seconds;
-    connect.warn = [&warnings](const std::string& line) { warnings(line); };
+    auto made = make_connect_options(args.source, warnings);
+    if (!made) return report_failure(made.error());
+    const net::ConnectOptions connect = std::move(*made);
+    const net::ServerUrl* url = &connect.url;
 
     pipeline::SourceFactory open_source = [&connect]() -> Result<std::unique_ptr<MailSource>> {
         auto conn = net::ImapConnection::open(connect);
@@ -89,9 +72,9 @@ int run_fetch_command(const FetchArgs& args) {
     // Connect before touching the cache: a wrong password or a refused
     // certificate leaves the cache exactly as it was (or not created).
     auto first = open_source();
-    if (!first) return fail(first.error());
+    if (!first) return report_failure(first.error());
     auto cache = cache::Cache::open(args.cache, cache::OpenMode::create_if_missing);
-    if (!cache) return fail(cache.error());
+    if (!cache) return report_failure(cache.error());
     pipeline::FetchOptions options;
     options.source_kind = "imap";
     options.server = url->server();
@@ -113,13 +96,13 @@ int run_fetch_command(const FetchArgs& args) {
     });
     auto report = pipeline::run_fetch(**cache, std::move(*first), open_source, options, progress);
     bar.stop();
-    if (!report) return fail(report.error());
+    if (!report) return report_failure(report.error());
 
     for (const auto& w : report->warnings) warnings("warning: " + w);
     for (const auto& e : report->errors) std::cerr << "error: " << e << "\n";
     if (args.output.json) std::cout << to_json(*report, url->display(), args.cache).dump(2) << "\n";
     else print_summary(*report, url->display(), args.cache);
-    if (report->fatal) return fail(*report->fatal);
+    if (report->fatal) return report_failure(*report->fatal);
     return report->errors.empty() ? 0 : 1;
 }
 

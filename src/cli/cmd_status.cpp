@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cache/cache.hpp"
+#include "cache/ledger.hpp"
 #include "cli/options.hpp"
 #include "cli/terminal.hpp"
 #include "mailferry/clock.hpp"
@@ -15,6 +16,41 @@ namespace {
 int fail(const Error& e) {
     std::cerr << "mailferry: " << e.describe() << "\n";
     return exit_code_for(e.kind);
+}
+
+nlohmann::json counts_json(const cache::LedgerCounts& c) {
+    return {{"done", c.done}, {"pending", c.pending}, {"skipped", c.skipped}, {"failed", c.failed},
+            {"not_started", c.not_started}};
+}
+
+// Per replay target: how far it got; with --failures, every message it could not send.
+int print_targets(cache::Cache& c, bool failures, nlohmann::json* json) {
+    auto targets = cache::target_summaries(c);
+    if (!targets) return fail(targets.error());
+    if (json) (*json)["targets"] = nlohmann::json::array();
+    for (const auto& t : *targets) {
+        nlohmann::json jt{{"url", t.url}, {"profile", t.profile}, {"ledger", counts_json(t.counts)}};
+        if (!json)
+            std::cout << "target " << t.url << " (" << t.profile << "): " << t.counts.done << " done, "
+                      << t.counts.pending << " pending, " << t.counts.skipped << " skipped, " << t.counts.failed
+                      << " failed, " << t.counts.not_started << " not started\n";
+        if (failures) {
+            auto ledger = cache::Ledger::for_target(c, t.url, t.profile);
+            if (!ledger) return fail(ledger.error());
+            auto list = ledger->failures();
+            if (!list) return fail(list.error());
+            jt["failures"] = nlohmann::json::array();
+            for (const auto& f : *list) {
+                jt["failures"].push_back({{"folder", f.folder}, {"subject", f.subject}, {"state", f.state},
+                                          {"reason", f.text}, {"attempts", f.attempts}, {"message", f.message_id}});
+                if (!json)
+                    std::cout << "  " << f.state << ": " << f.folder << ", message " << f.message_id << " \""
+                              << f.subject << "\": " << (f.text.empty() ? "(no reply recorded)" : f.text) << "\n";
+            }
+        }
+        if (json) (*json)["targets"].push_back(jt);
+    }
+    return 0;
 }
 
 std::string when(const std::optional<int64_t>& t) { return t ? iso8601_utc(*t) : "never"; }
@@ -56,6 +92,7 @@ int run_status_command(const StatusArgs& args) {
                                     {"bytes", f.bytes}, {"gone", f.gone}, {"on_source", f.folder.on_source},
                                     {"uidvalidity", f.folder.uidvalidity}, {"maildir", "mail/" + f.folder.maildir},
                                     {"last_fetch", f.folder.last_fetch ? nlohmann::json(iso8601_utc(*f.folder.last_fetch)) : nlohmann::json(nullptr)}});
+        if (int rc = print_targets(c, args.failures, &j)) return rc;
         std::cout << j.dump(2) << "\n";
         return 0;
     }
@@ -73,8 +110,8 @@ int run_status_command(const StatusArgs& args) {
                   << std::right << std::setw(9) << f.messages << std::setw(12) << human_bytes(static_cast<uint64_t>(f.bytes))
                   << "  " << when(f.folder.last_fetch) << "\n";
     }
-    std::cout << "\n  total: " << total_messages << " messages, " << human_bytes(static_cast<uint64_t>(total_bytes)) << "\n";
-    return 0;
+    std::cout << "\n  total: " << total_messages << " messages, " << human_bytes(static_cast<uint64_t>(total_bytes)) << "\n\n";
+    return print_targets(c, args.failures, nullptr);
 }
 
 }  // namespace mailferry::cli

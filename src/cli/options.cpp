@@ -35,7 +35,8 @@ int run_command_line(int argc, char** argv) {
     CLI::App app{
         "mailferry: moves a mailbox into Office 365 in two stages, with a cache you own in between.\n"
         "  fetch   a source mailbox into the cache (a Maildir++ tree plus index.sqlite)\n"
-        "  status  what a cache holds"};
+        "  replay  the cache into a target mailbox (Office 365 or any IMAP server)\n"
+        "  status  what a cache holds, and how far each replay got"};
     app.set_version_flag("--version", "mailferry " MAILFERRY_VERSION);
     app.require_subcommand(1);
 
@@ -52,9 +53,37 @@ int run_command_line(int argc, char** argv) {
         ->default_val(2)->check(CLI::Range(1, 16));
     add_output_options(fetch_cmd, fetch.output);
 
+    ReplayArgs replay;
+    CLI::App* replay_cmd = app.add_subcommand(
+        "replay", "Upload CACHE into a target mailbox; a re-run sends only what is not there yet");
+    replay_cmd->add_option("CACHE", replay.cache, "the cache directory")->required()->check(CLI::ExistingDirectory);
+    replay_cmd->add_option("--to", replay.target.url,
+                           "the target: imaps://MAILBOX@HOST[:PORT], or imap://... (STARTTLS)")->required();
+    add_connection_options(replay_cmd, replay.target);
+    replay_cmd->add_option("--profile", replay.profile,
+                           "target quirks: office365 or generic (default: office365 for outlook.office365.com)")
+        ->check(CLI::IsMember({"office365", "generic"}));
+    replay_cmd->add_option("--folder-map", replay.folder_map_file,
+                           "a file of 'source folder = target folder' lines; an explicit line wins over every rule")
+        ->check(CLI::ExistingFile);
+    replay_cmd->add_option("--target-prefix", replay.target_prefix, "put every folder, INBOX included, below this one");
+    replay_cmd->add_option("--connections", replay.connections, "parallel connections (default: the profile's)")
+        ->check(CLI::Range(1, 16));
+    replay_cmd->add_option("--max-message-size", replay.max_message_size_mb,
+                           "skip messages larger than this many MB (default: the profile's, 35 for office365)");
+    replay_cmd->add_option("--max-messages-per-second", replay.max_messages_per_second, "pace the upload");
+    replay_cmd->add_option("--max-bytes-per-second", replay.max_bytes_per_second, "pace the upload");
+    replay_cmd->add_flag("--dry-run", replay.dry_run,
+                         "print the folder plan, counts, and what would be skipped or repaired; send nothing");
+    replay_cmd->add_flag("--disarm-read-receipts", replay.disarm_read_receipts,
+                         "rename Disposition-Notification-To in what is sent (the cache keeps it)");
+    add_output_options(replay_cmd, replay.output);
+
     StatusArgs status;
-    CLI::App* status_cmd = app.add_subcommand("status", "Show what CACHE holds: sources, folders, counts, last fetch");
+    CLI::App* status_cmd = app.add_subcommand(
+        "status", "Show what CACHE holds: sources, folders, counts, last fetch, and each replay target's progress");
     status_cmd->add_option("CACHE", status.cache, "the cache directory")->required();
+    status_cmd->add_flag("--failures", status.failures, "list every message a replay skipped or could not send, with why");
     add_output_options(status_cmd, status.output);
 
     try {
@@ -64,6 +93,7 @@ int run_command_line(int argc, char** argv) {
         return code == 0 ? 0 : exit_code_for(ErrorKind::usage);
     }
     if (*fetch_cmd) return run_fetch_command(fetch);
+    if (*replay_cmd) return run_replay_command(replay);
     if (*status_cmd) return run_status_command(status);
     return exit_code_for(ErrorKind::usage);
 }

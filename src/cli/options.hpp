@@ -31,12 +31,29 @@ struct FetchArgs {
     OutputArgs output;
 };
 
+struct ReplayArgs {
+    std::string cache;
+    ConnectionArgs target;
+    std::string profile;          // "" = from the host
+    std::string folder_map_file;
+    std::string target_prefix;
+    int connections = 0;          // 0 = the profile's default
+    double max_message_size_mb = 0;
+    double max_messages_per_second = 0;
+    double max_bytes_per_second = 0;
+    bool dry_run = false;
+    bool disarm_read_receipts = false;
+    OutputArgs output;
+};
+
 struct StatusArgs {
     std::string cache;
+    bool failures = false;
     OutputArgs output;
 };
 
 int run_fetch_command(const FetchArgs& args);
+int run_replay_command(const ReplayArgs& args);
 int run_status_command(const StatusArgs& args);
 
 // Parses argv and runs the command; returns the process exit code.

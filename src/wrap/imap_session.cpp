@@ -3,6 +3,7 @@
 #include <libetpan/libetpan.h>
 
 #include <cctype>
+#include <cstring>
 
 #include "mailferry/clock.hpp"
 
@@ -267,6 +268,70 @@ Status ImapSession::logout() {
     mailimap_set_timeout(imap_.get(), 5);
     int rc = mailimap_logout(imap_.get());
     if (rc != MAILIMAP_NO_ERROR) return error_from(rc, "LOGOUT failed");
+    return {};
+}
+
+Result<SelectInfo> ImapSession::select(const std::string& raw_name, bool* keywords_allowed) {
+    int rc = mailimap_select(imap_.get(), raw_name.c_str());
+    if (rc != MAILIMAP_NO_ERROR) return error_from(rc, "cannot select the folder");
+    SelectInfo info;
+    if (const mailimap_selection_info* s = imap_->imap_selection_info) {
+        info.uidvalidity = s->sel_uidvalidity;
+        info.uidnext = s->sel_uidnext;
+        info.exists = s->sel_exists;
+        if (keywords_allowed) {
+            *keywords_allowed = false;
+            for (clistiter* it = s->sel_perm_flags ? clist_begin(s->sel_perm_flags) : nullptr; it; it = clist_next(it)) {
+                auto fp = static_cast<mailimap_flag_perm*>(clist_content(it));
+                if (fp->fl_type == MAILIMAP_FLAG_PERM_ALL) *keywords_allowed = true;
+            }
+        }
+    }
+    return info;
+}
+
+Status ImapSession::create(const std::string& raw_name) {
+    int rc = mailimap_create(imap_.get(), raw_name.c_str());
+    if (rc == MAILIMAP_NO_ERROR) return {};
+    std::string text = last_response();
+    std::string lower;
+    for (char c : text) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower.find("exists") != std::string::npos) return {};  // [ALREADYEXISTS], "Mailbox already exists"
+    Error e = error_from(rc, "cannot create the folder");
+    e.radius = Radius::folder;
+    return e;
+}
+
+Status ImapSession::subscribe(const std::string& raw_name) {
+    int rc = mailimap_subscribe(imap_.get(), raw_name.c_str());
+    if (rc != MAILIMAP_NO_ERROR) return error_from(rc, "cannot subscribe to the folder");
+    return {};
+}
+
+Result<std::vector<uint32_t>> ImapSession::uid_search_header(const std::string& field, const std::string& value) {
+    mailimap_search_key* key = mailimap_search_key_new_header(strdup(field.c_str()), strdup(value.c_str()));
+    clist* result = nullptr;
+    int rc = mailimap_uid_search(imap_.get(), nullptr, key, &result);
+    mailimap_search_key_free(key);
+    if (rc != MAILIMAP_NO_ERROR) return error_from(rc, "UID SEARCH failed");
+    std::vector<uint32_t> uids;
+    for (clistiter* it = clist_begin(result); it; it = clist_next(it))
+        uids.push_back(*static_cast<uint32_t*>(clist_content(it)));
+    mailimap_search_result_free(result);
+    return uids;
+}
+
+Status ImapSession::uid_add_flagged(const UidRanges& ranges) {
+    if (ranges.empty()) return {};
+    mailimap_set* set = mailimap_set_new_empty();
+    for (const auto& [first, last] : ranges) mailimap_set_add_interval(set, first, last);
+    mailimap_flag_list* flags = mailimap_flag_list_new_empty();
+    mailimap_flag_list_add(flags, mailimap_flag_new_flagged());
+    mailimap_store_att_flags* att = mailimap_store_att_flags_new_add_flags_silent(flags);
+    int rc = mailimap_uid_store(imap_.get(), set, att);
+    mailimap_store_att_flags_free(att);
+    mailimap_set_free(set);
+    if (rc != MAILIMAP_NO_ERROR) return error_from(rc, "UID STORE failed");
     return {};
 }
 

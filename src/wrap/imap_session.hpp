@@ -77,6 +77,17 @@ public:
                      const std::function<void(const MessageAttributes&)>& on_message);
     Status logout();
 
+    // For replay: SELECT (read-write), returning UIDVALIDITY and whether the
+    // server takes new keywords (PERMANENTFLAGS has \*).
+    Result<SelectInfo> select(const std::string& raw_name, bool* keywords_allowed = nullptr);
+    // CREATE; "already exists" is success.
+    Status create(const std::string& raw_name);
+    Status subscribe(const std::string& raw_name);
+    // UID SEARCH HEADER field value (US-ASCII only, as Exchange requires).
+    Result<std::vector<uint32_t>> uid_search_header(const std::string& field, const std::string& value);
+    // UID STORE uids +FLAGS.SILENT (\Flagged).
+    Status uid_add_flagged(const UidRanges& ranges);
+
     _mailstream* stream() const;
     // The text of the server's last tagged or untagged status line.
     std::string last_response() const;

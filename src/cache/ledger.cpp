@@ -1,0 +1,183 @@
+#include "cache/ledger.hpp"
+
+#include "mailferry/clock.hpp"
+
+namespace mailferry::cache {
+namespace {
+
+using Lock = std::lock_guard<std::mutex>;
+
+Result<LedgerCounts> count_rows(wrap::Database& db, int64_t target_id) {
+    LedgerCounts c;
+    auto st = db.prepare("SELECT state, count(*) FROM ledger WHERE target_id = ? GROUP BY state");
+    if (!st) return st.error();
+    st->bind(1, target_id);
+    for (;;) {
+        auto row = st->step();
+        if (!row) return row.error();
+        if (!*row) break;
+        std::string state = st->text(0);
+        int64_t n = st->int64(1);
+        if (state == "done") c.done = n;
+        else if (state == "pending") c.pending = n;
+        else if (state == "skipped") c.skipped = n;
+        else c.failed += n;
+    }
+    auto total = db.prepare("SELECT count(*) FROM messages");
+    if (!total) return total.error();
+    if (auto r = total->step(); !r) return r.error();
+    c.not_started = total->int64(0) - c.done - c.pending - c.skipped - c.failed;
+    return c;
+}
+
+}  // namespace
+
+Result<Ledger> Ledger::for_target(Cache& cache, const std::string& url, const std::string& profile) {
+    Lock l(cache.index_mutex());
+    auto& db = cache.index();
+    auto ins = db.prepare("INSERT OR IGNORE INTO targets(url, profile, created_at) VALUES (?, ?, ?)");
+    if (!ins) return ins.error();
+    MF_TRY(ins->bind(1, url).bind(2, profile).bind(3, now_epoch()).run());
+    auto sel = db.prepare("SELECT id FROM targets WHERE url = ?");
+    if (!sel) return sel.error();
+    sel->bind(1, url);
+    if (auto r = sel->step(); !r) return r.error();
+    return Ledger(cache, sel->int64(0));
+}
+
+Result<std::vector<LedgerItem>> Ledger::to_replay(int64_t folder_id, int64_t after_id, int limit) {
+    Lock l(cache_->index_mutex());
+    auto st = cache_->index().prepare(
+        "SELECT m.id, m.path, m.size, m.received_at, m.flags, m.message_id, coalesce(g.state, ''), "
+        "coalesce(g.attempts, 0) FROM messages m LEFT JOIN ledger g ON g.message_id = m.id AND g.target_id = ? "
+        "WHERE m.folder_id = ? AND m.id > ? AND (g.state IS NULL OR g.state IN ('pending', 'failed')) "
+        "ORDER BY m.id LIMIT ?");
+    if (!st) return st.error();
+    st->bind(1, target_id_).bind(2, folder_id).bind(3, after_id).bind(4, int64_t{limit});
+    std::vector<LedgerItem> out;
+    for (;;) {
+        auto row = st->step();
+        if (!row) return row.error();
+        if (!*row) break;
+        out.push_back({st->int64(0), st->text(1), static_cast<uint64_t>(st->int64(2)), st->int64(3), st->text(4),
+                       st->text(5), st->text(6), static_cast<int>(st->int64(7))});
+    }
+    return out;
+}
+
+Status Ledger::mark_pending(const std::vector<int64_t>& ids, const std::string& target_folder) {
+    if (ids.empty()) return {};
+    Lock l(cache_->index_mutex());
+    auto& db = cache_->index();
+    auto tx = wrap::Transaction::begin(db);
+    if (!tx) return tx.error();
+    auto st = db.prepare(
+        "INSERT INTO ledger(message_id, target_id, state, target_folder, attempts, updated_at) "
+        "VALUES (?, ?, 'pending', ?, 1, ?) ON CONFLICT(message_id, target_id) DO UPDATE SET "
+        "state = 'pending', target_folder = excluded.target_folder, attempts = attempts + 1, "
+        "updated_at = excluded.updated_at");
+    if (!st) return st.error();
+    int64_t now = now_epoch();
+    for (int64_t id : ids) MF_TRY(st->bind(1, id).bind(2, target_id_).bind(3, target_folder).bind(4, now).run());
+    return tx->commit();
+}
+
+Status Ledger::mark_done(const std::vector<AppendedAt>& done, const std::string& target_folder) {
+    if (done.empty()) return {};
+    Lock l(cache_->index_mutex());
+    auto& db = cache_->index();
+    auto tx = wrap::Transaction::begin(db);
+    if (!tx) return tx.error();
+    auto st = db.prepare(
+        "INSERT INTO ledger(message_id, target_id, state, target_folder, target_uidvalidity, target_uid, "
+        "attempts, last_text, updated_at) VALUES (?, ?, 'done', ?, ?, ?, 1, NULL, ?) "
+        "ON CONFLICT(message_id, target_id) DO UPDATE SET state = 'done', target_folder = excluded.target_folder, "
+        "target_uidvalidity = excluded.target_uidvalidity, target_uid = excluded.target_uid, last_text = NULL, "
+        "updated_at = excluded.updated_at");
+    if (!st) return st.error();
+    int64_t now = now_epoch();
+    for (const auto& d : done) {
+        st->bind(1, d.message_id).bind(2, target_id_).bind(3, target_folder);
+        st->bind(4, d.uid ? std::optional<int64_t>(d.uidvalidity) : std::nullopt);
+        st->bind(5, d.uid ? std::optional<int64_t>(d.uid) : std::nullopt).bind(6, now);
+        MF_TRY(st->run());
+    }
+    return tx->commit();
+}
+
+Status Ledger::mark_failed(int64_t message_id, const std::string& state, const std::string& text) {
+    Lock l(cache_->index_mutex());
+    auto st = cache_->index().prepare(
+        "INSERT INTO ledger(message_id, target_id, state, attempts, last_text, updated_at) VALUES (?, ?, ?, 1, ?, ?) "
+        "ON CONFLICT(message_id, target_id) DO UPDATE SET state = excluded.state, last_text = excluded.last_text, "
+        "updated_at = excluded.updated_at");
+    if (!st) return st.error();
+    return st->bind(1, message_id).bind(2, target_id_).bind(3, state).bind(4, text).bind(5, now_epoch()).run();
+}
+
+Result<LedgerCounts> Ledger::counts() {
+    Lock l(cache_->index_mutex());
+    return count_rows(cache_->index(), target_id_);
+}
+
+Result<std::vector<LedgerFailure>> Ledger::failures() {
+    Lock l(cache_->index_mutex());
+    auto st = cache_->index().prepare(
+        "SELECT f.name, m.subject, g.state, coalesce(g.last_text, ''), coalesce(g.target_folder, ''), m.id, g.attempts "
+        "FROM ledger g JOIN messages m ON m.id = g.message_id JOIN folders f ON f.id = m.folder_id "
+        "WHERE g.target_id = ? AND g.state IN ('failed', 'skipped', 'pending') ORDER BY f.name, m.id");
+    if (!st) return st.error();
+    st->bind(1, target_id_);
+    std::vector<LedgerFailure> out;
+    for (;;) {
+        auto row = st->step();
+        if (!row) return row.error();
+        if (!*row) break;
+        out.push_back({st->text(0), st->text(1), st->text(2), st->text(3), st->text(4), st->int64(5),
+                       static_cast<int>(st->int64(6))});
+    }
+    return out;
+}
+
+Result<std::vector<std::pair<uint32_t, uint32_t>>> Ledger::done_uids(const std::string& target_folder,
+                                                                     const std::string& flag_substring) {
+    Lock l(cache_->index_mutex());
+    auto st = cache_->index().prepare(
+        "SELECT g.target_uidvalidity, g.target_uid FROM ledger g JOIN messages m ON m.id = g.message_id "
+        "WHERE g.target_id = ? AND g.state = 'done' AND g.target_folder = ? AND g.target_uid IS NOT NULL "
+        "AND instr(m.flags, ?) > 0 ORDER BY g.target_uid");
+    if (!st) return st.error();
+    st->bind(1, target_id_).bind(2, target_folder).bind(3, flag_substring);
+    std::vector<std::pair<uint32_t, uint32_t>> out;
+    for (;;) {
+        auto row = st->step();
+        if (!row) return row.error();
+        if (!*row) break;
+        out.emplace_back(static_cast<uint32_t>(st->int64(0)), static_cast<uint32_t>(st->int64(1)));
+    }
+    return out;
+}
+
+Result<std::vector<TargetSummary>> target_summaries(Cache& cache) {
+    Lock l(cache.index_mutex());
+    auto& db = cache.index();
+    auto st = db.prepare("SELECT id, url, profile FROM targets ORDER BY id");
+    if (!st) return st.error();
+    std::vector<std::pair<int64_t, TargetSummary>> rows;
+    for (;;) {
+        auto row = st->step();
+        if (!row) return row.error();
+        if (!*row) break;
+        rows.push_back({st->int64(0), {st->text(1), st->text(2), {}}});
+    }
+    std::vector<TargetSummary> out;
+    for (auto& [id, t] : rows) {
+        auto c = count_rows(db, id);
+        if (!c) return c.error();
+        t.counts = *c;
+        out.push_back(std::move(t));
+    }
+    return out;
+}
+
+}  // namespace mailferry::cache

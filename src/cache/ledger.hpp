@@ -1,0 +1,75 @@
+// The replay ledger (design.md §2, §4): one row per (message, target) saying
+// where the message is on that target. A message is marked pending before its
+// APPEND and done (with the APPENDUID) after it, so a re-run appends nothing
+// twice and a crashed run knows which messages to look for on the target.
+// One cache can be replayed to several targets, each with its own rows.
+//
+// Thread-safe through the Cache's lock.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cache/cache.hpp"
+
+namespace mailferry::cache {
+
+struct LedgerItem {
+    int64_t message_id = 0;  // messages.id
+    std::string path;         // relative to the cache
+    uint64_t size = 0;
+    int64_t received = 0;
+    std::string flags;        // IMAP form
+    std::string header_message_id;
+    std::string state;        // "" (never tried), pending, failed
+    int attempts = 0;
+};
+
+struct LedgerCounts {
+    int64_t done = 0, pending = 0, skipped = 0, failed = 0, not_started = 0;
+};
+
+struct LedgerFailure {
+    std::string folder, subject, state, text, target_folder;
+    int64_t message_id = 0;
+    int attempts = 0;
+};
+
+struct AppendedAt {
+    int64_t message_id;
+    uint32_t uidvalidity, uid;  // uid 0 when the server gave no APPENDUID
+};
+
+class Ledger {
+public:
+    static Result<Ledger> for_target(Cache& cache, const std::string& url, const std::string& profile);
+    int64_t target_id() const { return target_id_; }
+
+    // Messages of the folder not yet done or skipped, id > after_id, at most limit.
+    Result<std::vector<LedgerItem>> to_replay(int64_t folder_id, int64_t after_id, int limit);
+    Status mark_pending(const std::vector<int64_t>& message_ids, const std::string& target_folder);
+    Status mark_done(const std::vector<AppendedAt>& done, const std::string& target_folder);
+    Status mark_failed(int64_t message_id, const std::string& state, const std::string& text);
+    Result<LedgerCounts> counts();
+    Result<std::vector<LedgerFailure>> failures();
+    // Done rows of a target folder without a UID: the office365 profile flags
+    // them by UID after the APPEND, so it needs them.
+    Result<std::vector<std::pair<uint32_t, uint32_t>>> done_uids(const std::string& target_folder,
+                                                                 const std::string& flag_substring);
+
+private:
+    Ledger(Cache& cache, int64_t target_id) : cache_(&cache), target_id_(target_id) {}
+    Cache* cache_;
+    int64_t target_id_;
+};
+
+// Per target, for `status`.
+struct TargetSummary {
+    std::string url, profile;
+    LedgerCounts counts;
+};
+Result<std::vector<TargetSummary>> target_summaries(Cache& cache);
+
+}  // namespace mailferry::cache

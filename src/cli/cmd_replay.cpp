@@ -1,0 +1,128 @@
+// mailferry replay CACHE --to URL: the cache into a target mailbox.
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "cache/cache.hpp"
+#include "cli/connect.hpp"
+#include "cli/options.hpp"
+#include "pipeline/replay.hpp"
+#include "wrap/posix_file.hpp"
+
+namespace mailferry::cli {
+namespace {
+
+nlohmann::json to_json(const pipeline::ReplayReport& r, const std::string& target, const std::string& profile) {
+    nlohmann::json folders = nlohmann::json::array();
+    for (const auto& f : r.folders)
+        folders.push_back({{"source", f.source}, {"target", f.target}, {"rule", f.rule}, {"notes", f.notes},
+                           {"to_send", f.to_send}, {"bytes_to_send", f.bytes_to_send}, {"appended", f.appended},
+                           {"resolved", f.resolved}, {"skipped", f.skipped}, {"failed", f.failed},
+                           {"error", f.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(f.error)}});
+    auto list = [](const std::vector<pipeline::SkippedMessage>& v) {
+        nlohmann::json a = nlohmann::json::array();
+        for (const auto& m : v) a.push_back({{"folder", m.folder}, {"message", m.subject}, {"reason", m.reason}});
+        return a;
+    };
+    return {{"command", "replay"}, {"target", target}, {"profile", profile}, {"dry_run", r.dry_run},
+            {"ok", r.ok()}, {"folders", folders}, {"appended", r.appended}, {"bytes", r.bytes},
+            {"resolved_after_crash", r.resolved}, {"skipped", list(r.skipped)}, {"failed", list(r.failed)},
+            {"preflight", r.warnings}, {"line_endings_repaired", r.line_endings_repaired},
+            {"nul_removed", r.nul_removed}, {"receipts_disarmed", r.receipts_disarmed},
+            {"keywords_not_sent", r.keywords_not_sent}, {"mdnsent_not_sent", r.mdnsent_not_sent},
+            {"flagged_stored", r.flagged_stored}, {"throttled", r.throttled}, {"reconnects", r.reconnects},
+            {"fatal", r.fatal ? nlohmann::json(r.fatal->describe()) : nlohmann::json(nullptr)},
+            {"seconds", r.seconds}};
+}
+
+void print_plan(const pipeline::ReplayReport& r) {
+    std::cout << "folder plan:\n";
+    for (const auto& f : r.folders) {
+        std::cout << "  " << f.source << "  ->  " << f.target << "   (" << f.rule << "; " << f.to_send << " to send, "
+                  << human_bytes(f.bytes_to_send) << ")\n";
+        for (const auto& n : f.notes) std::cout << "      note: " << n << "\n";
+    }
+}
+
+void print_summary(const pipeline::ReplayReport& r, const std::string& target) {
+    if (r.dry_run) print_plan(r);
+    std::cout << (r.dry_run ? "dry run for " : "replayed into ") << target << "\n";
+    if (!r.dry_run)
+        std::cout << "  appended  " << r.appended << " (" << human_bytes(r.bytes) << "), " << r.resolved
+                  << " found already there after an interrupted run\n";
+    std::cout << "  skipped   " << r.skipped.size() << ", failed " << r.failed.size() << "\n"
+              << "  repaired  " << r.line_endings_repaired << " line endings, " << r.nul_removed << " NUL bytes, "
+              << r.receipts_disarmed << " read receipts disarmed\n"
+              << "  held back " << r.keywords_not_sent << " keywords, " << r.mdnsent_not_sent << " $MDNSent";
+    if (!r.dry_run) std::cout << "; " << r.flagged_stored << " \\Flagged set after the APPEND";
+    std::cout << "\n";
+    for (const auto& [what, n] : r.warnings) std::cout << "  note      " << n << " message(s): " << what << "\n";
+    if (!r.dry_run) {
+        char secs[32];
+        std::snprintf(secs, sizeof secs, "%.1f", r.seconds);
+        std::cout << "  pacing    " << r.throttled << " throttled, " << r.reconnects << " reconnects\n"
+                  << "  time      " << secs << " s\n";
+    }
+}
+
+}  // namespace
+
+int run_replay_command(const ReplayArgs& args) {
+    Warnings warnings;
+    auto made = make_connect_options(args.target, warnings);
+    if (!made) return report_failure(made.error());
+    const net::ConnectOptions connect = std::move(*made);
+    const net::TargetProfile* profile =
+        args.profile.empty() ? &net::profile_for_host(connect.url.host) : net::find_profile(args.profile);
+
+    pipeline::ReplayOptions o;
+    o.target_url = connect.url.display();
+    o.profile = profile;
+    o.max_message_size = static_cast<uint64_t>(args.max_message_size_mb * 1000 * 1000);
+    o.target_prefix = args.target_prefix;
+    o.connections = args.connections;
+    o.dry_run = args.dry_run;
+    o.disarm_receipts = args.disarm_read_receipts;
+    o.max_messages_per_second = args.max_messages_per_second;
+    o.max_bytes_per_second = args.max_bytes_per_second;
+    if (!args.folder_map_file.empty()) {
+        auto text = wrap::read_file(args.folder_map_file);
+        if (!text) return report_failure(text.error());
+        auto map = pipeline::parse_folder_map(*text, args.folder_map_file);
+        if (!map) return report_failure(map.error());
+        o.folder_map = std::move(*map);
+    }
+
+    auto cache = cache::Cache::open(args.cache, cache::OpenMode::existing);
+    if (!cache) return report_failure(cache.error());
+    pipeline::TargetFactory open_target = [&connect] { return net::ImapConnection::open(connect); };
+    auto first = open_target();
+    if (!first) return report_failure(first.error());
+
+    pipeline::ReplayProgress progress;
+    ProgressBar bar(!args.output.no_progress && !args.dry_run, [&progress] {
+        ProgressLine l;
+        l.done = progress.bytes_done;
+        l.total = progress.bytes_planned;
+        l.text = std::to_string(progress.messages_done.load()) + "/" + std::to_string(progress.messages_planned.load()) +
+                 " messages, " + human_bytes(progress.bytes_done) + ", folders " +
+                 std::to_string(progress.folders_done.load()) + "/" + std::to_string(progress.folders_total.load());
+        return l;
+    });
+    auto report = pipeline::run_replay(**cache, std::move(*first), open_target, o, progress);
+    bar.stop();
+    if (!report) return report_failure(report.error());
+
+    for (const auto& f : report->folders)
+        if (!f.error.empty()) std::cerr << "error: folder " << f.source << " -> " << f.target << ": " << f.error << "\n";
+    for (const auto& m : report->failed)
+        std::cerr << "failed: " << m.folder << ", " << m.subject << ": " << m.reason << "\n";
+    for (const auto& m : report->skipped)
+        std::cerr << "skipped: " << m.folder << ", " << m.subject << ": " << m.reason << "\n";
+    if (args.output.json) std::cout << to_json(*report, o.target_url, profile->name).dump(2) << "\n";
+    else print_summary(*report, o.target_url);
+    if (report->fatal) return report_failure(*report->fatal);
+    return report->ok() ? 0 : 1;
+}
+
+}  // namespace mailferry::cli

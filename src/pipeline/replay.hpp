@@ -1,0 +1,82 @@
+// Stage 2: the cache into a target IMAP server (design.md §4).
+//
+// Plan the folders, then per target folder: create and subscribe it, resolve
+// the messages a crashed run left pending (looked up by Message-ID, size and
+// date), and APPEND the rest through a window of pipelined commands, each
+// marked pending in the ledger before it is sent and done with its APPENDUID
+// after. Throttling replies and lost connections pause, reconnect and resume
+// the folder; a message the server refuses is recorded and the run goes on; a
+// full mailbox or a refused login stops the run.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cache/cache.hpp"
+#include "net/imap/imap_connection.hpp"
+#include "net/target_profile.hpp"
+#include "pipeline/folder_plan.hpp"
+
+namespace mailferry::pipeline {
+
+using TargetFactory = std::function<Result<std::unique_ptr<net::ImapConnection>>()>;
+
+struct ReplayOptions {
+    std::string target_url;  // display form, the ledger's key
+    const net::TargetProfile* profile = nullptr;
+    uint64_t max_message_size = 0;  // 0: the profile's
+    std::vector<FolderMapLine> folder_map;
+    std::string target_prefix;
+    int connections = 0;            // 0: the profile's default
+    bool dry_run = false;
+    bool disarm_receipts = false;
+    size_t window_messages = 32;
+    uint64_t window_bytes = 8ull << 20;
+    double max_messages_per_second = 0;  // 0: no cap
+    double max_bytes_per_second = 0;
+    int max_stalled_reconnects = 5;      // in a row without progress, per folder
+};
+
+struct ReplayProgress {
+    std::atomic<uint64_t> messages_planned{0}, bytes_planned{0};
+    std::atomic<uint64_t> messages_done{0}, bytes_done{0};
+    std::atomic<uint64_t> folders_total{0}, folders_done{0};
+};
+
+struct ReplayFolderReport {
+    std::string source, target, rule;
+    std::vector<std::string> notes;
+    uint64_t to_send = 0, bytes_to_send = 0;  // at the start (the dry run's figures)
+    uint64_t appended = 0, bytes = 0, resolved = 0, skipped = 0, failed = 0;
+    std::string error;
+};
+
+struct SkippedMessage {
+    std::string folder, subject, reason;
+};
+
+struct ReplayReport {
+    std::vector<ReplayFolderReport> folders;
+    std::vector<SkippedMessage> skipped, failed;  // each with its reason or the server's text
+    std::map<std::string, uint64_t> warnings;     // pre-flight finding -> count
+    uint64_t appended = 0, bytes = 0, resolved = 0, already_done = 0;
+    uint64_t line_endings_repaired = 0, nul_removed = 0, receipts_disarmed = 0;
+    uint64_t keywords_not_sent = 0, mdnsent_not_sent = 0, flagged_stored = 0;
+    uint64_t throttled = 0, reconnects = 0;
+    double seconds = 0;
+    bool dry_run = false;
+    std::optional<Error> fatal;
+    bool ok() const { return !fatal && failed.empty() && std::none_of(folders.begin(), folders.end(), [](auto& f) { return !f.error.empty(); }); }
+};
+
+Result<ReplayReport> run_replay(cache::Cache& cache, std::unique_ptr<net::ImapConnection> first,
+                                const TargetFactory& open_target, const ReplayOptions& options,
+                                ReplayProgress& progress);
+
+}  // namespace mailferry::pipeline

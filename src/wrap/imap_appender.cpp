@@ -1,0 +1,158 @@
+#include "wrap/imap_appender.hpp"
+
+#include <libetpan/libetpan.h>
+
+#include <charconv>
+#include <cstdio>
+#include <memory>
+
+#include "mailferry/clock.hpp"
+
+namespace mailferry::wrap {
+namespace {
+
+Error lost(std::string what) {
+    Error e = make_error(ErrorKind::temporary, Radius::account, std::move(what));
+    e.retry = Retry::later;
+    return e;
+}
+
+struct MMapFree {
+    void operator()(MMAPString* s) const { mmap_string_free(s); }
+};
+
+}  // namespace
+
+std::string imap_quote(std::string_view s) {
+    std::string out = "\"";
+    for (char c : s) {
+        if (c == '"' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out + "\"";
+}
+
+std::string imap_date_time(int64_t t) {
+    static const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    std::string iso = iso8601_utc(t);  // 2024-02-29T12:00:00Z
+    int month = std::stoi(iso.substr(5, 2));
+    // IMAP's date-time has a four-digit year; dates outside 0000-9999 cannot be sent.
+    return iso.substr(8, 2) + "-" + months[month - 1] + "-" + iso.substr(0, 4) + " " + iso.substr(11, 8) + " +0000";
+}
+
+bool parse_appenduid(std::string_view text, uint32_t& uidvalidity, uint32_t& uid) {
+    size_t pos = text.find("[APPENDUID ");
+    if (pos == std::string_view::npos) return false;
+    std::string_view rest = text.substr(pos + 11);
+    auto [p1, e1] = std::from_chars(rest.data(), rest.data() + rest.size(), uidvalidity);
+    if (e1 != std::errc() || p1 == rest.data() + rest.size() || *p1 != ' ') return false;
+    auto [p2, e2] = std::from_chars(p1 + 1, rest.data() + rest.size(), uid);
+    return e2 == std::errc() && p2 != p1 + 1;
+}
+
+ImapAppender::ImapAppender(ImapSession& session, bool literal_plus, size_t window_messages, uint64_t window_bytes)
+    : session_(session), literal_plus_(literal_plus), window_messages_(window_messages ? window_messages : 1),
+      window_bytes_(window_bytes) {}
+
+Status ImapAppender::send_all(std::string_view data) {
+    mailstream* s = session_.stream();
+    while (!data.empty()) {
+        ssize_t n = mailstream_write(s, data.data(), data.size());
+        if (n <= 0) return lost("the connection was lost while sending");
+        data.remove_prefix(static_cast<size_t>(n));
+    }
+    return {};
+}
+
+Result<std::string> ImapAppender::read_line() {
+    if (mailstream_flush(session_.stream()) != 0) return lost("the connection was lost while sending");
+    std::unique_ptr<MMAPString, MMapFree> buf(mmap_string_new(""));
+    char* line = mailstream_read_line_remove_eol(session_.stream(), buf.get());
+    if (!line) return lost("the connection was lost while waiting for the server");
+    return std::string(line);
+}
+
+Status ImapAppender::read_one_reply(const ReplyHandler& on_reply) {
+    for (;;) {
+        auto line = read_line();
+        if (!line) return line.error();
+        const std::string& l = *line;
+        if (l.rfind("* BYE", 0) == 0 || l.rfind("* bye", 0) == 0) {
+            bye_ = l.substr(2);
+            continue;  // the tagged replies (if any) or the close come next
+        }
+        if (l.rfind("* ", 0) == 0 || l.rfind("+", 0) == 0) continue;  // EXISTS, RECENT, stray continuation
+        size_t sp = l.find(' ');
+        std::string tag = l.substr(0, sp);
+        auto it = in_flight_.begin();
+        while (it != in_flight_.end() && it->tag != tag) ++it;
+        if (it == in_flight_.end() || sp == std::string::npos) continue;  // not ours
+        AppendReply r;
+        r.token = it->token;
+        size_t sp2 = l.find(' ', sp + 1);
+        r.status = l.substr(sp + 1, sp2 == std::string::npos ? std::string::npos : sp2 - sp - 1);
+        r.text = sp2 == std::string::npos ? "" : l.substr(sp2 + 1);
+        if (r.status == "OK") parse_appenduid(r.text, r.uidvalidity, r.uid);
+        bytes_in_flight_ -= it->bytes;
+        in_flight_.erase(it);
+        on_reply(r);
+        return {};
+    }
+}
+
+Status ImapAppender::send_synchronizing(const AppendCommand& c, const std::string& head,
+                                        const ReplyHandler& on_reply) {
+    MF_TRY(send_all(head + "{" + std::to_string(c.literal.size()) + "}\r\n"));
+    for (;;) {
+        auto line = read_line();
+        if (!line) return line.error();
+        if (line->rfind("+", 0) == 0) break;
+        if (line->rfind("* ", 0) == 0) continue;
+        // A tagged reply instead of "+": the server refused before the literal.
+        AppendReply r;
+        r.token = c.token;
+        size_t sp = line->find(' ');
+        size_t sp2 = line->find(' ', sp + 1);
+        r.status = line->substr(sp + 1, sp2 - sp - 1);
+        r.text = sp2 == std::string::npos ? "" : line->substr(sp2 + 1);
+        in_flight_.pop_back();
+        on_reply(r);
+        return {};
+    }
+    MF_TRY(send_all(c.literal));
+    MF_TRY(send_all("\r\n"));
+    return read_one_reply(on_reply);
+}
+
+Status ImapAppender::submit(AppendCommand c, const ReplyHandler& on_reply) {
+    while (!in_flight_.empty() &&
+           (in_flight_.size() >= window_messages_ || bytes_in_flight_ + c.literal.size() > window_bytes_)) {
+        MF_TRY(read_one_reply(on_reply));
+    }
+    std::string tag = "mf" + std::to_string(next_tag_++);
+    std::string head = tag + " APPEND " + imap_quote(c.mailbox) + " (" + c.flags + ") " +
+                       imap_quote(imap_date_time(c.internaldate)) + " ";
+    in_flight_.push_back({tag, c.token, c.literal.size()});
+    bytes_in_flight_ += c.literal.size();
+    if (!literal_plus_) return send_synchronizing(c, head, on_reply);
+    MF_TRY(send_all(head + "{" + std::to_string(c.literal.size()) + "+}\r\n"));
+    MF_TRY(send_all(c.literal));
+    MF_TRY(send_all("\r\n"));
+    // Flushed now, not when the window fills: the server works while we prepare the next one.
+    if (mailstream_flush(session_.stream()) != 0) return lost("the connection was lost while sending");
+    return {};
+}
+
+Status ImapAppender::drain(const ReplyHandler& on_reply) {
+    while (!in_flight_.empty()) MF_TRY(read_one_reply(on_reply));
+    return {};
+}
+
+std::vector<uint64_t> ImapAppender::outstanding() const {
+    std::vector<uint64_t> out;
+    for (const auto& f : in_flight_) out.push_back(f.token);
+    return out;
+}
+
+}  // namespace mailferry::wrap
