@@ -25,6 +25,7 @@ struct LedgerItem {
     std::string header_message_id;
     std::string state;        // "" (never tried), pending, failed
     int attempts = 0;
+    int64_t updated_at = 0;   // when the ledger row last changed
 };
 
 struct LedgerCounts {

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "cache/ledger.hpp"
+#include "mailferry/clock.hpp"
 #include "mailferry/mutf7.hpp"
 #include "net/imap/imap_source.hpp"
 #include "pipeline/preflight.hpp"
@@ -106,8 +107,13 @@ public:
         if (!sel) return sel.error();
         uidvalidity_ = sel->uidvalidity;
         keywords_ok_ = keywords_ok;
-        MF_TRY(resolve_pending());
-        MF_TRY(append_all());
+        // Messages a dead run left pending are looked for now, and what is not
+        // found is sent last, after one more look: an APPEND the dead client
+        // had sent may still be landing on the server.
+        MF_TRY(resolve_pending(false));
+        MF_TRY(append_all(false));
+        MF_TRY(resolve_pending(true));
+        MF_TRY(append_all(true));
         return store_flagged();
     }
 
@@ -115,8 +121,15 @@ public:
 
 private:
     // A message marked pending by a run that died may be on the target already:
-    // look for it before sending it again (design.md §4).
-    Status resolve_pending() {
+    // look for it before sending it again (design.md §4). A target UID that
+    // the ledger already gives to a message is never claimed twice, so
+    // identical messages (the corpus has some) each find their own copy.
+    Status resolve_pending(bool last_look) {
+        claimed_.clear();
+        auto claimed_rows = st_.ledger.done_uids(report_.target, "");
+        if (!claimed_rows) return claimed_rows.error();
+        for (const auto& [v, u] : *claimed_rows)
+            if (v == uidvalidity_) claimed_.insert(u);
         int64_t after = 0;
         std::vector<cache::AppendedAt> found;
         for (;;) {
@@ -126,6 +139,7 @@ private:
             for (const auto& item : *page) {
                 after = item.message_id;
                 if (item.state != "pending") continue;
+                if (last_look) wait_for_stragglers(item);
                 auto uid = find_on_target(item);
                 if (!uid) return uid.error();
                 if (*uid) found.push_back({item.message_id, uidvalidity_, *uid});
@@ -137,24 +151,43 @@ private:
         return {};
     }
 
+    // A pending row younger than this may belong to an APPEND still in the
+    // server's hands (its client was killed a moment ago).
+    static constexpr int64_t kStragglerSeconds = 5;
+    void wait_for_stragglers(const cache::LedgerItem& item) {
+        int64_t wait = item.updated_at + kStragglerSeconds - now_epoch();
+        if (wait > 0) std::this_thread::sleep_for(std::chrono::seconds(wait));
+    }
+
+    // Candidates by Message-ID when it has one (cheap on every server), else by
+    // size and date; the match must have the exact size and INTERNALDATE.
     Result<uint32_t> find_on_target(const cache::LedgerItem& item) {
-        std::string id = ascii_only(item.header_message_id);
-        if (id.empty()) return 0u;  // nothing reliable to search by: it is sent again
-        auto uids = conn_.session().uid_search_header("Message-ID", id);
-        if (!uids) return uids.error();
-        if (uids->empty()) return 0u;
         auto bytes = wrap::read_file(st_.cache.absolute(item.path));
         if (!bytes) return bytes.error();
         uint64_t wire_size = to_wire(*bytes, st_.options.disarm_receipts).bytes.size();
+        std::string id = ascii_only(item.header_message_id);
+        auto uids = id.empty() ? conn_.session().uid_search_size_date(wire_size, item.received)
+                               : conn_.session().uid_search_header("Message-ID", id);
+        if (!uids) return uids.error();
+        std::vector<uint32_t> open;
+        for (uint32_t u : *uids)
+            if (!claimed_.count(u)) open.push_back(u);
+        if (open.empty()) return 0u;
         uint32_t match = 0;
-        MF_TRY(conn_.session().uid_fetch(wrap::compress_uids(*uids), wrap::fetch_uid | wrap::fetch_size | wrap::fetch_internaldate,
+        MF_TRY(conn_.session().uid_fetch(wrap::compress_uids(open), wrap::fetch_uid | wrap::fetch_size | wrap::fetch_internaldate,
                                          [&](const wrap::MessageAttributes& a) {
-                                             if (!match && a.size == wire_size && a.internaldate == item.received) match = a.uid;
+                                             if (!match && !claimed_.count(a.uid) && a.size == wire_size &&
+                                                 a.internaldate == item.received)
+                                                 match = a.uid;
                                          }));
+        if (match) claimed_.insert(match);
         return match;
     }
 
-    Status append_all() {
+    // First pass: messages never tried (or refused before); last pass: the
+    // pending ones that the last look did not find on the target.
+    Status append_all(bool pending_pass) {
+        pending_pass_ = pending_pass;
         wrap::ImapAppender appender(conn_.session(), conn_.has_capability("LITERAL+"),
                                     st_.options.window_messages, st_.options.window_bytes);
         int64_t after = 0;
@@ -175,6 +208,7 @@ private:
         std::vector<int64_t> pending;
         for (const auto& item : page) {
             if (failed_now_.count(item.message_id)) continue;  // refused in this run: not again
+            if ((item.state == "pending") != pending_pass_) continue;
             auto bytes = wrap::read_file(st_.cache.absolute(item.path));
             if (!bytes) return bytes.error();
             auto findings = inspect_message(*bytes, st_.profile, st_.size_limit);
@@ -308,6 +342,8 @@ private:
     std::map<int64_t, uint64_t> sizes_;
     std::map<int64_t, const cache::LedgerItem*> in_page_;
     std::set<int64_t> failed_now_;
+    std::set<uint32_t> claimed_;  // target UIDs the ledger already gives to a message
+    bool pending_pass_ = false;
     Status reply_error_;
 };
 

@@ -321,6 +321,33 @@ Result<std::vector<uint32_t>> ImapSession::uid_search_header(const std::string& 
     return uids;
 }
 
+namespace {
+
+mailimap_date* imap_day(int64_t epoch) {
+    std::string iso = iso8601_utc(epoch);  // YYYY-MM-DDT...
+    return mailimap_date_new(std::stoi(iso.substr(8, 2)), std::stoi(iso.substr(5, 2)), std::stoi(iso.substr(0, 4)));
+}
+
+}  // namespace
+
+Result<std::vector<uint32_t>> ImapSession::uid_search_size_date(uint64_t size, int64_t received) {
+    if (size == 0 || size >= UINT32_MAX) return std::vector<uint32_t>{};
+    mailimap_search_key* key = mailimap_search_key_new_multiple_empty();
+    mailimap_search_key_multiple_add(key, mailimap_search_key_new_larger(static_cast<uint32_t>(size - 1)));
+    mailimap_search_key_multiple_add(key, mailimap_search_key_new_smaller(static_cast<uint32_t>(size + 1)));
+    mailimap_search_key_multiple_add(key, mailimap_search_key_new_since(imap_day(received - 2 * 86400)));
+    mailimap_search_key_multiple_add(key, mailimap_search_key_new_before(imap_day(received + 2 * 86400)));
+    clist* result = nullptr;
+    int rc = mailimap_uid_search(imap_.get(), nullptr, key, &result);
+    mailimap_search_key_free(key);
+    if (rc != MAILIMAP_NO_ERROR) return error_from(rc, "UID SEARCH failed");
+    std::vector<uint32_t> uids;
+    for (clistiter* it = clist_begin(result); it; it = clist_next(it))
+        uids.push_back(*static_cast<uint32_t*>(clist_content(it)));
+    mailimap_search_result_free(result);
+    return uids;
+}
+
 Status ImapSession::uid_add_flagged(const UidRanges& ranges) {
     if (ranges.empty()) return {};
     mailimap_set* set = mailimap_set_new_empty();

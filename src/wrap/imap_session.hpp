@@ -85,6 +85,10 @@ public:
     Status subscribe(const std::string& raw_name);
     // UID SEARCH HEADER field value (US-ASCII only, as Exchange requires).
     Result<std::vector<uint32_t>> uid_search_header(const std::string& field, const std::string& value);
+    // UID SEARCH for messages of exactly this size whose INTERNALDATE lies
+    // within two days of received (SEARCH dates are whole days in the
+    // server's time zone; the caller compares the exact date).
+    Result<std::vector<uint32_t>> uid_search_size_date(uint64_t size, int64_t received);
     // UID STORE uids +FLAGS.SILENT (\Flagged).
     Status uid_add_flagged(const UidRanges& ranges);
 

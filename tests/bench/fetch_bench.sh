@@ -153,7 +153,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }  # KB -> MB (MiB)
 json_array() { local IFS=,; echo "[$*]"; }
 
-# Runs a command under GNU time; sets T_WALL T_CPU T_RSS (KB).  Returns the
+# Runs a command under GNU time; sets T_WALL T_CPU (user + sys) T_SYS T_RSS (KB).  Returns the
 # command's exit status.
 timed() {
     local tf="$W/time.out" rc=0
@@ -162,6 +162,7 @@ timed() {
     read -r e u s m < <(tail -n 1 "$tf")
     T_WALL=$e
     T_CPU=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')
+    T_SYS=$s
     T_RSS=$m
     return "$rc"
 }
@@ -443,26 +444,26 @@ note "warm-up (raw fetch, untimed)"
 run_raw
 LOAD_START=$(check_quiet)
 
-declare -a MF_W MF_C MF_M SY_W SY_C SY_M RW_W RW_C RW_M
+declare -a MF_W MF_C MF_S MF_M SY_W SY_C SY_S SY_M RW_W RW_C RW_S RW_M
 for ((r = 1; r <= RUNS; r++)); do
     note "run $r/$RUNS: mailferry"
     run_mailferry "$W/mf-cache"
-    MF_W+=("$T_WALL") MF_C+=("$T_CPU") MF_M+=("$T_RSS")
+    MF_W+=("$T_WALL") MF_C+=("$T_CPU") MF_S+=("$T_SYS") MF_M+=("$T_RSS")
     note "run $r/$RUNS: mailferry $T_WALL s; mbsync"
     run_mbsync
-    SY_W+=("$T_WALL") SY_C+=("$T_CPU") SY_M+=("$T_RSS")
+    SY_W+=("$T_WALL") SY_C+=("$T_CPU") SY_S+=("$T_SYS") SY_M+=("$T_RSS")
     note "run $r/$RUNS: mbsync $T_WALL s; raw"
     run_raw
-    RW_W+=("$T_WALL") RW_C+=("$T_CPU") RW_M+=("$T_RSS")
+    RW_W+=("$T_WALL") RW_C+=("$T_CPU") RW_S+=("$T_SYS") RW_M+=("$T_RSS")
     note "run $r/$RUNS: raw $T_WALL s"
 done
 LOAD_END=$(check_quiet)
 drop "$W/mf-cache"
 drop "$W/mbsync"
 
-mfw=$(median "${MF_W[@]}") mfc=$(median "${MF_C[@]}") mfm=$(median "${MF_M[@]}")
-syw=$(median "${SY_W[@]}") syc=$(median "${SY_C[@]}") sym=$(median "${SY_M[@]}")
-rww=$(median "${RW_W[@]}") rwc=$(median "${RW_C[@]}") rwm=$(median "${RW_M[@]}")
+mfw=$(median "${MF_W[@]}") mfc=$(median "${MF_C[@]}") mfs=$(median "${MF_S[@]}") mfm=$(median "${MF_M[@]}")
+syw=$(median "${SY_W[@]}") syc=$(median "${SY_C[@]}") sys=$(median "${SY_S[@]}") sym=$(median "${SY_M[@]}")
+rww=$(median "${RW_W[@]}") rwc=$(median "${RW_C[@]}") rws=$(median "${RW_S[@]}") rwm=$(median "${RW_M[@]}")
 r_sync=$(ratio "$mfw" "$syw")
 r_raw=$(ratio "$mfw" "$rww")
 
@@ -472,19 +473,20 @@ machine_line
 echo "other CPU: $LOAD_START before, $LOAD_END after the runs (busy share of all CPUs, 2 s samples)$( ((QUIET_WAIT)) && echo "; waited ${QUIET_WAITED}s for quiet")"
 echo "mailbox:   $SRV_MESSAGES messages in $SRV_FOLDERS folders, $SRV_BYTES bytes ($(awk -v b="$SRV_BYTES" 'BEGIN { printf "%.1f", b / 1048576 }') MiB, RFC822.SIZE), Dovecot maildir over TLS on 127.0.0.1"
 echo
-printf '%-44s %9s %9s %12s   %s\n' "" "wall s" "CPU s" "peak RSS MB" "all walls"
-printf '%-44s %9s %9s %12s   %s\n' "mailferry fetch (2 connections)" "$mfw" "$mfc" "$(mb "$mfm")" "${MF_W[*]}"
-printf '%-44s %9s %9s %12s   %s\n' "mbsync (FSync yes, 1 connection)" "$syw" "$syc" "$(mb "$sym")" "${SY_W[*]}"
-printf '%-44s %9s %9s %12s   %s\n' "raw UID FETCH 1:* per folder (1 conn, null)" "$rww" "$rwc" "$(mb "$rwm")" "${RW_W[*]}"
+row() { printf '%-44s %9s %9s %9s %12s   %s\n' "$@"; }
+row "" "wall s" "CPU s" "of it sys" "peak RSS MB" "all walls"
+row "mailferry fetch (2 connections)" "$mfw" "$mfc" "$mfs" "$(mb "$mfm")" "${MF_W[*]}"
+row "mbsync (FSync yes, 1 connection)" "$syw" "$syc" "$sys" "$(mb "$sym")" "${SY_W[*]}"
+row "raw UID FETCH 1:* per folder (1 conn, null)" "$rww" "$rwc" "$rws" "$(mb "$rwm")" "${RW_W[*]}"
 echo
 echo "wall mailferry / mbsync: $r_sync"
 echo "wall mailferry / raw:    $r_raw"
 echo "mailferry peak RSS:      $(mb "$mfm") MB"
 
 if [[ -n $JSON_FILE ]]; then
-    jentry() {  # name wall_median cpu_median rss_median walls cpus rsss
-        printf '    %s: {"median_wall_s": %s, "median_cpu_s": %s, "median_peak_rss_kb": %s, "wall_s": %s, "cpu_s": %s, "peak_rss_kb": %s}' \
-            "$(json_str "$1")" "$2" "$3" "$4" "$5" "$6" "$7"
+    jentry() {  # name wall_median cpu_median sys_median rss_median walls cpus syss rsss
+        printf '    %s: {"median_wall_s": %s, "median_cpu_s": %s, "median_sys_s": %s, "median_peak_rss_kb": %s, "wall_s": %s, "cpu_s": %s, "sys_s": %s, "peak_rss_kb": %s}' \
+            "$(json_str "$1")" "$2" "$3" "$4" "$5" "$6" "$7" "$8" "$9"
     }
     {
         echo "{"
@@ -496,9 +498,9 @@ if [[ -n $JSON_FILE ]]; then
         echo "  \"runs\": $RUNS,"
         echo "  \"other_cpu_before\": $(json_str "$LOAD_START"), \"other_cpu_after\": $(json_str "$LOAD_END"),"
         echo "  \"results\": {"
-        jentry mailferry "$mfw" "$mfc" "$mfm" "$(json_array "${MF_W[@]}")" "$(json_array "${MF_C[@]}")" "$(json_array "${MF_M[@]}")"; echo ","
-        jentry mbsync "$syw" "$syc" "$sym" "$(json_array "${SY_W[@]}")" "$(json_array "${SY_C[@]}")" "$(json_array "${SY_M[@]}")"; echo ","
-        jentry raw "$rww" "$rwc" "$rwm" "$(json_array "${RW_W[@]}")" "$(json_array "${RW_C[@]}")" "$(json_array "${RW_M[@]}")"; echo
+        jentry mailferry "$mfw" "$mfc" "$mfs" "$mfm" "$(json_array "${MF_W[@]}")" "$(json_array "${MF_C[@]}")" "$(json_array "${MF_S[@]}")" "$(json_array "${MF_M[@]}")"; echo ","
+        jentry mbsync "$syw" "$syc" "$sys" "$sym" "$(json_array "${SY_W[@]}")" "$(json_array "${SY_C[@]}")" "$(json_array "${SY_S[@]}")" "$(json_array "${SY_M[@]}")"; echo ","
+        jentry raw "$rww" "$rwc" "$rws" "$rwm" "$(json_array "${RW_W[@]}")" "$(json_array "${RW_C[@]}")" "$(json_array "${RW_S[@]}")" "$(json_array "${RW_M[@]}")"; echo
         echo "  },"
         echo "  \"ratio_wall_mailferry_mbsync\": $r_sync,"
         echo "  \"ratio_wall_mailferry_raw\": $r_raw,"

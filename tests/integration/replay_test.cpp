@@ -1,0 +1,181 @@
+// mailferry replay into an Exchange-shaped private Dovecot.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+
+#include <boost/filesystem.hpp>
+#include <chrono>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "pipeline/preflight.hpp"
+#include "support.hpp"
+#include "test_dovecot.hpp"
+#include "wrap/sha256.hpp"
+
+using namespace mailferry::test;
+namespace fs = boost::filesystem;
+
+namespace {
+
+const std::string kPassword = "s3cret source pw";
+const std::string kTargetPassword = "t4rget pw, different";
+
+std::string slurp(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+// A source account with the corpus Maildir++ tree fetched into a cache, and an
+// empty Exchange-shaped target ("Sent Items", "Deleted Items", "Junk Email").
+struct ReplayRig {
+    TestDovecot source{DovecotOptions{"dovecot", {"alice:" + kPassword}, true}};
+    TestDovecot target{DovecotOptions{"exchange", {"bob:" + kTargetPassword}, true}};
+    TempDir dir;
+    std::string cache = dir / "cache";
+    std::string source_pw = write_secret_file(dir / "spw", kPassword);
+    std::string target_pw = write_secret_file(dir / "tpw", kTargetPassword);
+
+    explicit ReplayRig(bool whole_corpus_maildir = true) {
+        if (whole_corpus_maildir)
+            source.load_maildir("alice", (fs::path(corpus_dir()) / "maildir/dovecot-maildirpp").string());
+    }
+    void fetch() {
+        auto r = run_mailferry({"fetch", cache, "--from", "imaps://alice@127.0.0.1:" + std::to_string(source.imaps_port()),
+                                "--password-file", source_pw, "--ca-file", source.ca_file(), "--no-progress"});
+        INFO(r.err);
+        REQUIRE(r.exit_code == 0);
+    }
+    std::vector<std::string> replay_args(std::vector<std::string> extra = {}) const {
+        std::vector<std::string> a = {"replay", cache, "--to", "imaps://bob@127.0.0.1:" + std::to_string(target.imaps_port()),
+                                      "--password-file", target_pw, "--ca-file", target.ca_file(), "--profile",
+                                      "office365", "--no-progress"};
+        a.insert(a.end(), extra.begin(), extra.end());
+        return a;
+    }
+    RunResult replay(std::vector<std::string> extra = {}) const { return run_mailferry(replay_args(std::move(extra))); }
+};
+
+// The flags office365 keeps: system flags (keywords and $MDNSent are not sent).
+std::string system_flags_only(const std::string& imap_flags) {
+    std::string out;
+    std::istringstream in(imap_flags);
+    std::string f;
+    while (in >> f)
+        if (!f.empty() && f[0] == '\\') out += (out.empty() ? "" : " ") + f;
+    return out;
+}
+
+const std::map<std::string, std::string> kExpectedTarget = {
+    {"INBOX", "INBOX"},
+    {"Trash", "Deleted Items"},
+    {"Junk", "Junk Email"},
+    {"Drafts", "Drafts"},
+    {"Lists/dev@maven.apache.org", "Lists/dev@maven.apache.org"},
+    {"Lists/dev@asterixdb.apache.org", "Lists/dev@asterixdb.apache.org"},
+    {"Archive/2016/ponymail-commits", "Archive/2016/ponymail-commits"},
+    {"Listen/ImageMagick &IBM- &AMQ-rger &- Co", "Listen/ImageMagick &IBM- &AMQ-rger &- Co"},
+    {"&BB4EQgQ,BEAEMAQyBDsENQQ9BD0ESwQ1-", "&BB4EQgQ,BEAEMAQyBDsENQQ9BD0ESwQ1-"},
+    {"&ZeVnLIqe-/&U9dP4Xux-", "&ZeVnLIqe-/&U9dP4Xux-"},
+};
+
+// Every cached message exactly once in its mapped folder, with its system
+// flags, its INTERNALDATE and its bytes (up to CRLF on the wire).
+void require_target_matches_cache(const ReplayRig& rig) {
+    auto server = read_account(rig.target.imaps_port(), "bob", kTargetPassword);
+    std::map<std::string, std::multiset<std::tuple<std::string, std::string, int64_t>>> expected, got;
+    for (const auto& row : read_cache_messages(rig.cache)) {
+        auto it = kExpectedTarget.find(row.folder_raw_name);
+        REQUIRE(it != kExpectedTarget.end());
+        std::string wire = mailferry::pipeline::to_wire(slurp(rig.cache + "/" + row.path), false).bytes;
+        expected[it->second].insert({mailferry::wrap::sha256_hex(wire), system_flags_only(row.flags), row.received});
+    }
+    for (const auto& [name, folder] : server)
+        for (const auto& m : folder.messages) got[name].insert({m.sha256, m.flags, m.internaldate});
+    for (const auto& [name, messages] : expected) {
+        CAPTURE(name);
+        CHECK(got[name] == messages);
+    }
+    size_t total_got = 0, total_expected = 0;
+    for (const auto& [n, m] : got) total_got += m.size();
+    for (const auto& [n, m] : expected) total_expected += m.size();
+    CHECK(total_got == total_expected);
+}
+
+}  // namespace
+
+TEST_CASE("replay puts every cached message once into its mapped Exchange folder", "[replay]") {
+    ReplayRig rig;
+    rig.fetch();
+
+    auto dry = rig.replay({"--dry-run", "--json"});
+    INFO(dry.err);
+    REQUIRE(dry.exit_code == 0);
+    CHECK(dry.out.find("\"target\": \"Deleted Items\"") != std::string::npos);
+    CHECK(read_account(rig.target.imaps_port(), "bob", kTargetPassword)["INBOX"].messages.empty());
+
+    auto r = rig.replay({"--json"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.out.find("\"appended\": 525") != std::string::npos);
+    CHECK(r.out.find("\"flagged_stored\": 23") != std::string::npos);
+    require_target_matches_cache(rig);
+    CHECK(r.out.find(kTargetPassword) == std::string::npos);
+    CHECK(r.err.find(kTargetPassword) == std::string::npos);
+
+    SECTION("a re-run appends nothing") {
+        auto again = rig.replay({"--json"});
+        REQUIRE(again.exit_code == 0);
+        CHECK(again.out.find("\"appended\": 0") != std::string::npos);
+        require_target_matches_cache(rig);
+        auto status = run_mailferry({"status", rig.cache, "--json"});
+        CHECK(status.out.find("\"done\": 525") != std::string::npos);
+    }
+}
+
+TEST_CASE("replay killed at 20 random moments still puts every message there exactly once", "[replay][crash]") {
+    ReplayRig rig;
+    rig.source.generate("alice", 1500, 3);
+    rig.fetch();
+    // Measure a whole run on a scratch target account to spread the kills over it.
+    auto started = std::chrono::steady_clock::now();
+    {
+        TestDovecot scratch{DovecotOptions{"exchange", {"bob:" + kTargetPassword}, true}};
+        auto args = rig.replay_args();
+        args[3] = "imaps://bob@127.0.0.1:" + std::to_string(scratch.imaps_port());
+        args[7] = scratch.ca_file();
+        TempDir copy;
+        REQUIRE(std::system(("cp -a '" + rig.cache + "' '" + copy.path + "/c'").c_str()) == 0);
+        args[1] = copy.path + "/c";
+        REQUIRE(run_mailferry(args).exit_code == 0);
+    }
+    auto full_us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
+    std::mt19937 rng(4711);
+    for (int i = 0; i < 20; ++i) {
+        pid_t pid = spawn_mailferry(rig.replay_args());
+        std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<long>(0, full_us)(rng)));
+        ::kill(pid, SIGKILL);
+        wait_for(pid);
+    }
+    auto last = rig.replay({"--json"});
+    INFO(last.err);
+    REQUIRE(last.exit_code == 0);
+    // Exactly once: the target holds the cache's messages, no more, no fewer
+    // (the corpus has identical messages on purpose: compared as multisets).
+    std::multiset<std::tuple<std::string, std::string, int64_t>> expected, got;
+    for (const auto& row : read_cache_messages(rig.cache)) {
+        std::string wire = mailferry::pipeline::to_wire(slurp(rig.cache + "/" + row.path), false).bytes;
+        expected.insert({mailferry::wrap::sha256_hex(wire), system_flags_only(row.flags), row.received});
+    }
+    size_t total = 0;
+    for (const auto& [name, folder] : read_account(rig.target.imaps_port(), "bob", kTargetPassword)) {
+        for (const auto& m : folder.messages) got.insert({m.sha256, m.flags, m.internaldate});
+        total += folder.messages.size();
+    }
+    CHECK(got == expected);
+    CHECK(total == read_cache_messages(rig.cache).size());
+}
