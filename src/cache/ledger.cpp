@@ -90,16 +90,20 @@ Status Ledger::mark_done(const std::vector<AppendedAt>& done, const std::string&
     if (!tx) return tx.error();
     auto st = db.prepare(
         "INSERT INTO ledger(message_id, target_id, state, target_folder, target_uidvalidity, target_uid, "
-        "attempts, last_text, updated_at) VALUES (?, ?, 'done', ?, ?, ?, 1, NULL, ?) "
+        "attempts, last_text, updated_at) VALUES (?, ?, 'done', ?, ?, ?, 1, ?, ?) "
         "ON CONFLICT(message_id, target_id) DO UPDATE SET state = 'done', target_folder = excluded.target_folder, "
-        "target_uidvalidity = excluded.target_uidvalidity, target_uid = excluded.target_uid, last_text = NULL, "
+        "target_uidvalidity = excluded.target_uidvalidity, target_uid = excluded.target_uid, "
+        "last_text = excluded.last_text, "
         "updated_at = excluded.updated_at");
     if (!st) return st.error();
     int64_t now = now_epoch();
     for (const auto& d : done) {
         st->bind(1, d.message_id).bind(2, target_id_).bind(3, target_folder);
         st->bind(4, d.uid ? std::optional<int64_t>(d.uidvalidity) : std::nullopt);
-        st->bind(5, d.uid ? std::optional<int64_t>(d.uid) : std::nullopt).bind(6, now);
+        st->bind(5, d.uid ? std::optional<int64_t>(d.uid) : std::nullopt);
+        if (d.note.empty()) st->bind_null(6);
+        else st->bind(6, d.note);
+        st->bind(7, now);
         MF_TRY(st->run());
     }
     return tx->commit();

@@ -41,6 +41,7 @@ struct LedgerFailure {
 struct AppendedAt {
     int64_t message_id;
     uint32_t uidvalidity, uid;  // uid 0 when the server gave no APPENDUID
+    std::string note;           // what was repaired in the bytes sent, "" if nothing
 };
 
 class Ledger {

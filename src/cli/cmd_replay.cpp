@@ -1,4 +1,5 @@
 // mailferry replay CACHE --to URL: the cache into a target mailbox.
+#include <algorithm>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -28,7 +29,7 @@ nlohmann::json to_json(const pipeline::ReplayReport& r, const std::string& targe
             {"ok", r.ok()}, {"folders", folders}, {"appended", r.appended}, {"bytes", r.bytes},
             {"resolved_after_crash", r.resolved}, {"skipped", list(r.skipped)}, {"failed", list(r.failed)},
             {"preflight", r.warnings}, {"line_endings_repaired", r.line_endings_repaired},
-            {"nul_removed", r.nul_removed}, {"receipts_disarmed", r.receipts_disarmed},
+            {"nul_removed", r.nul_removed}, {"receipts_disarmed", r.receipts_disarmed}, {"long_lines_repaired", r.long_lines_repaired},
             {"keywords_not_sent", r.keywords_not_sent}, {"mdnsent_not_sent", r.mdnsent_not_sent},
             {"flagged_stored", r.flagged_stored}, {"throttled", r.throttled}, {"reconnects", r.reconnects},
             {"fatal", r.fatal ? nlohmann::json(r.fatal->describe()) : nlohmann::json(nullptr)},
@@ -52,7 +53,8 @@ void print_summary(const pipeline::ReplayReport& r, const std::string& target) {
                   << " found already there after an interrupted run\n";
     std::cout << "  skipped   " << r.skipped.size() << ", failed " << r.failed.size() << "\n"
               << "  repaired  " << r.line_endings_repaired << " line endings, " << r.nul_removed << " NUL bytes, "
-              << r.receipts_disarmed << " read receipts disarmed\n"
+              << r.receipts_disarmed << " read receipts disarmed, " << r.long_lines_repaired
+              << " messages with long lines re-encoded\n"
               << "  held back " << r.keywords_not_sent << " keywords, " << r.mdnsent_not_sent << " $MDNSent";
     if (!r.dry_run) std::cout << "; " << r.flagged_stored << " \\Flagged set after the APPEND";
     std::cout << "\n";
@@ -83,6 +85,7 @@ int run_replay_command(const ReplayArgs& args) {
     o.connections = args.connections;
     o.dry_run = args.dry_run;
     o.disarm_receipts = args.disarm_read_receipts;
+    o.repair_long_lines = std::find(args.repairs.begin(), args.repairs.end(), "long-lines") != args.repairs.end();
     o.max_messages_per_second = args.max_messages_per_second;
     o.max_bytes_per_second = args.max_bytes_per_second;
     if (!args.folder_map_file.empty()) {

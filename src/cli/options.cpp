@@ -77,6 +77,9 @@ int run_command_line(int argc, char** argv) {
                          "print the folder plan, counts, and what would be skipped or repaired; send nothing");
     replay_cmd->add_flag("--disarm-read-receipts", replay.disarm_read_receipts,
                          "rename Disposition-Notification-To in what is sent (the cache keeps it)");
+    replay_cmd->add_option("--repair", replay.repairs,
+                           "long-lines: re-encode only the MIME parts with lines the target refuses (in what is sent)")
+        ->check(CLI::IsMember({"long-lines"}));
     add_output_options(replay_cmd, replay.output);
 
     StatusArgs status;

@@ -43,6 +43,7 @@ struct ReplayArgs {
     double max_bytes_per_second = 0;
     bool dry_run = false;
     bool disarm_read_receipts = false;
+    std::vector<std::string> repairs;  // "long-lines"
     OutputArgs output;
 };
 

@@ -1,6 +1,7 @@
 #include "pipeline/replay.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <deque>
 #include <mutex>
@@ -12,6 +13,7 @@
 #include "mailferry/clock.hpp"
 #include "mailferry/mutf7.hpp"
 #include "net/imap/imap_source.hpp"
+#include "pipeline/long_line_repair.hpp"
 #include "pipeline/preflight.hpp"
 #include "wrap/imap_appender.hpp"
 #include "wrap/posix_file.hpp"
@@ -142,7 +144,7 @@ private:
                 if (last_look) wait_for_stragglers(item);
                 auto uid = find_on_target(item);
                 if (!uid) return uid.error();
-                if (*uid) found.push_back({item.message_id, uidvalidity_, *uid});
+                if (*uid) found.push_back({item.message_id, uidvalidity_, *uid, "found on the target after an interrupted run"});
             }
         }
         MF_TRY(st_.ledger.mark_done(found, report_.target));
@@ -216,14 +218,17 @@ private:
                 std::lock_guard<std::mutex> l(st_.mutex);
                 for (const auto& w : findings.warnings()) st_.totals.warnings[w] += 1;
             }
-            std::string blocked = findings.blocking_reason(st_.profile, bytes->size(), st_.size_limit);
+            WireMessage wire = to_wire(*bytes, st_.options.disarm_receipts);
+            std::string note = wire.receipt_disarmed ? "read receipt disarmed" : "";
+            std::string blocked = repair_if_asked(findings, wire, note);
+            if (blocked.empty()) blocked = findings.blocking_reason(st_.profile, bytes->size(), st_.size_limit);
             if (!blocked.empty()) {
                 MF_TRY(st_.ledger.mark_failed(item.message_id, "skipped", blocked));
                 record(st_.totals.skipped, item, blocked);
                 ++report_.skipped;
                 continue;
             }
-            WireMessage wire = to_wire(*bytes, st_.options.disarm_receipts);
+            if (!note.empty()) notes_[item.message_id] = note;
             wrap::AppendCommand c;
             c.token = static_cast<uint64_t>(item.message_id);
             c.mailbox = target_raw_;
@@ -254,6 +259,21 @@ private:
         return reply_error_;
     }
 
+    // --repair long-lines: re-encode the parts with over-long lines, in the
+    // bytes sent only. Returns why the message must be skipped, or "".
+    std::string repair_if_asked(PreflightFindings& findings, WireMessage& wire, std::string& note) {
+        if (!findings.long_lines || !st_.options.repair_long_lines) return "";
+        auto fixed = repair_long_lines(wire.bytes, st_.profile.max_line_length);
+        if (!fixed.failure.empty()) return "long lines that cannot be repaired: " + fixed.failure;
+        wire.bytes = std::move(fixed.bytes);
+        findings.long_lines = false;
+        note += std::string(note.empty() ? "" : "; ") + "long lines: " + std::to_string(fixed.parts_reencoded) +
+                " part(s) re-encoded, " + std::to_string(fixed.headers_folded) + " header line(s) folded";
+        std::lock_guard<std::mutex> l(st_.mutex);
+        st_.totals.long_lines_repaired += 1;
+        return "";
+    }
+
     void record(std::vector<SkippedMessage>& list, const cache::LedgerItem& item, const std::string& why) {
         std::lock_guard<std::mutex> l(st_.mutex);
         list.push_back({report_.source, "message " + std::to_string(item.message_id), why});
@@ -262,7 +282,7 @@ private:
     void on_reply(const wrap::AppendReply& r) {
         auto id = static_cast<int64_t>(r.token);
         if (r.status == "OK") {
-            done_.push_back({id, r.uidvalidity ? r.uidvalidity : uidvalidity_, r.uid});
+            done_.push_back({id, r.uidvalidity ? r.uidvalidity : uidvalidity_, r.uid, notes_[id]});
             ++report_.appended;
             ++progress_made_;
             uint64_t size = sizes_.count(id) ? sizes_[id] : 0;
@@ -340,6 +360,7 @@ private:
     uint64_t progress_made_ = 0;
     std::vector<cache::AppendedAt> done_;
     std::map<int64_t, uint64_t> sizes_;
+    std::map<int64_t, std::string> notes_;  // repairs made to the bytes sent, per message
     std::map<int64_t, const cache::LedgerItem*> in_page_;
     std::set<int64_t> failed_now_;
     std::set<uint32_t> claimed_;  // target UIDs the ledger already gives to a message
@@ -359,6 +380,31 @@ std::chrono::milliseconds backoff(const Error& e, int attempt, std::mt19937& rng
     uint64_t ms = base + jitter(rng);
     if (auto asked = net::TargetProfile::suggested_backoff_ms(e.server_text)) ms = std::max(ms, *asked + 50);
     return std::chrono::milliseconds(ms);
+}
+
+// After attempts without progress: some texts mean the whole account is stuck
+// (office365.md, "Throttling and errors"), the others only this folder.
+void give_up(RunState& st, size_t index, const Error& e, int attempts) {
+    std::string text = e.server_text;
+    for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string why = "gave up after " + std::to_string(attempts) + " attempts without progress";
+    if (text.find("server unavailable") != std::string::npos) {
+        Error q = make_error(ErrorKind::quota, Radius::fatal,
+                             why + ": the server keeps answering 'Server Unavailable', which on Exchange Online "
+                                   "usually means the mailbox is full");
+        q.server_text = e.server_text;
+        st.stop(q);
+        return;
+    }
+    if (text.find("authenticated but not connected") != std::string::npos) {
+        Error a = make_error(ErrorKind::auth, Radius::fatal,
+                             why + ": the login works but the mailbox cannot be opened: check the FullAccess "
+                                   "permission and the service principal, or use fewer connections");
+        a.server_text = e.server_text;
+        st.stop(a);
+        return;
+    }
+    st.reports[index].error = why + ": " + e.describe();
 }
 
 void replay_one(RunState& st, std::unique_ptr<net::ImapConnection>& conn, size_t index, std::mt19937& rng) {
@@ -393,7 +439,7 @@ void replay_one(RunState& st, std::unique_ptr<net::ImapConnection>& conn, size_t
         }
         stalled = folder.progress_made() ? 0 : stalled + 1;
         if (stalled > st.options.max_stalled_reconnects) {
-            st.reports[index].error = "gave up after " + std::to_string(stalled) + " attempts without progress: " + e.describe();
+            give_up(st, index, e, stalled);
             return;
         }
         {
@@ -459,8 +505,16 @@ Status measure(RunState& st, size_t index, bool inspect) {
             if (!bytes) return bytes.error();
             auto f = inspect_message(*bytes, st.profile, st.size_limit);
             for (const auto& w : f.warnings()) st.totals.warnings[w] += 1;
+            if (f.long_lines && st.options.repair_long_lines) {
+                auto fixed = repair_long_lines(to_wire(*bytes, false).bytes, st.profile.max_line_length);
+                if (fixed.failure.empty()) {
+                    f.long_lines = false;
+                    st.totals.long_lines_repaired += 1;
+                }
+            }
             std::string blocked = f.blocking_reason(st.profile, bytes->size(), st.size_limit);
             if (!blocked.empty()) st.totals.skipped.push_back({r.source, "message " + std::to_string(item.message_id), blocked});
+            (void)flags_for(Flags::from_imap(item.flags), st.profile, st.profile.keywords_allowed, st.totals);
             WireMessage w = to_wire(*bytes, st.options.disarm_receipts);
             st.totals.line_endings_repaired += w.line_endings_repaired;
             st.totals.nul_removed += w.nul_removed;

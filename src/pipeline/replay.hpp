@@ -36,6 +36,7 @@ struct ReplayOptions {
     int connections = 0;            // 0: the profile's default
     bool dry_run = false;
     bool disarm_receipts = false;
+    bool repair_long_lines = false;
     size_t window_messages = 32;
     uint64_t window_bytes = 8ull << 20;
     double max_messages_per_second = 0;  // 0: no cap
@@ -66,7 +67,7 @@ struct ReplayReport {
     std::vector<SkippedMessage> skipped, failed;  // each with its reason or the server's text
     std::map<std::string, uint64_t> warnings;     // pre-flight finding -> count
     uint64_t appended = 0, bytes = 0, resolved = 0, already_done = 0;
-    uint64_t line_endings_repaired = 0, nul_removed = 0, receipts_disarmed = 0;
+    uint64_t line_endings_repaired = 0, nul_removed = 0, receipts_disarmed = 0, long_lines_repaired = 0;
     uint64_t keywords_not_sent = 0, mdnsent_not_sent = 0, flagged_stored = 0;
     uint64_t throttled = 0, reconnects = 0;
     double seconds = 0;
