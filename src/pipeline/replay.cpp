@@ -96,8 +96,10 @@ std::string flags_for(const Flags& f, const net::TargetProfile& p, bool keywords
 // recorded in the ledger and the report.
 class FolderReplayer {
 public:
-    FolderReplayer(RunState& st, net::ImapConnection& conn, size_t index)
-        : st_(st), conn_(conn), report_(st.reports[index]), folder_id_(st.folder_ids[index]),
+    // final_sweep: the run's last visit to the folder, which waits for young
+    // pending messages instead of leaving them for later.
+    FolderReplayer(RunState& st, net::ImapConnection& conn, size_t index, bool final_sweep = false)
+        : final_sweep_(final_sweep), st_(st), conn_(conn), report_(st.reports[index]), folder_id_(st.folder_ids[index]),
           target_raw_(mutf7_encode(st.reports[index].target)) {}
 
     Status run() {
@@ -141,9 +143,13 @@ private:
             for (const auto& item : *page) {
                 after = item.message_id;
                 if (item.state != "pending") continue;
-                if (last_look) wait_for_stragglers(item);
+                if (last_look && too_young(item)) {
+                    if (!final_sweep_) continue;  // left pending; the final sweep looks again
+                    wait_for_stragglers(item);
+                }
                 auto uid = find_on_target(item);
                 if (!uid) return uid.error();
+                if (!*uid && last_look) confirmed_missing_.insert(item.message_id);
                 if (*uid) found.push_back({item.message_id, uidvalidity_, *uid, "found on the target after an interrupted run"});
             }
         }
@@ -156,6 +162,9 @@ private:
     // A pending row younger than this may belong to an APPEND still in the
     // server's hands (its client was killed a moment ago).
     static constexpr int64_t kStragglerSeconds = 5;
+    static bool too_young(const cache::LedgerItem& item) {
+        return item.updated_at + kStragglerSeconds > now_epoch();
+    }
     void wait_for_stragglers(const cache::LedgerItem& item) {
         int64_t wait = item.updated_at + kStragglerSeconds - now_epoch();
         if (wait > 0) std::this_thread::sleep_for(std::chrono::seconds(wait));
@@ -201,8 +210,9 @@ private:
             after = page->back().message_id;
             MF_TRY(send_page(appender, *page));
         }
-        MF_TRY(appender.drain([&](const wrap::AppendReply& r) { on_reply(r); }));
-        return flush_done();
+        Status drained = appender.drain([&](const wrap::AppendReply& r) { on_reply(r); });
+        MF_TRY(flush_done());
+        return drained ? reply_error_ : worst(drained);
     }
 
     Status send_page(wrap::ImapAppender& appender, const std::vector<cache::LedgerItem>& page) {
@@ -211,6 +221,7 @@ private:
         for (const auto& item : page) {
             if (failed_now_.count(item.message_id)) continue;  // refused in this run: not again
             if ((item.state == "pending") != pending_pass_) continue;
+            if (pending_pass_ && !confirmed_missing_.count(item.message_id)) continue;  // not looked for yet
             auto bytes = wrap::read_file(st_.cache.absolute(item.path));
             if (!bytes) return bytes.error();
             auto findings = inspect_message(*bytes, st_.profile, st_.size_limit);
@@ -250,7 +261,8 @@ private:
         for (auto& [item, command] : ready) {
             st_.limiter.acquire(command.literal.size());
             uint64_t size = command.literal.size();
-            MF_TRY(appender.submit(std::move(command), [&](const wrap::AppendReply& r) { on_reply(r); }));
+            Status sent = appender.submit(std::move(command), [&](const wrap::AppendReply& r) { on_reply(r); });
+            if (!sent) return worst(sent);
             sizes_[item->message_id] = size;
             if (!reply_error_.ok()) return reply_error_;
         }
@@ -272,6 +284,13 @@ private:
         std::lock_guard<std::mutex> l(st_.mutex);
         st_.totals.long_lines_repaired += 1;
         return "";
+    }
+
+    // A throttling reply is usually followed by BYE and a closed line: the
+    // reply, which says how long to wait, is the error that counts.
+    Status worst(const Status& connection_error) {
+        (void)flush_done();
+        return reply_error_.ok() ? connection_error : reply_error_;
     }
 
     void record(std::vector<SkippedMessage>& list, const cache::LedgerItem& item, const std::string& why) {
@@ -350,6 +369,7 @@ private:
         return {};
     }
 
+    bool final_sweep_;
     RunState& st_;
     net::ImapConnection& conn_;
     ReplayFolderReport& report_;
@@ -365,6 +385,7 @@ private:
     std::set<int64_t> failed_now_;
     std::set<uint32_t> claimed_;  // target UIDs the ledger already gives to a message
     bool pending_pass_ = false;
+    std::set<int64_t> confirmed_missing_;  // pending, looked for at the last look, not there
     Status reply_error_;
 };
 
@@ -407,7 +428,8 @@ void give_up(RunState& st, size_t index, const Error& e, int attempts) {
     st.reports[index].error = why + ": " + e.describe();
 }
 
-void replay_one(RunState& st, std::unique_ptr<net::ImapConnection>& conn, size_t index, std::mt19937& rng) {
+void replay_one(RunState& st, std::unique_ptr<net::ImapConnection>& conn, size_t index, std::mt19937& rng,
+                bool final_sweep = false) {
     int stalled = 0;
     for (int attempt = 0;; ++attempt) {
         if (st.stopped()) return;
@@ -423,7 +445,7 @@ void replay_one(RunState& st, std::unique_ptr<net::ImapConnection>& conn, size_t
             }
             conn = std::move(*opened);
         }
-        FolderReplayer folder(st, *conn, index);
+        FolderReplayer folder(st, *conn, index, final_sweep);
         Status s = folder.run();
         if (s) return;
         Error e = s.error();
@@ -464,6 +486,16 @@ void worker(RunState& st, std::unique_ptr<net::ImapConnection> conn, unsigned se
         replay_one(st, conn, index, rng);
         st.progress.folders_done += 1;
     }
+}
+
+// Messages left pending by connections that died in this run are looked for
+// once more, after the server has had time to finish what it was given.
+void final_sweep(RunState& st) {
+    auto counts = st.ledger.counts();
+    if (st.stopped() || !counts || counts->pending == 0) return;
+    std::unique_ptr<net::ImapConnection> conn;
+    std::mt19937 rng(999);
+    for (size_t i = 0; i < st.reports.size() && !st.stopped(); ++i) replay_one(st, conn, i, rng, true);
 }
 
 Result<std::vector<PlannedFolder>> make_plan(cache::Cache& cache, net::ImapConnection& conn, const ReplayOptions& o,
@@ -560,6 +592,7 @@ Result<ReplayReport> run_replay(cache::Cache& cache, std::unique_ptr<net::ImapCo
         for (int i = 1; i < n; ++i) threads.emplace_back(worker, std::ref(st), nullptr, 1000u + static_cast<unsigned>(i));
         worker(st, std::move(first), 1000u);
         for (auto& t : threads) t.join();
+        final_sweep(st);
     }
     ReplayReport report = std::move(st.totals);
     report.dry_run = o.dry_run;

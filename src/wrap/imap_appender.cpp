@@ -66,7 +66,9 @@ Status ImapAppender::send_all(std::string_view data) {
 }
 
 Result<std::string> ImapAppender::read_line() {
-    if (mailstream_flush(session_.stream()) != 0) return lost("the connection was lost while sending");
+    // A failed flush is not the end yet: the server's last words (a throttling
+    // reply, BYE) may still be waiting to be read, and they matter more.
+    (void)mailstream_flush(session_.stream());
     std::unique_ptr<MMAPString, MMapFree> buf(mmap_string_new(""));
     char* line = mailstream_read_line_remove_eol(session_.stream(), buf.get());
     if (!line) return lost("the connection was lost while waiting for the server");
@@ -136,12 +138,21 @@ Status ImapAppender::submit(AppendCommand c, const ReplyHandler& on_reply) {
     in_flight_.push_back({tag, c.token, c.literal.size()});
     bytes_in_flight_ += c.literal.size();
     if (!literal_plus_) return send_synchronizing(c, head, on_reply);
-    MF_TRY(send_all(head + "{" + std::to_string(c.literal.size()) + "+}\r\n"));
-    MF_TRY(send_all(c.literal));
-    MF_TRY(send_all("\r\n"));
+    Status sent = send_all(head + "{" + std::to_string(c.literal.size()) + "+}\r\n");
+    if (sent) sent = send_all(c.literal);
+    if (sent) sent = send_all("\r\n");
     // Flushed now, not when the window fills: the server works while we prepare the next one.
-    if (mailstream_flush(session_.stream()) != 0) return lost("the connection was lost while sending");
-    return {};
+    if (sent && mailstream_flush(session_.stream()) != 0) sent = lost("the connection was lost while sending");
+    if (!sent) salvage_replies(on_reply);
+    return sent;
+}
+
+// The server may have answered (a throttling reply, a BYE) and closed before
+// our write failed: what it said is still in the receive buffer, and it says
+// why and for how long to wait. Read it before giving up on the connection.
+void ImapAppender::salvage_replies(const ReplyHandler& on_reply) {
+    while (!in_flight_.empty() && read_one_reply(on_reply).ok()) {
+    }
 }
 
 Status ImapAppender::drain(const ReplyHandler& on_reply) {

@@ -65,6 +65,7 @@ private:
     Status read_one_reply(const ReplyHandler& on_reply);
     Status send_synchronizing(const AppendCommand& c, const std::string& head, const ReplyHandler& on_reply);
     Result<std::string> read_line();
+    void salvage_replies(const ReplyHandler& on_reply);
 
     ImapSession& session_;
     bool literal_plus_;

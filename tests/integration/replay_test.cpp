@@ -179,3 +179,41 @@ TEST_CASE("replay killed at 20 random moments still puts every message there exa
     CHECK(got == expected);
     CHECK(total == read_cache_messages(rig.cache).size());
 }
+
+TEST_CASE("replay through throttling and dropped connections completes, waits as asked, duplicates nothing",
+          "[replay][faults]") {
+    ReplayRig rig;
+    rig.fetch();
+    // Exchange's own lines (office365.md): one APPEND in fifty throttled, then
+    // BYE; and the line cut after 300 KB (the corpus's messages are small: fifty
+    // of them rarely reach 1 MB, and every throttle starts a new connection).
+    FaultProxy proxy(rig.target.imaps_port(), rig.target.dir() + "/ssl",
+                     {"--drop-after-bytes", "300000", "--rule",
+                      "APPEND:every=50:reply=BAD Request is throttled. Suggested Backoff Time: 2000 milliseconds"
+                      ":bye=* BYE Connection closed. 14"});
+    auto args = rig.replay_args({"--connections", "1", "--json"});
+    args[3] = "imaps://bob@127.0.0.1:" + std::to_string(proxy.port());
+    auto r = run_mailferry(args);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    require_target_matches_cache(rig);
+
+    // Every reconnect after a throttle came at least 2000 ms after it.
+    auto lines = proxy.log_lines();
+    int throttles = 0, drops = 0;
+    for (size_t i = 0; i < lines.size(); ++i) {
+        if (lines[i].find(" fault kind=drop") != std::string::npos) ++drops;
+        if (lines[i].find(" inject ") == std::string::npos) continue;
+        ++throttles;
+        long injected = std::stol(lines[i]);
+        for (size_t j = i + 1; j < lines.size(); ++j) {
+            if (lines[j].find(" open ") == std::string::npos) continue;
+            CAPTURE(lines[i], lines[j]);
+            CHECK(std::stol(lines[j]) - injected >= 2000);
+            break;
+        }
+    }
+    CHECK(throttles >= 5);
+    CHECK(drops >= 2);
+    CHECK(r.out.find("\"throttled\": " + std::to_string(throttles)) != std::string::npos);
+}

@@ -11,7 +11,10 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <chrono>
+#include <csignal>
 #include <fstream>
+#include <thread>
 #include <sstream>
 
 #include "mailferry/clock.hpp"
@@ -287,6 +290,45 @@ int64_t mtime_of(const std::string& path) {
     struct stat st;
     REQUIRE(stat(path.c_str(), &st) == 0);
     return st.st_mtime;
+}
+
+}  // namespace mailferry::test
+
+namespace mailferry::test {
+
+FaultProxy::FaultProxy(int upstream_port, const std::string& ssl_dir, const std::vector<std::string>& options) {
+    std::vector<std::string> args = {MAILFERRY_FAULT_PROXY, "--upstream-port", std::to_string(upstream_port),
+                                     "--cert", ssl_dir + "/cert.pem", "--key", ssl_dir + "/key.pem",
+                                     "--port-file", dir_ / "port", "--log", dir_ / "log", "--max-seconds", "600"};
+    args.insert(args.end(), options.begin(), options.end());
+    pid_ = fork();
+    REQUIRE(pid_ >= 0);
+    if (pid_ == 0) {
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        execv(argv[0], argv.data());
+        _exit(127);
+    }
+    for (int i = 0; i < 200 && port_ == 0; ++i) {
+        std::ifstream in(dir_ / "port");
+        if (!(in >> port_)) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    REQUIRE(port_ != 0);
+}
+
+FaultProxy::~FaultProxy() {
+    if (pid_ > 0) {
+        kill(pid_, SIGTERM);
+        wait_for(pid_);
+    }
+}
+
+std::vector<std::string> FaultProxy::log_lines() const {
+    std::vector<std::string> lines;
+    std::ifstream in(dir_ / "log");
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
 }
 
 }  // namespace mailferry::test

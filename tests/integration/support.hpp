@@ -89,3 +89,25 @@ std::string sha256_of_file(const std::string& path);
 int64_t mtime_of(const std::string& path);
 
 }  // namespace mailferry::test
+
+namespace mailferry::test {
+
+// tests/harness/fault_proxy in front of a server's IMAPS port, with the
+// server's own certificate; stopped by its PID when the object goes.
+class FaultProxy {
+public:
+    FaultProxy(int upstream_port, const std::string& ssl_dir, const std::vector<std::string>& options);
+    ~FaultProxy();
+    FaultProxy(const FaultProxy&) = delete;
+    FaultProxy& operator=(const FaultProxy&) = delete;
+    int port() const { return port_; }
+    // The event log, one line per event ("<ms> conn=N event ...").
+    std::vector<std::string> log_lines() const;
+
+private:
+    TempDir dir_;
+    pid_t pid_ = -1;
+    int port_ = 0;
+};
+
+}  // namespace mailferry::test

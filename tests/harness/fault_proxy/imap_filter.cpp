@@ -21,7 +21,11 @@ std::string safe_token(std::string_view s) {
 }  // namespace
 
 ImapFilter::ImapFilter(RuleSet& rules, const EventLog& log, int conn, bool close_after_greeting)
-    : rules_(rules), log_(log), conn_(conn), close_after_greeting_(close_after_greeting) {}
+    : rules_(rules),
+      log_(log),
+      conn_(conn),
+      close_after_greeting_(close_after_greeting),
+      discard_client_(close_after_greeting) {}  // nothing reaches the server on such a connection
 
 void ImapFilter::from_client(std::string_view data, Out& out, std::uint64_t up_budget) {
     up_budget_ = up_budget;
