@@ -308,8 +308,7 @@ Status ImapSession::subscribe(const std::string& raw_name) {
     return {};
 }
 
-Result<std::vector<uint32_t>> ImapSession::uid_search_header(const std::string& field, const std::string& value) {
-    mailimap_search_key* key = mailimap_search_key_new_header(strdup(field.c_str()), strdup(value.c_str()));
+Result<std::vector<uint32_t>> ImapSession::uid_search(mailimap_search_key* key) {
     clist* result = nullptr;
     int rc = mailimap_uid_search(imap_.get(), nullptr, key, &result);
     mailimap_search_key_free(key);
@@ -319,6 +318,11 @@ Result<std::vector<uint32_t>> ImapSession::uid_search_header(const std::string& 
         uids.push_back(*static_cast<uint32_t*>(clist_content(it)));
     mailimap_search_result_free(result);
     return uids;
+}
+
+Result<std::vector<uint32_t>> ImapSession::uid_search_header(const std::string& field, const std::string& value) {
+    mailimap_search_key* key = mailimap_search_key_new_header(strdup(field.c_str()), strdup(value.c_str()));
+    return uid_search(key);
 }
 
 namespace {
@@ -337,15 +341,7 @@ Result<std::vector<uint32_t>> ImapSession::uid_search_size_date(uint64_t size, i
     mailimap_search_key_multiple_add(key, mailimap_search_key_new_smaller(static_cast<uint32_t>(size + 1)));
     mailimap_search_key_multiple_add(key, mailimap_search_key_new_since(imap_day(received - 2 * 86400)));
     mailimap_search_key_multiple_add(key, mailimap_search_key_new_before(imap_day(received + 2 * 86400)));
-    clist* result = nullptr;
-    int rc = mailimap_uid_search(imap_.get(), nullptr, key, &result);
-    mailimap_search_key_free(key);
-    if (rc != MAILIMAP_NO_ERROR) return error_from(rc, "UID SEARCH failed");
-    std::vector<uint32_t> uids;
-    for (clistiter* it = clist_begin(result); it; it = clist_next(it))
-        uids.push_back(*static_cast<uint32_t*>(clist_content(it)));
-    mailimap_search_result_free(result);
-    return uids;
+    return uid_search(key);
 }
 
 Status ImapSession::uid_add_flagged(const UidRanges& ranges) {

@@ -20,6 +20,7 @@
 
 struct mailimap;
 struct _mailstream;
+struct mailimap_search_key;
 
 namespace mailferry::wrap {
 
@@ -98,6 +99,8 @@ public:
 
 private:
     Error error_from(int rc, const std::string& what) const;
+    // Runs UID SEARCH without a charset and frees key.
+    Result<std::vector<uint32_t>> uid_search(struct mailimap_search_key* key);
     struct Free {
         void operator()(mailimap* m) const;
     };

@@ -1,0 +1,325 @@
+#include "pipeline/folder_replayer.hpp"
+
+#include <map>
+#include <set>
+#include <thread>
+
+#include "mailferry/clock.hpp"
+#include "mailferry/mutf7.hpp"
+#include "pipeline/long_line_repair.hpp"
+#include "pipeline/preflight.hpp"
+#include "wrap/imap_appender.hpp"
+#include "wrap/posix_file.hpp"
+
+namespace mailferry::pipeline::detail {
+namespace {
+
+// Replays one planned folder over one connection. Returns an account-level
+// error when the connection must be replaced; message-level problems are
+// recorded in the ledger and the report.
+class FolderReplayer {
+public:
+    // final_sweep: the run's last visit to the folder, which waits for young
+    // pending messages instead of leaving them for later.
+    FolderReplayer(RunState& st, net::ImapConnection& conn, size_t index, bool final_sweep = false)
+        : final_sweep_(final_sweep), st_(st), conn_(conn), report_(st.reports[index]), folder_id_(st.folder_ids[index]),
+          target_raw_(mutf7_encode(st.reports[index].target)) {}
+
+    Status run() {
+        auto& s = conn_.session();
+        MF_TRY(s.create(target_raw_));
+        (void)s.subscribe(target_raw_);  // a server without subscriptions is no reason to stop
+        bool keywords_ok = false;
+        auto sel = s.select(target_raw_, &keywords_ok);
+        if (!sel) return sel.error();
+        uidvalidity_ = sel->uidvalidity;
+        keywords_ok_ = keywords_ok;
+        // Messages a dead run left pending are looked for now, and what is not
+        // found is sent last, after one more look: an APPEND the dead client
+        // had sent may still be landing on the server.
+        MF_TRY(resolve_pending(false));
+        MF_TRY(append_all(false));
+        MF_TRY(resolve_pending(true));
+        MF_TRY(append_all(true));
+        return store_flagged();
+    }
+
+    uint64_t progress_made() const { return progress_made_; }
+
+private:
+    // A message marked pending by a run that died may be on the target already:
+    // look for it before sending it again (design.md §4). A target UID that
+    // the ledger already gives to a message is never claimed twice, so
+    // identical messages (the corpus has some) each find their own copy.
+    Status resolve_pending(bool last_look) {
+        claimed_.clear();
+        auto claimed_rows = st_.ledger.done_uids(report_.target, "");
+        if (!claimed_rows) return claimed_rows.error();
+        for (const auto& [v, u] : *claimed_rows)
+            if (v == uidvalidity_) claimed_.insert(u);
+        int64_t after = 0;
+        std::vector<cache::AppendedAt> found;
+        for (;;) {
+            auto page = st_.ledger.to_replay(folder_id_, after, kPage);
+            if (!page) return page.error();
+            if (page->empty()) break;
+            for (const auto& item : *page) {
+                after = item.message_id;
+                if (item.state != "pending") continue;
+                if (last_look && too_young(item)) {
+                    if (!final_sweep_) continue;  // left pending; the final sweep looks again
+                    wait_for_stragglers(item);
+                }
+                auto uid = find_on_target(item);
+                if (!uid) return uid.error();
+                if (!*uid && last_look) confirmed_missing_.insert(item.message_id);
+                if (*uid) found.push_back({item.message_id, uidvalidity_, *uid, "found on the target after an interrupted run"});
+            }
+        }
+        MF_TRY(st_.ledger.mark_done(found, report_.target));
+        report_.resolved += found.size();
+        progress_made_ += found.size();
+        return {};
+    }
+
+    // A pending row younger than this may belong to an APPEND still in the
+    // server's hands (its client was killed a moment ago).
+    static constexpr int64_t kStragglerSeconds = 5;
+    static bool too_young(const cache::LedgerItem& item) {
+        return item.updated_at + kStragglerSeconds > now_epoch();
+    }
+    void wait_for_stragglers(const cache::LedgerItem& item) {
+        int64_t wait = item.updated_at + kStragglerSeconds - now_epoch();
+        if (wait > 0) std::this_thread::sleep_for(std::chrono::seconds(wait));
+    }
+
+    // Candidates by Message-ID when it has one (cheap on every server), else by
+    // size and date; the match must have the exact size and INTERNALDATE.
+    Result<uint32_t> find_on_target(const cache::LedgerItem& item) {
+        auto bytes = wrap::read_file(st_.cache.absolute(item.path));
+        if (!bytes) return bytes.error();
+        uint64_t wire_size = to_wire(*bytes, st_.options.disarm_receipts).bytes.size();
+        std::string id = ascii_only(item.header_message_id);
+        auto uids = id.empty() ? conn_.session().uid_search_size_date(wire_size, item.received)
+                               : conn_.session().uid_search_header("Message-ID", id);
+        if (!uids) return uids.error();
+        std::vector<uint32_t> open;
+        for (uint32_t u : *uids)
+            if (!claimed_.count(u)) open.push_back(u);
+        if (open.empty()) return 0u;
+        uint32_t match = 0;
+        MF_TRY(conn_.session().uid_fetch(wrap::compress_uids(open), wrap::fetch_uid | wrap::fetch_size | wrap::fetch_internaldate,
+                                         [&](const wrap::MessageAttributes& a) {
+                                             if (!match && !claimed_.count(a.uid) && a.size == wire_size &&
+                                                 a.internaldate == item.received)
+                                                 match = a.uid;
+                                         }));
+        if (match) claimed_.insert(match);
+        return match;
+    }
+
+    // First pass: messages never tried (or refused before); last pass: the
+    // pending ones that the last look did not find on the target.
+    Status append_all(bool pending_pass) {
+        pending_pass_ = pending_pass;
+        wrap::ImapAppender appender(conn_.session(), conn_.has_capability("LITERAL+"),
+                                    st_.options.window_messages, st_.options.window_bytes);
+        int64_t after = 0;
+        for (;;) {
+            if (st_.stopped()) return {};
+            auto page = st_.ledger.to_replay(folder_id_, after, kPage);
+            if (!page) return page.error();
+            if (page->empty()) break;
+            after = page->back().message_id;
+            MF_TRY(send_page(appender, *page));
+        }
+        Status drained = appender.drain([&](const wrap::AppendReply& r) { on_reply(r); });
+        MF_TRY(flush_done());
+        return drained ? reply_error_ : worst(drained);
+    }
+
+    Status send_page(wrap::ImapAppender& appender, const std::vector<cache::LedgerItem>& page) {
+        std::vector<std::pair<const cache::LedgerItem*, wrap::AppendCommand>> ready;
+        std::vector<int64_t> pending;
+        for (const auto& item : page) {
+            if (failed_now_.count(item.message_id)) continue;  // refused in this run: not again
+            if ((item.state == "pending") != pending_pass_) continue;
+            if (pending_pass_ && !confirmed_missing_.count(item.message_id)) continue;  // not looked for yet
+            auto bytes = wrap::read_file(st_.cache.absolute(item.path));
+            if (!bytes) return bytes.error();
+            auto findings = inspect_message(*bytes, st_.profile, st_.size_limit);
+            {
+                std::lock_guard<std::mutex> l(st_.mutex);
+                for (const auto& w : findings.warnings()) st_.totals.warnings[w] += 1;
+            }
+            WireMessage wire = to_wire(*bytes, st_.options.disarm_receipts);
+            std::string note = wire.receipt_disarmed ? "read receipt disarmed" : "";
+            std::string blocked = repair_if_asked(findings, wire, note);
+            if (blocked.empty()) blocked = findings.blocking_reason(st_.profile, bytes->size(), st_.size_limit);
+            if (!blocked.empty()) {
+                MF_TRY(st_.ledger.mark_failed(item.message_id, "skipped", blocked));
+                record(st_.totals.skipped, item, blocked);
+                ++report_.skipped;
+                continue;
+            }
+            if (!note.empty()) notes_[item.message_id] = note;
+            wrap::AppendCommand c;
+            c.token = static_cast<uint64_t>(item.message_id);
+            c.mailbox = target_raw_;
+            {
+                std::lock_guard<std::mutex> l(st_.mutex);
+                st_.totals.line_endings_repaired += wire.line_endings_repaired;
+                st_.totals.nul_removed += wire.nul_removed;
+                st_.totals.receipts_disarmed += wire.receipt_disarmed;
+                c.flags = flags_for(Flags::from_imap(item.flags), st_.profile, keywords_ok_, st_.totals);
+            }
+            c.internaldate = item.received;
+            c.literal = std::move(wire.bytes);
+            pending.push_back(item.message_id);
+            in_page_[item.message_id] = &item;
+            ready.emplace_back(&item, std::move(c));
+        }
+        // Pending first, durably: a crash after the APPEND then finds the message by looking.
+        MF_TRY(st_.ledger.mark_pending(pending, report_.target));
+        for (auto& [item, command] : ready) {
+            st_.limiter.acquire(command.literal.size());
+            uint64_t size = command.literal.size();
+            Status sent = appender.submit(std::move(command), [&](const wrap::AppendReply& r) { on_reply(r); });
+            if (!sent) return worst(sent);
+            sizes_[item->message_id] = size;
+            if (!reply_error_.ok()) return reply_error_;
+        }
+        MF_TRY(flush_done());
+        in_page_.clear();
+        return reply_error_;
+    }
+
+    // --repair long-lines: re-encode the parts with over-long lines, in the
+    // bytes sent only. Returns why the message must be skipped, or "".
+    std::string repair_if_asked(PreflightFindings& findings, WireMessage& wire, std::string& note) {
+        if (!findings.long_lines || !st_.options.repair_long_lines) return "";
+        auto fixed = repair_long_lines(wire.bytes, st_.profile.max_line_length);
+        if (!fixed.failure.empty()) return "long lines that cannot be repaired: " + fixed.failure;
+        wire.bytes = std::move(fixed.bytes);
+        findings.long_lines = false;
+        note += std::string(note.empty() ? "" : "; ") + "long lines: " + std::to_string(fixed.parts_reencoded) +
+                " part(s) re-encoded, " + std::to_string(fixed.headers_folded) + " header line(s) folded";
+        std::lock_guard<std::mutex> l(st_.mutex);
+        st_.totals.long_lines_repaired += 1;
+        return "";
+    }
+
+    // A throttling reply is usually followed by BYE and a closed line: the
+    // reply, which says how long to wait, is the error that counts.
+    Status worst(const Status& connection_error) {
+        (void)flush_done();
+        return reply_error_.ok() ? connection_error : reply_error_;
+    }
+
+    void record(std::vector<SkippedMessage>& list, const cache::LedgerItem& item, const std::string& why) {
+        std::lock_guard<std::mutex> l(st_.mutex);
+        list.push_back({report_.source, "message " + std::to_string(item.message_id), why});
+    }
+
+    void on_reply(const wrap::AppendReply& r) {
+        auto id = static_cast<int64_t>(r.token);
+        if (r.status == "OK") {
+            done_.push_back({id, r.uidvalidity ? r.uidvalidity : uidvalidity_, r.uid, notes_[id]});
+            ++report_.appended;
+            ++progress_made_;
+            uint64_t size = sizes_.count(id) ? sizes_[id] : 0;
+            report_.bytes += size;
+            st_.progress.messages_done += 1;
+            st_.progress.bytes_done += size;
+            return;
+        }
+        std::string text = r.status + " " + r.text;
+        switch (st_.profile.classify(r.text)) {
+        case net::ReplyClass::throttled:
+        case net::ReplyClass::temporary: {
+            // The message stays pending; the folder is resumed on a new connection.
+            Error e = make_error(ErrorKind::temporary, Radius::account, "the server asked to slow down");
+            e.server_text = text;
+            if (reply_error_.ok()) reply_error_ = e;
+            std::lock_guard<std::mutex> l(st_.mutex);
+            st_.totals.throttled += 1;
+            return;
+        }
+        case net::ReplyClass::quota: {
+            Error e = make_error(ErrorKind::quota, Radius::fatal, "the target mailbox is full");
+            e.server_text = text;
+            st_.stop(e);
+            return;
+        }
+        case net::ReplyClass::too_big:
+            (void)st_.ledger.mark_failed(id, "skipped", text);
+            failed_now_.insert(id);
+            ++report_.skipped;
+            note_refusal(st_.totals.skipped, id, text);
+            return;
+        case net::ReplyClass::rejected:
+        case net::ReplyClass::ok:
+            (void)st_.ledger.mark_failed(id, "failed", text);
+            failed_now_.insert(id);
+            ++report_.failed;
+            note_refusal(st_.totals.failed, id, text);
+            return;
+        }
+    }
+
+    void note_refusal(std::vector<SkippedMessage>& list, int64_t id, const std::string& text) {
+        std::lock_guard<std::mutex> l(st_.mutex);
+        list.push_back({report_.source, "message " + std::to_string(id), text});
+    }
+
+    Status flush_done() {
+        MF_TRY(st_.ledger.mark_done(done_, report_.target));
+        done_.clear();
+        return {};
+    }
+
+    // office365: \Flagged set on APPEND is later forgotten, so it is stored after.
+    Status store_flagged() {
+        if (!st_.profile.flagged_after_append) return {};
+        auto rows = st_.ledger.done_uids(report_.target, "\\Flagged");
+        if (!rows) return rows.error();
+        std::vector<uint32_t> uids;
+        for (const auto& [v, u] : *rows)
+            if (v == uidvalidity_) uids.push_back(u);
+        MF_TRY(conn_.session().uid_add_flagged(wrap::compress_uids(uids)));
+        std::lock_guard<std::mutex> l(st_.mutex);
+        st_.totals.flagged_stored += uids.size();
+        return {};
+    }
+
+    bool final_sweep_;
+    RunState& st_;
+    net::ImapConnection& conn_;
+    ReplayFolderReport& report_;
+    int64_t folder_id_;
+    std::string target_raw_;
+    uint32_t uidvalidity_ = 0;
+    bool keywords_ok_ = false;
+    uint64_t progress_made_ = 0;
+    std::vector<cache::AppendedAt> done_;
+    std::map<int64_t, uint64_t> sizes_;
+    std::map<int64_t, std::string> notes_;  // repairs made to the bytes sent, per message
+    std::map<int64_t, const cache::LedgerItem*> in_page_;
+    std::set<int64_t> failed_now_;
+    std::set<uint32_t> claimed_;  // target UIDs the ledger already gives to a message
+    bool pending_pass_ = false;
+    std::set<int64_t> confirmed_missing_;  // pending, looked for at the last look, not there
+    Status reply_error_;
+};
+
+}  // namespace
+
+FolderOutcome replay_folder(RunState& st, net::ImapConnection& conn, size_t index, bool final_sweep) {
+    FolderReplayer folder(st, conn, index, final_sweep);
+    FolderOutcome out;
+    out.status = folder.run();
+    out.progress = folder.progress_made();
+    return out;
+}
+
+}  // namespace mailferry::pipeline::detail

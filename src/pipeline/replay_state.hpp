@@ -1,0 +1,66 @@
+// What the replay workers share (internal to src/pipeline/replay*.cpp): the
+// pacing, the folder queue, the reports and the run's totals, all behind one mutex.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cache/ledger.hpp"
+#include "pipeline/replay.hpp"
+
+namespace mailferry::pipeline::detail {
+
+using Clock = std::chrono::steady_clock;
+constexpr int kPage = 500;
+
+// --max-messages-per-second and --max-bytes-per-second, shared by all connections.
+class RateLimiter {
+public:
+    RateLimiter(double messages, double bytes) : messages_(messages), bytes_(bytes), start_(Clock::now()) {}
+    // Blocks until sending one more message of this size keeps within the caps.
+    void acquire(uint64_t size);
+
+private:
+    std::mutex mutex_;
+    double messages_, bytes_;
+    double sent_messages_ = 0, sent_bytes_ = 0;
+    Clock::time_point start_;
+};
+
+// Shared by the workers.
+struct RunState {
+    cache::Cache& cache;
+    cache::Ledger& ledger;
+    const TargetFactory& open_target;
+    const ReplayOptions& options;
+    const net::TargetProfile& profile;
+    uint64_t size_limit;
+    ReplayProgress& progress;
+    RateLimiter limiter;
+    std::mutex mutex;
+    std::deque<size_t> queue;  // indexes into reports
+    std::vector<ReplayFolderReport> reports;
+    std::vector<int64_t> folder_ids;
+    ReplayReport totals;
+    std::optional<Error> fatal;
+
+    void stop(Error e) {
+        std::lock_guard<std::mutex> l(mutex);
+        if (!fatal) fatal = std::move(e);
+    }
+    bool stopped() {
+        std::lock_guard<std::mutex> l(mutex);
+        return fatal.has_value();
+    }
+};
+
+// Message-IDs are searched for only when they are plain ASCII (Exchange's SEARCH takes no other charset).
+std::string ascii_only(const std::string& s);
+// The flags a profile lets through; counts what it held back in counts.
+std::string flags_for(const Flags& f, const net::TargetProfile& p, bool keywords_ok, ReplayReport& counts);
+
+}  // namespace mailferry::pipeline::detail
