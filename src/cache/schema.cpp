@@ -75,7 +75,7 @@ CREATE TABLE fetch_failures (
 );
 CREATE TABLE targets (
     id          INTEGER PRIMARY KEY,
-    url         TEXT NOT NULL UNIQUE,     -- imaps://mailbox@host:port, no secret
+    url         TEXT NOT NULL UNIQUE,     -- the mailbox: user@host (lower-case host; no scheme, no port)
     profile     TEXT NOT NULL,
     created_at  INTEGER NOT NULL
 );

@@ -79,6 +79,7 @@ int run_replay_command(const ReplayArgs& args) {
 
     pipeline::ReplayOptions o;
     o.target_url = connect.url.display();
+    o.target_key = connect.url.mailbox_key();
     o.profile = profile;
     o.max_message_size = static_cast<uint64_t>(args.max_message_size_mb * 1000 * 1000);
     o.target_prefix = args.target_prefix;

@@ -39,6 +39,12 @@ std::string ServerUrl::display() const {
     return scheme + "://" + u + "@" + server();
 }
 
+std::string ServerUrl::mailbox_key() const {
+    std::string h = host;
+    for (char& c : h) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    return user + "@" + h;
+}
+
 Result<ServerUrl> parse_server_url(const std::string& text) {
     ServerUrl url;
     size_t sep = text.find("://");

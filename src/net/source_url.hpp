@@ -25,6 +25,10 @@ struct ServerUrl {
     std::string server() const;
     // The URL without any secret, as the index records it.
     std::string display() const;
+    // Which mailbox this is, whatever the route: "user@host" with the host in
+    // lower case. imaps:// and imap:// (or a proxy's port) to the same server
+    // reach the same mailbox, so they share one replay ledger.
+    std::string mailbox_key() const;
 };
 
 Result<ServerUrl> parse_server_url(const std::string& text);

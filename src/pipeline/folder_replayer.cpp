@@ -142,9 +142,10 @@ private:
         std::vector<std::pair<const cache::LedgerItem*, wrap::AppendCommand>> ready;
         std::vector<int64_t> pending;
         for (const auto& item : page) {
-            if (failed_now_.count(item.message_id)) continue;  // refused in this run: not again
+            if (refused_in_this_run(item.message_id)) continue;  // not again until the next run
             if ((item.state == "pending") != pending_pass_) continue;
             if (pending_pass_ && !confirmed_missing_.count(item.message_id)) continue;  // not looked for yet
+            if (used_up(item)) continue;
             auto bytes = wrap::read_file(st_.cache.absolute(item.path));
             if (!bytes) return bytes.error();
             auto findings = inspect_message(*bytes, st_.profile, st_.size_limit);
@@ -209,6 +210,34 @@ private:
         return "";
     }
 
+    bool refused_in_this_run(int64_t id) {
+        std::lock_guard<std::mutex> l(st_.mutex);
+        return st_.refused.count(id) > 0;
+    }
+    void refuse(int64_t id) {
+        std::lock_guard<std::mutex> l(st_.mutex);
+        st_.refused.insert(id);
+    }
+
+    // true when the server has answered this message with a temporary refusal
+    // max_attempts times in this run: it is then recorded as failed with the
+    // server's last words. Resends after a lost connection do not count.
+    bool used_up(const cache::LedgerItem& item) {
+        std::string last;
+        {
+            std::lock_guard<std::mutex> l(st_.mutex);
+            auto it = st_.attempts.find(item.message_id);
+            if (it == st_.attempts.end() || it->second < st_.profile.max_attempts) return false;
+            last = st_.last_reply[item.message_id];
+        }
+        std::string why = "gave up after " + std::to_string(st_.profile.max_attempts) + " temporary refusals: " + last;
+        (void)st_.ledger.mark_failed(item.message_id, "failed", why);
+        refuse(item.message_id);
+        ++report_.failed;
+        record(st_.totals.failed, item, why);
+        return true;
+    }
+
     // A throttling reply is usually followed by BYE and a closed line: the
     // reply, which says how long to wait, is the error that counts.
     Status worst(const Status& connection_error) {
@@ -243,6 +272,8 @@ private:
             if (reply_error_.ok()) reply_error_ = e;
             std::lock_guard<std::mutex> l(st_.mutex);
             st_.totals.throttled += 1;
+            st_.last_reply[id] = text;
+            st_.attempts[id] += 1;
             return;
         }
         case net::ReplyClass::quota: {
@@ -253,14 +284,14 @@ private:
         }
         case net::ReplyClass::too_big:
             (void)st_.ledger.mark_failed(id, "skipped", text);
-            failed_now_.insert(id);
+            refuse(id);
             ++report_.skipped;
             note_refusal(st_.totals.skipped, id, text);
             return;
         case net::ReplyClass::rejected:
         case net::ReplyClass::ok:
             (void)st_.ledger.mark_failed(id, "failed", text);
-            failed_now_.insert(id);
+            refuse(id);
             ++report_.failed;
             note_refusal(st_.totals.failed, id, text);
             return;
@@ -305,7 +336,6 @@ private:
     std::map<int64_t, uint64_t> sizes_;
     std::map<int64_t, std::string> notes_;  // repairs made to the bytes sent, per message
     std::map<int64_t, const cache::LedgerItem*> in_page_;
-    std::set<int64_t> failed_now_;
     std::set<uint32_t> claimed_;  // target UIDs the ledger already gives to a message
     bool pending_pass_ = false;
     std::set<int64_t> confirmed_missing_;  // pending, looked for at the last look, not there

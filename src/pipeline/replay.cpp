@@ -195,11 +195,11 @@ Status measure(RunState& st, size_t index, bool inspect) {
 Result<ReplayReport> run_replay(cache::Cache& cache, std::unique_ptr<net::ImapConnection> first,
                                 const TargetFactory& open_target, const ReplayOptions& o, ReplayProgress& progress) {
     auto started = Clock::now();
-    auto ledger = cache::Ledger::for_target(cache, o.target_url, o.profile->name);
+    auto ledger = cache::Ledger::for_target(cache, o.target_key, o.profile->name);
     if (!ledger) return ledger.error();
     uint64_t limit = o.max_message_size ? o.max_message_size : o.profile->max_message_size;
     RunState st{cache, *ledger, open_target, o, *o.profile, limit, progress,
-                RateLimiter(o.max_messages_per_second, o.max_bytes_per_second), {}, {}, {}, {}, {}, {}};
+                RateLimiter(o.max_messages_per_second, o.max_bytes_per_second), {}, {}, {}, {}, {}, {}, {}, {}, {}};
     auto plan = make_plan(cache, *first, o, st.folder_ids);
     if (!plan) return plan.error();
     for (size_t i = 0; i < plan->size(); ++i) {

@@ -28,7 +28,8 @@ namespace mailferry::pipeline {
 using TargetFactory = std::function<Result<std::unique_ptr<net::ImapConnection>>()>;
 
 struct ReplayOptions {
-    std::string target_url;  // display form, the ledger's key
+    std::string target_url;  // for messages
+    std::string target_key;  // the ledger's key: ServerUrl::mailbox_key()
     const net::TargetProfile* profile = nullptr;
     uint64_t max_message_size = 0;  // 0: the profile's
     std::vector<FolderMapLine> folder_map;

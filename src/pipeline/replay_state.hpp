@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <deque>
+#include <map>
+#include <set>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -47,6 +49,12 @@ struct RunState {
     std::vector<int64_t> folder_ids;
     ReplayReport totals;
     std::optional<Error> fatal;
+    // Sends of each message in this run, and the last temporary reply it got:
+    // after profile.max_attempts it is recorded as failed and the run goes on.
+    std::map<int64_t, int> attempts;
+    std::map<int64_t, std::string> last_reply;
+    // Messages refused or skipped in this run: a re-run tries the refused ones again, this run does not.
+    std::set<int64_t> refused;
 
     void stop(Error e) {
         std::lock_guard<std::mutex> l(mutex);

@@ -19,8 +19,12 @@
 #   --mailferry PATH  the binary (default: $MAILFERRY, else build-bench/mailferry,
 #                     built in Release if missing)
 #   --workdir DIR     parent of the temporary work directory (default /tmp)
+#   --connections N   passed to mailferry fetch (default: mailferry's, 2)
 #   --quiet-wait S    before each timed run, wait up to S seconds for other
 #                     work to leave the CPUs (< 15% busy); default 0: no wait
+#   --drop-between    delete the previous run's cache/Maildir right before the
+#                     next run (default: every run writes into a new empty
+#                     directory and all are deleted at the end; see README)
 #
 # Needs: Dovecot 2.3 (dovecot-imapd), openssl, isync (mbsync), GNU time; the
 # last two are installed with apt-get when missing.  Run as root or as a user
@@ -50,6 +54,8 @@ SEED=1
 MAILFERRY="${MAILFERRY:-}"
 WORK_PARENT=/tmp
 QUIET_WAIT=0
+DROP_BETWEEN=0
+CONNECTIONS=""
 while (($#)); do
     case $1 in
         --messages) shift; MESSAGES=${1:?--messages needs a value} ;;
@@ -61,6 +67,8 @@ while (($#)); do
         --mailferry) shift; MAILFERRY=${1:?--mailferry needs a path} ;;
         --workdir) shift; WORK_PARENT=${1:?--workdir needs a directory} ;;
         --quiet-wait) shift; QUIET_WAIT=${1:?--quiet-wait needs seconds} ;;
+        --drop-between) DROP_BETWEEN=1 ;;
+        --connections) shift; CONNECTIONS=${1:?--connections needs a number} ;;
         -h|--help) usage ;;
         *) die "unknown argument '$1' (--help)" ;;
     esac
@@ -70,11 +78,15 @@ done
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "--runs must be a positive number"
 [[ $SEED =~ ^[0-9]+$ ]] || die "--seed must be a number"
 [[ $QUIET_WAIT =~ ^[0-9]+$ ]] || die "--quiet-wait must be a number of seconds"
+[[ -z $CONNECTIONS || $CONNECTIONS =~ ^[1-9][0-9]*$ ]] || die "--connections must be a positive number"
+MF_CONN_ARGS=()
+[[ -z $CONNECTIONS ]] || MF_CONN_ARGS=(--connections "$CONNECTIONS")
+MF_CONN_LABEL="${CONNECTIONS:-2} connection$([[ ${CONNECTIONS:-2} == 1 ]] || echo s)"
 if [[ -n $MEMORY_ONLY ]]; then
     [[ $MEMORY_ONLY =~ ^[1-9][0-9]*$ ]] || die "--memory-only must be a positive number"
 fi
 if [[ -n $JSON_FILE ]]; then
-    touch "$JSON_FILE" 2>/dev/null || die "cannot write $JSON_FILE"
+    : 2>/dev/null >"$JSON_FILE" || die "cannot write $JSON_FILE"   # no stale results if this run fails
     JSON_FILE="$(cd "$(dirname "$JSON_FILE")" && pwd -P)/$(basename "$JSON_FILE")"
 fi
 
@@ -111,6 +123,16 @@ MAILFERRY="$(cd "$(dirname "$MAILFERRY")" && pwd -P)/$(basename "$MAILFERRY")"
 
 # --------------------------------------------------------------- work dir ---
 mkdir -p "$WORK_PARENT"
+# Room for the server's copy and every run's output (about 20 KB a message).
+if [[ -n $MEMORY_ONLY ]]; then
+    need_msgs=$((MEMORY_ONLY * (1 + RUNS) + (MEMORY_ONLY > MESSAGES ? MESSAGES * RUNS : 0)))
+else
+    need_msgs=$((MESSAGES * (1 + 2 * RUNS)))
+fi
+avail_kb=$(df -Pk "$WORK_PARENT" | awk 'NR == 2 { print $4 }')
+if ((need_msgs * 20 + 1048576 > avail_kb)); then
+    die "about $((need_msgs * 20 / 1024)) MB are needed under $WORK_PARENT, $((avail_kb / 1024)) MB are free"
+fi
 W=$(mktemp -d "$WORK_PARENT/mf-bench.XXXXXX")
 # As root, Dovecot's auth (user dovecot) and mail (nobody) processes must reach DIR/dovecot.
 chmod 0755 "$W"
@@ -120,9 +142,15 @@ DOVECOT_PID=""
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
+    if [[ -n $TIMED_PID ]]; then  # interrupted during a timed run: the client and its time
+        local kids
+        kids=$(pgrep -P "$TIMED_PID" 2>/dev/null || true)
+        # shellcheck disable=SC2086
+        kill -TERM $kids "$TIMED_PID" 2>/dev/null || true
+    fi
     if [[ -n $DOVECOT_PID ]]; then
         "$HARNESS" stop "$DV" >/dev/null 2>&1 || true
-        if [[ -r /proc/$DOVECOT_PID/cmdline ]] && tr '\0' ' ' </proc/$DOVECOT_PID/cmdline | grep -q dovecot; then
+        if [[ -r /proc/$DOVECOT_PID/cmdline ]] && tr '\0' ' ' <"/proc/$DOVECOT_PID/cmdline" | grep -q dovecot; then
             kill -TERM "$DOVECOT_PID" 2>/dev/null || true
         fi
     fi
@@ -155,9 +183,14 @@ json_array() { local IFS=,; echo "[$*]"; }
 
 # Runs a command under GNU time; sets T_WALL T_CPU (user + sys) T_SYS T_RSS (KB).  Returns the
 # command's exit status.
+# (In the background + wait, so that a signal stops the benchmark at once.)
+TIMED_PID=""
 timed() {
     local tf="$W/time.out" rc=0
-    "$GNU_TIME" -o "$tf" -f '%e %U %S %M' "$@" || rc=$?
+    "$GNU_TIME" -o "$tf" -f '%e %U %S %M' "$@" &
+    TIMED_PID=$!
+    wait "$TIMED_PID" || rc=$?
+    TIMED_PID=""
     local e u s m
     read -r e u s m < <(tail -n 1 "$tf")
     T_WALL=$e
@@ -167,10 +200,19 @@ timed() {
     return "$rc"
 }
 
-drop() {  # removes a previous cache/Maildir and flushes its dirty pages first
+# Every timed run writes into a new empty directory.  By default the outputs of
+# earlier runs stay until all runs are done: on an ext4 without a journal (as on
+# the VM this was written on) creating files soon after deleting thousands cost
+# up to 10x more system time (most likely the allocator skipping recently deleted
+# inodes), which would be measured as mailferry's or mbsync's time.  --drop-between deletes the
+# previous output first instead.  Either way `sync` first, so that writeback of
+# an earlier run does not overlap the timed one.
+fresh_dir() {  # fresh_dir PATH PREVIOUS
+    if ((DROP_BETWEEN)) && [[ -n ${2:-} ]]; then rm -rf "$2"; fi
     rm -rf "$1"
     sync
 }
+drop_outputs() { ((KEEP)) || rm -rf "$W/out"; }
 
 start_server() {
     "$HARNESS" start "$DV" --user "$USER_NAME:$USER_PW:maildir" >"$W/harness-start.log" 2>&1 \
@@ -210,12 +252,12 @@ list_folders() {
 }
 
 # ------------------------------------------------------------ contenders ---
-run_mailferry() {  # run_mailferry CACHE: timed fetch into an empty cache
+run_mailferry() {  # run_mailferry CACHE [PREVIOUS]: timed fetch into an empty cache
     local cache=$1 rc=0
-    drop "$cache"
+    fresh_dir "$cache" "${2:-}"
     wait_quiet
     timed "$MAILFERRY" fetch "$cache" --from "imaps://$USER_NAME@127.0.0.1:$IMAPS_PORT" \
-        --password-file "$W/password" --ca-file "$CA_FILE" --no-progress --json \
+        --password-file "$W/password" --ca-file "$CA_FILE" --no-progress --json "${MF_CONN_ARGS[@]}" \
         >"$W/mailferry.json" 2>"$W/mailferry.err" || rc=$?
     if ((rc)); then
         cat "$W/mailferry.err" >&2
@@ -230,13 +272,14 @@ run_mailferry() {  # run_mailferry CACHE: timed fetch into an empty cache
 # mbsync 1.4 matches the certificate against DNS names only (not IP SANs), so
 # it is pointed at "localhost" (in the certificate).  That name must resolve to
 # 127.0.0.1 (Dovecot listens there only), and to nothing but loopback.
-write_mbsync_conf() {
+write_mbsync_conf() {  # write_mbsync_conf MAILDIR
     local addrs a
     addrs=$(getent ahosts localhost | awk '{ print $1 }' | sort -u | tr '\n' ' ')
     [[ " $addrs" == *" 127.0.0.1 "* ]] || die "localhost does not resolve to 127.0.0.1 ($addrs): mbsync needs it"
     for a in $addrs; do
         [[ $a == 127.0.0.1 || $a == ::1 ]] || die "localhost resolves to $a too, not loopback: refusing to point mbsync at it"
     done
+    local md=$1
     cat >"$W/mbsyncrc" <<EOF
 IMAPAccount bench
 Host localhost
@@ -250,8 +293,8 @@ IMAPStore far
 Account bench
 
 MaildirStore near
-Path $W/mbsync/
-Inbox $W/mbsync/INBOX
+Path $md/
+Inbox $md/INBOX
 SubFolders Verbatim
 
 Channel bench
@@ -264,10 +307,11 @@ SyncState *
 EOF
 }
 
-run_mbsync() {
-    local rc=0
-    drop "$W/mbsync"
-    mkdir -p "$W/mbsync"
+run_mbsync() {  # run_mbsync MAILDIR [PREVIOUS]
+    local md=$1 rc=0
+    fresh_dir "$md" "${2:-}"
+    mkdir -p "$md"
+    write_mbsync_conf "$md"
     wait_quiet
     timed mbsync -c "$W/mbsyncrc" -a >"$W/mbsync.log" 2>&1 || rc=$?
     if ((rc)); then
@@ -275,14 +319,14 @@ run_mbsync() {
         die "mbsync exited with status $rc"
     fi
     local got
-    got=$(count_messages "$W/mbsync")
+    got=$(count_messages "$md")
     if ((got != SRV_MESSAGES)); then
         tail -n 20 "$W/mbsync.log" >&2
         die "mbsync downloaded $got messages, the server has $SRV_MESSAGES: the comparison would be void"
     fi
 }
 
-write_raw_commands() {  # one connection: LOGIN, per folder EXAMINE + UID FETCH 1:* BODY.PEEK[], LOGOUT
+write_raw_commands() {  # one connection: LOGIN, per folder EXAMINE + UID FETCH 1:* BODY.PEEK[]
     local i=0 f
     {
         printf 'a LOGIN "%s" "%s"\r\n' "$USER_NAME" "$USER_PW"
@@ -290,28 +334,44 @@ write_raw_commands() {  # one connection: LOGIN, per folder EXAMINE + UID FETCH 
             i=$((i + 1))
             printf 'e%d EXAMINE %s\r\nf%d UID FETCH 1:* BODY.PEEK[]\r\n' "$i" "$f" "$i"
         done <"$W/folders"
-        printf 'zz LOGOUT\r\n'
     } >"$W/raw.cmds"
     RAW_FETCHES=$i
 }
 
-# The client of the raw run.  All commands go out at once (s_client reads its
-# stdin to EOF and then keeps the connection open: -quiet implies -ign_eof);
-# the server closes it after LOGOUT's tagged reply, which ends s_client and
-# grep, so the time covers the whole download.  grep keeps only the tagged
-# replies, checked afterwards (zz OK must be among them).
+# The client of the raw run.  LOGIN and every EXAMINE + FETCH go out at once;
+# grep passes on only the tagged replies (a few lines, so the shell loop costs
+# nothing), and when the last FETCH's reply arrives, LOGOUT follows; the run
+# ends with LOGOUT's tagged reply and the server closing the connection.
+# LOGOUT is not sent up front with the rest: Dovecot then sometimes closes the
+# connection before its last output reached the client (seen about once in 4
+# cold runs: the tail of the last FETCH and the LOGOUT reply lost).
+#   $1 port  $2 CA file  $3 commands  $4 result (tagged lines)  $5 last tag  $6 fifo
+# shellcheck disable=SC2016  # expanded by the bash -c that runs it
 RAW_CLIENT='
-openssl s_client -quiet -connect "127.0.0.1:$1" -CAfile "$2" <"$3" 2>/dev/null \
-    | LC_ALL=C grep -a -E "^(a|e[0-9]+|f[0-9]+|zz) (OK|NO|BAD)" >"$4"
+rm -f "$6"; mkfifo "$6"
+openssl s_client -quiet -connect "127.0.0.1:$1" -CAfile "$2" <"$6" 2>/dev/null \
+    | LC_ALL=C grep --line-buffered -a -E "^(a|e[0-9]+|f[0-9]+|zz) (OK|NO|BAD)" | {
+    exec 3>"$6"
+    cat "$3" >&3
+    while IFS= read -r line; do
+        printf "%s\n" "$line" >>"$4"
+        case $line in
+            "$5 "*) printf "zz LOGOUT\r\n" >&3 ;;
+            "zz "*) break ;;
+        esac
+    done
+    exec 3>&-
+}
+rm -f "$6"
 exit 0
 '
 
 run_raw() {
     local ok bad bye
-    rm -f "$W/raw.result"
     wait_quiet
+    : >"$W/raw.result"
     timed bash -c "$RAW_CLIENT" raw "$IMAPS_PORT" "$CA_FILE" "$W/raw.cmds" "$W/raw.result" \
-        || die "raw client failed"
+        "f$RAW_FETCHES" "$W/raw.fifo" || die "raw client failed"
     ok=$(grep -c -E '^(a|e[0-9]+|f[0-9]+) OK' "$W/raw.result" || true)
     bad=$(grep -c -E '^[a-z0-9]+ (NO|BAD)' "$W/raw.result" || true)
     bye=$(grep -c '^zz OK' "$W/raw.result" || true)
@@ -371,7 +431,7 @@ if [[ -n $MEMORY_ONLY ]]; then
     start_server
     points=()
     if ((MEMORY_ONLY > MESSAGES)); then points=("$MESSAGES" "$MEMORY_ONLY"); else points=("$MEMORY_ONLY"); fi
-    loaded=0 seed=$SEED
+    loaded=0 seed=$SEED prev=""
     LOAD_START="" LOAD_END=""
     declare -a P_MSG P_BYTES P_RSS P_WALL P_RSS_ALL P_WALL_ALL
     for p in "${points[@]}"; do
@@ -382,17 +442,18 @@ if [[ -n $MEMORY_ONLY ]]; then
         LOAD_START="$LOAD_START${LOAD_START:+; }$(check_quiet)"
         for ((r = 1; r <= RUNS; r++)); do
             note "mailferry at $SRV_MESSAGES messages, run $r/$RUNS"
-            run_mailferry "$W/mf-cache"
+            run_mailferry "$W/out/mf.$p.$r" "$prev"
+            prev="$W/out/mf.$p.$r"
             rss+=("$T_RSS") walls+=("$T_WALL")
         done
         LOAD_END="$LOAD_END${LOAD_END:+; }$(check_quiet)"
-        drop "$W/mf-cache"
         P_MSG+=("$SRV_MESSAGES") P_BYTES+=("$SRV_BYTES")
         P_RSS+=("$(median "${rss[@]}")") P_WALL+=("$(median "${walls[@]}")")
         P_RSS_ALL+=("$(json_array "${rss[@]}")") P_WALL_ALL+=("$(json_array "${walls[@]}")")
     done
+    drop_outputs
     echo
-    echo "mailferry fetch: peak RSS by mailbox size (median of $RUNS run(s) each, default 2 connections)"
+    echo "mailferry fetch: peak RSS by mailbox size (median of $RUNS run(s) each, $MF_CONN_LABEL)"
     machine_line
     echo "other CPU: $LOAD_START before, $LOAD_END after the runs (per size; busy share of all CPUs, 2 s samples)$( ((QUIET_WAIT)) && echo "; waited ${QUIET_WAITED}s for quiet")"
     echo
@@ -436,7 +497,6 @@ server_totals
 list_folders >"$W/folders"
 [[ -s $W/folders ]] || die "LIST returned no selectable folder"
 write_raw_commands
-write_mbsync_conf
 
 # Warm-up, not timed: pulls every message file into the page cache so that the
 # first timed contender does not pay for cold reads.
@@ -447,10 +507,10 @@ LOAD_START=$(check_quiet)
 declare -a MF_W MF_C MF_S MF_M SY_W SY_C SY_S SY_M RW_W RW_C RW_S RW_M
 for ((r = 1; r <= RUNS; r++)); do
     note "run $r/$RUNS: mailferry"
-    run_mailferry "$W/mf-cache"
+    run_mailferry "$W/out/mf.$r" "$([[ $r -gt 1 ]] && echo "$W/out/mf.$((r - 1))")"
     MF_W+=("$T_WALL") MF_C+=("$T_CPU") MF_S+=("$T_SYS") MF_M+=("$T_RSS")
     note "run $r/$RUNS: mailferry $T_WALL s; mbsync"
-    run_mbsync
+    run_mbsync "$W/out/mbsync.$r" "$([[ $r -gt 1 ]] && echo "$W/out/mbsync.$((r - 1))")"
     SY_W+=("$T_WALL") SY_C+=("$T_CPU") SY_S+=("$T_SYS") SY_M+=("$T_RSS")
     note "run $r/$RUNS: mbsync $T_WALL s; raw"
     run_raw
@@ -458,8 +518,7 @@ for ((r = 1; r <= RUNS; r++)); do
     note "run $r/$RUNS: raw $T_WALL s"
 done
 LOAD_END=$(check_quiet)
-drop "$W/mf-cache"
-drop "$W/mbsync"
+drop_outputs
 
 mfw=$(median "${MF_W[@]}") mfc=$(median "${MF_C[@]}") mfs=$(median "${MF_S[@]}") mfm=$(median "${MF_M[@]}")
 syw=$(median "${SY_W[@]}") syc=$(median "${SY_C[@]}") sys=$(median "${SY_S[@]}") sym=$(median "${SY_M[@]}")
@@ -475,7 +534,7 @@ echo "mailbox:   $SRV_MESSAGES messages in $SRV_FOLDERS folders, $SRV_BYTES byte
 echo
 row() { printf '%-44s %9s %9s %9s %12s   %s\n' "$@"; }
 row "" "wall s" "CPU s" "of it sys" "peak RSS MB" "all walls"
-row "mailferry fetch (2 connections)" "$mfw" "$mfc" "$mfs" "$(mb "$mfm")" "${MF_W[*]}"
+row "mailferry fetch ($MF_CONN_LABEL)" "$mfw" "$mfc" "$mfs" "$(mb "$mfm")" "${MF_W[*]}"
 row "mbsync (FSync yes, 1 connection)" "$syw" "$syc" "$sys" "$(mb "$sym")" "${SY_W[*]}"
 row "raw UID FETCH 1:* per folder (1 conn, null)" "$rww" "$rwc" "$rws" "$(mb "$rwm")" "${RW_W[*]}"
 echo

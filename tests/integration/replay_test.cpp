@@ -217,3 +217,45 @@ TEST_CASE("replay through throttling and dropped connections completes, waits as
     CHECK(drops >= 2);
     CHECK(r.out.find("\"throttled\": " + std::to_string(throttles)) != std::string::npos);
 }
+
+TEST_CASE("replay records what the server refuses, goes on, and retries only the failures next time",
+          "[replay][faults]") {
+    ReplayRig rig;
+    rig.fetch();
+    FaultProxy proxy(rig.target.imaps_port(), rig.target.dir() + "/ssl",
+                     {"--rule", "APPEND:every=40:reply=BAD Command Argument Error. 11",
+                      "--rule", "APPEND:every=97:reply=NO Maximum size of appendable message has been exceeded",
+                      "--rule", "APPEND:every=61:reply=NO Server Unavailable. 15"});
+    auto args = rig.replay_args({"--json"});
+    args[3] = "imaps://bob@127.0.0.1:" + std::to_string(proxy.port());
+    auto r = run_mailferry(args);
+    INFO(r.err);
+    CHECK(r.exit_code == 1);  // finished, with refusals
+    CHECK(r.err.find("failed: ") != std::string::npos);
+    CHECK(r.err.find("BAD Command Argument Error. 11") != std::string::npos);
+    CHECK(r.err.find("skipped: ") != std::string::npos);
+    CHECK(r.err.find("Maximum size of appendable message") != std::string::npos);
+
+    auto status = run_mailferry({"status", rig.cache, "--failures"});
+    CHECK(status.exit_code == 0);
+    CHECK(status.out.find("failed: ") != std::string::npos);
+    CHECK(status.out.find("skipped: ") != std::string::npos);
+
+    size_t on_target = 0;
+    for (const auto& [name, f] : read_account(rig.target.imaps_port(), "bob", kTargetPassword))
+        on_target += f.messages.size();
+    size_t cached = read_cache_messages(rig.cache).size();
+    CHECK(on_target < cached);
+
+    // Direct this time: the refused ones go, the ones "too big" stay skipped.
+    auto again = rig.replay({"--json"});
+    INFO(again.err);
+    CHECK(again.exit_code == 0);
+    size_t after = 0;
+    for (const auto& [name, f] : read_account(rig.target.imaps_port(), "bob", kTargetPassword))
+        after += f.messages.size();
+    size_t skipped = 0;
+    for (size_t pos = 0; (pos = r.err.find("skipped: ", pos)) != std::string::npos; ++pos) ++skipped;
+    CHECK(skipped >= 1);
+    CHECK(after == cached - skipped);
+}

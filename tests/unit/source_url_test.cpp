@@ -16,6 +16,10 @@ TEST_CASE("server addresses parse with their defaults", "[url]") {
     CHECK(b->port == 1143);
     CHECK(b->security == Security::starttls);
     CHECK(b->display() == "imap://bob%40example.com@127.0.0.1:1143");
+    auto b2 = parse_server_url("imaps://bob%40example.com@127.0.0.1");
+    REQUIRE(b2.ok());
+    CHECK(b2->mailbox_key() == b->mailbox_key());  // one mailbox, two routes: one ledger
+    CHECK(parse_server_url("imaps://A@Mail.Example.COM")->mailbox_key() == "A@mail.example.com");
     auto c = parse_server_url("imaps://carol@example.com@[::1]:9993");
     REQUIRE(c.ok());
     CHECK(c->user == "carol@example.com");
