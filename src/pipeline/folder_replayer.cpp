@@ -184,10 +184,10 @@ private:
         MF_TRY(st_.ledger.mark_pending(pending, report_.target));
         for (auto& [item, command] : ready) {
             st_.limiter.acquire(command.literal.size());
-            uint64_t size = command.literal.size();
+            // Known before the reply: without LITERAL+ the reply comes inside submit().
+            sizes_[item->message_id] = command.literal.size();
             Status sent = appender.submit(std::move(command), [&](const wrap::AppendReply& r) { on_reply(r); });
             if (!sent) return worst(sent);
-            sizes_[item->message_id] = size;
             if (!reply_error_.ok()) return reply_error_;
         }
         MF_TRY(flush_done());

@@ -259,3 +259,19 @@ TEST_CASE("replay records what the server refuses, goes on, and retries only the
     CHECK(skipped >= 1);
     CHECK(after == cached - skipped);
 }
+
+TEST_CASE("replay falls back to one synchronizing APPEND at a time without LITERAL+", "[replay]") {
+    ReplayRig rig;
+    rig.fetch();
+    // The same server, advertising no LITERAL+ (Dovecot's imap_capability replaces the list).
+    std::string conf = rig.target.dir() + "/dovecot.conf";
+    std::string edit = "sed -i 's|^protocol imap {|protocol imap {\\n  imap_capability = IMAP4rev1 SASL-IR ID ENABLE "
+                       "IDLE UIDPLUS SPECIAL-USE NAMESPACE|' '" + conf + "' && doveadm -c '" + conf + "' reload";
+    REQUIRE(std::system(edit.c_str()) == 0);
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    auto r = rig.replay({"--json"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.out.find("\"appended\": 525") != std::string::npos);
+    require_target_matches_cache(rig);
+}
