@@ -362,10 +362,12 @@ Status Cache::record_failure(int64_t folder_id, uint32_t uidvalidity, uint32_t u
 Status Cache::clear_failures(int64_t folder_id, uint32_t uidvalidity, const std::vector<uint32_t>& uids) {
     if (uids.empty()) return {};
     Lock l(mutex_);
+    auto tx = wrap::Transaction::begin(db_);
+    if (!tx) return tx.error();
     auto st = db_.prepare("DELETE FROM fetch_failures WHERE folder_id = ? AND uidvalidity = ? AND uid = ?");
     if (!st) return st.error();
     for (uint32_t uid : uids) MF_TRY(st->bind(1, folder_id).bind(2, int64_t{uidvalidity}).bind(3, int64_t{uid}).run());
-    return {};
+    return tx->commit();
 }
 
 Result<std::vector<uint32_t>> Cache::failed_uids(int64_t folder_id, uint32_t uidvalidity) {

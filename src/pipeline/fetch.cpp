@@ -130,6 +130,7 @@ private:
         std::vector<MessageRef> todo;
         if (!failed->empty()) {
             std::set<uint32_t> retry(failed->begin(), failed->end());
+            retrying_ = retry;
             auto all = source_.list_messages(*retry.begin());
             if (!all) return all.error();
             for (const auto& r : *all)
@@ -198,8 +199,12 @@ private:
         for (size_t k = 0; k < rows.size(); ++k) rows[k].path = path_in_cache((*paths)[k]);
         MF_TRY(cache_.insert_messages(rows));
         for (const auto& r : rekeyed) MF_TRY(cache_.rekey_message(r.id, uidvalidity_, r.uid, r.flags));
-        std::vector<uint32_t> got(returned.begin(), returned.end());
-        MF_TRY(cache_.clear_failures(folder_.id, uidvalidity_, got));
+        // Only UIDs that failed before have a row to clear (a statement per
+        // message would cost a write lock each).
+        std::vector<uint32_t> recovered;
+        for (uint32_t uid : returned)
+            if (retrying_.count(uid)) recovered.push_back(uid);
+        MF_TRY(cache_.clear_failures(folder_.id, uidvalidity_, recovered));
         for (uint32_t uid : returned) highest_ = std::max(highest_, uid);
         report_.new_messages += rows.size();
         for (const auto& r : rows) report_.new_bytes += r.size;
@@ -234,6 +239,7 @@ private:
     uint32_t highest_ = 0;
     bool rematching_ = false;
     std::unordered_multimap<std::string, int64_t> old_generation_;
+    std::set<uint32_t> retrying_;  // UIDs the server did not send last time
 };
 
 // Shared by the workers: the folder queue and what they found.
