@@ -399,7 +399,14 @@ Result<FetchReport> run_fetch(cache::Cache& cache, std::unique_ptr<MailSource> f
     if (auto n = cache.message_count()) report.cached_messages = static_cast<uint64_t>(*n);
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (!report.fatal) (void)cache.touch_source(*source_id, now_epoch());
-    (void)cache.end_run(*run_id, report.ok(), "");
+    // The audit trail (design.md §2, runs): what this run did, in numbers.
+    std::string summary = "{\"new_messages\": " + std::to_string(report.new_messages) +
+                          ", \"new_bytes\": " + std::to_string(report.new_bytes) +
+                          ", \"flags_refreshed\": " + std::to_string(report.flags_refreshed) +
+                          ", \"gone\": " + std::to_string(report.gone) +
+                          ", \"rematched\": " + std::to_string(report.rematched) +
+                          ", \"folder_errors\": " + std::to_string(report.errors.size()) + "}";
+    (void)cache.end_run(*run_id, report.ok(), summary);
     return report;
 }
 

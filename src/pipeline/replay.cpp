@@ -239,7 +239,19 @@ Result<ReplayReport> run_replay(cache::Cache& cache, std::unique_ptr<net::ImapCo
     }
     report.fatal = st.fatal;
     report.seconds = std::chrono::duration<double>(Clock::now() - started).count();
-    (void)cache.end_run(*run_id, report.ok(), "");
+    // The audit trail (design.md §2, runs): what this run did, in numbers.
+    std::string key;
+    for (char c : o.target_key) {
+        if (c == '"' || c == '\\') key += '\\';
+        if (static_cast<unsigned char>(c) >= 0x20) key += c;
+    }
+    std::string summary = "{\"target\": \"" + key + "\", \"appended\": " + std::to_string(report.appended) +
+                          ", \"bytes\": " + std::to_string(report.bytes) +
+                          ", \"resolved\": " + std::to_string(report.resolved) +
+                          ", \"skipped\": " + std::to_string(report.skipped.size()) +
+                          ", \"failed\": " + std::to_string(report.failed.size()) +
+                          ", \"throttled\": " + std::to_string(report.throttled) + "}";
+    (void)cache.end_run(*run_id, report.ok(), summary);
     return report;
 }
 
