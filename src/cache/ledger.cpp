@@ -49,7 +49,7 @@ Result<std::vector<LedgerItem>> Ledger::to_replay(int64_t folder_id, int64_t aft
     Lock l(cache_->index_mutex());
     auto st = cache_->index().prepare(
         "SELECT m.id, m.path, m.size, m.received_at, m.flags, m.message_id, coalesce(g.state, ''), "
-        "coalesce(g.attempts, 0), coalesce(g.updated_at, 0) FROM messages m LEFT JOIN ledger g ON g.message_id = m.id AND g.target_id = ? "
+        "coalesce(g.attempts, 0), coalesce(g.updated_at, 0), m.subject FROM messages m LEFT JOIN ledger g ON g.message_id = m.id AND g.target_id = ? "
         "WHERE m.folder_id = ? AND m.id > ? AND (g.state IS NULL OR g.state IN ('pending', 'failed')) "
         "ORDER BY m.id LIMIT ?");
     if (!st) return st.error();
@@ -60,7 +60,7 @@ Result<std::vector<LedgerItem>> Ledger::to_replay(int64_t folder_id, int64_t aft
         if (!row) return row.error();
         if (!*row) break;
         out.push_back({st->int64(0), st->text(1), static_cast<uint64_t>(st->int64(2)), st->int64(3), st->text(4),
-                       st->text(5), st->text(6), static_cast<int>(st->int64(7)), st->int64(8)});
+                       st->text(5), st->text(6), static_cast<int>(st->int64(7)), st->int64(8), st->text(9)});
     }
     return out;
 }

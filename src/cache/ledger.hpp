@@ -26,6 +26,7 @@ struct LedgerItem {
     std::string state;        // "" (never tried), pending, failed
     int attempts = 0;
     int64_t updated_at = 0;   // when the ledger row last changed
+    std::string subject;      // for messages to people
 };
 
 struct LedgerCounts {

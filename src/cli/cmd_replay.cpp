@@ -27,7 +27,7 @@ nlohmann::json to_json(const pipeline::ReplayReport& r, const std::string& targe
     };
     return {{"command", "replay"}, {"target", target}, {"profile", profile}, {"dry_run", r.dry_run},
             {"ok", r.ok()}, {"folders", folders}, {"appended", r.appended}, {"bytes", r.bytes},
-            {"resolved_after_crash", r.resolved}, {"skipped", list(r.skipped)}, {"failed", list(r.failed)},
+            {"resolved_after_crash", r.resolved}, {"skipped", list(r.skipped)}, {"failed", list(r.failed)}, {"repaired", list(r.repaired)},
             {"preflight", r.warnings}, {"line_endings_repaired", r.line_endings_repaired},
             {"nul_removed", r.nul_removed}, {"receipts_disarmed", r.receipts_disarmed}, {"long_lines_repaired", r.long_lines_repaired},
             {"keywords_not_sent", r.keywords_not_sent}, {"mdnsent_not_sent", r.mdnsent_not_sent},
@@ -46,7 +46,18 @@ void print_plan(const pipeline::ReplayReport& r) {
 }
 
 void print_summary(const pipeline::ReplayReport& r, const std::string& target) {
-    if (r.dry_run) print_plan(r);
+    if (r.dry_run) {
+        print_plan(r);
+        constexpr size_t shown = 20;
+        for (size_t i = 0; i < r.repaired.size() && i < shown; ++i)
+            std::cout << "  would repair " << r.repaired[i].folder << ", " << r.repaired[i].subject << ": "
+                      << r.repaired[i].reason << "\n";
+        if (r.repaired.size() > shown)
+            std::cout << "  ... and " << r.repaired.size() - shown << " more (all of them with --json)\n";
+    } else {
+        for (const auto& f : r.folders)
+            for (const auto& n : f.notes) std::cout << "note: " << f.source << " -> " << f.target << ": " << n << "\n";
+    }
     std::cout << (r.dry_run ? "dry run for " : "replayed into ") << target << "\n";
     if (!r.dry_run)
         std::cout << "  appended  " << r.appended << " (" << human_bytes(r.bytes) << "), " << r.resolved

@@ -247,7 +247,7 @@ private:
 
     void record(std::vector<SkippedMessage>& list, const cache::LedgerItem& item, const std::string& why) {
         std::lock_guard<std::mutex> l(st_.mutex);
-        list.push_back({report_.source, "message " + std::to_string(item.message_id), why});
+        list.push_back({report_.source, describe_message(item), why});
     }
 
     void on_reply(const wrap::AppendReply& r) {

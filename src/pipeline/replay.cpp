@@ -155,6 +155,20 @@ Result<std::vector<PlannedFolder>> make_plan(cache::Cache& cache, net::ImapConne
     return plan;
 }
 
+// What the wire form changes in a message, for the dry run's list.
+std::string repairs_of(const WireMessage& w) {
+    std::string out;
+    auto add = [&out](const std::string& s) { out += (out.empty() ? "" : ", ") + s; };
+    if (w.line_endings_repaired) add(std::to_string(w.line_endings_repaired) + " line endings to CRLF");
+    if (w.nul_removed) add(std::to_string(w.nul_removed) + " NUL bytes removed");
+    if (w.receipt_disarmed) add("read receipt disarmed");
+    return out;
+}
+
+bool findings_had_long_lines(const std::string& bytes, const net::TargetProfile& profile) {
+    return profile.max_line_length && inspect_message(bytes, profile, 0).long_lines;
+}
+
 // The dry run's figures, and the progress bar's total.
 Status measure(RunState& st, size_t index, bool inspect) {
     auto& r = st.reports[index];
@@ -180,9 +194,14 @@ Status measure(RunState& st, size_t index, bool inspect) {
                 }
             }
             std::string blocked = f.blocking_reason(st.profile, bytes->size(), st.size_limit);
-            if (!blocked.empty()) st.totals.skipped.push_back({r.source, "message " + std::to_string(item.message_id), blocked});
+            if (!blocked.empty()) st.totals.skipped.push_back({r.source, describe_message(item), blocked});
             (void)flags_for(Flags::from_imap(item.flags), st.profile, st.profile.keywords_allowed, st.totals);
             WireMessage w = to_wire(*bytes, st.options.disarm_receipts);
+            std::string what = repairs_of(w);
+            if (f.long_lines == false && st.options.repair_long_lines && blocked.empty() &&
+                findings_had_long_lines(*bytes, st.profile))
+                what += std::string(what.empty() ? "" : ", ") + "long lines re-encoded";
+            if (!what.empty()) st.totals.repaired.push_back({r.source, describe_message(item), what});
             st.totals.line_endings_repaired += w.line_endings_repaired;
             st.totals.nul_removed += w.nul_removed;
             st.totals.receipts_disarmed += w.receipt_disarmed;

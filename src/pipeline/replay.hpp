@@ -66,6 +66,7 @@ struct SkippedMessage {
 struct ReplayReport {
     std::vector<ReplayFolderReport> folders;
     std::vector<SkippedMessage> skipped, failed;  // each with its reason or the server's text
+    std::vector<SkippedMessage> repaired;         // dry run: each message whose bytes would change, and how
     std::map<std::string, uint64_t> warnings;     // pre-flight finding -> count
     uint64_t appended = 0, bytes = 0, resolved = 0, already_done = 0;
     uint64_t line_endings_repaired = 0, nul_removed = 0, receipts_disarmed = 0, long_lines_repaired = 0;

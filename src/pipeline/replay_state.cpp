@@ -5,6 +5,11 @@
 
 namespace mailferry::pipeline::detail {
 
+std::string describe_message(const cache::LedgerItem& item) {
+    std::string subject = item.subject.substr(0, 80);
+    return "message " + std::to_string(item.message_id) + (subject.empty() ? "" : " \"" + subject + "\"");
+}
+
 void RateLimiter::acquire(uint64_t size) {
     if (messages_ <= 0 && bytes_ <= 0) return;
     std::unique_lock<std::mutex> l(mutex_);

@@ -66,6 +66,8 @@ struct RunState {
     }
 };
 
+// "message 42 \"Subject\"": how reports name a message.
+std::string describe_message(const cache::LedgerItem& item);
 // Message-IDs are searched for only when they are plain ASCII (Exchange's SEARCH takes no other charset).
 std::string ascii_only(const std::string& s);
 // The flags a profile lets through; counts what it held back in counts.
