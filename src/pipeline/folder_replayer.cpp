@@ -177,7 +177,6 @@ private:
             c.internaldate = item.received;
             c.literal = std::move(wire.bytes);
             pending.push_back(item.message_id);
-            in_page_[item.message_id] = &item;
             ready.emplace_back(&item, std::move(c));
         }
         // Pending first, durably: a crash after the APPEND then finds the message by looking.
@@ -191,7 +190,6 @@ private:
             if (!reply_error_.ok()) return reply_error_;
         }
         MF_TRY(flush_done());
-        in_page_.clear();
         return reply_error_;
     }
 
@@ -335,7 +333,6 @@ private:
     std::vector<cache::AppendedAt> done_;
     std::map<int64_t, uint64_t> sizes_;
     std::map<int64_t, std::string> notes_;  // repairs made to the bytes sent, per message
-    std::map<int64_t, const cache::LedgerItem*> in_page_;
     std::set<uint32_t> claimed_;  // target UIDs the ledger already gives to a message
     bool pending_pass_ = false;
     std::set<int64_t> confirmed_missing_;  // pending, looked for at the last look, not there

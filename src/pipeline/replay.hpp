@@ -68,7 +68,7 @@ struct ReplayReport {
     std::vector<SkippedMessage> skipped, failed;  // each with its reason or the server's text
     std::vector<SkippedMessage> repaired;         // dry run: each message whose bytes would change, and how
     std::map<std::string, uint64_t> warnings;     // pre-flight finding -> count
-    uint64_t appended = 0, bytes = 0, resolved = 0, already_done = 0;
+    uint64_t appended = 0, bytes = 0, resolved = 0;
     uint64_t line_endings_repaired = 0, nul_removed = 0, receipts_disarmed = 0, long_lines_repaired = 0;
     uint64_t keywords_not_sent = 0, mdnsent_not_sent = 0, flagged_stored = 0;
     uint64_t throttled = 0, reconnects = 0;
