@@ -46,14 +46,15 @@ std::vector<std::string> PreflightFindings::warnings() const {
 PreflightFindings inspect_message(std::string_view m, const net::TargetProfile& profile, uint64_t size_limit) {
     PreflightFindings f;
     f.too_big = size_limit > 0 && m.size() > size_limit;
-    size_t line_start = 0;
-    for (size_t i = 0; i <= m.size(); ++i) {
-        if (i == m.size() || m[i] == '\n') {
-            size_t len = i - line_start;
-            if (len > 0 && m[i - 1] == '\r') --len;
-            f.longest_line = std::max(f.longest_line, len);
-            line_start = i + 1;
-        }
+    // find() is memchr: this runs over every byte of every message replayed.
+    for (size_t start = 0; start <= m.size();) {
+        size_t eol = m.find('\n', start);
+        size_t end = eol == std::string_view::npos ? m.size() : eol;
+        size_t len = end - start;
+        if (len > 0 && m[end - 1] == '\r') --len;
+        f.longest_line = std::max(f.longest_line, len);
+        if (eol == std::string_view::npos) break;
+        start = eol + 1;
     }
     f.long_lines = profile.max_line_length > 0 && f.longest_line > profile.max_line_length;
     std::string_view header = m.substr(0, header_section_end(m));
@@ -74,8 +75,23 @@ PreflightFindings inspect_message(std::string_view m, const net::TargetProfile& 
     return f;
 }
 
+// True when m already is what IMAP wants: every LF after a CR, every CR
+// before an LF, no NUL. Most messages are, and then they are copied as a whole.
+bool already_wire_form(std::string_view m) {
+    if (m.find('\0') != std::string_view::npos) return false;
+    for (size_t pos = m.find('\n'); pos != std::string_view::npos; pos = m.find('\n', pos + 1))
+        if (pos == 0 || m[pos - 1] != '\r') return false;
+    for (size_t pos = m.find('\r'); pos != std::string_view::npos; pos = m.find('\r', pos + 1))
+        if (pos + 1 >= m.size() || m[pos + 1] != '\n') return false;
+    return true;
+}
+
 WireMessage to_wire(std::string_view m, bool disarm_receipts) {
     WireMessage w;
+    if (!disarm_receipts && already_wire_form(m)) {
+        w.bytes.assign(m);
+        return w;
+    }
     w.bytes.reserve(m.size() + m.size() / 32 + 2);
     size_t header_end = header_section_end(m);
     bool at_line_start = true;

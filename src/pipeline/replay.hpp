@@ -38,7 +38,10 @@ struct ReplayOptions {
     bool dry_run = false;
     bool disarm_receipts = false;
     bool repair_long_lines = false;
-    size_t window_messages = 32;
+    // In flight per connection. The window must cover the bandwidth-delay
+    // product: at 30 ms round trip and ~50 MB/s that is 1.5 MB, about 80
+    // typical messages; the byte cap bounds memory.
+    size_t window_messages = 128;
     uint64_t window_bytes = 8ull << 20;
     double max_messages_per_second = 0;  // 0: no cap
     double max_bytes_per_second = 0;

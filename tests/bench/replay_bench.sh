@@ -249,8 +249,9 @@ timed() {
     TIMED_PID=$!
     wait "$TIMED_PID" || rc=$?
     TIMED_PID=""
-    local e u s m
-    read -r e u s m < <(tail -n 1 "$tf")
+    local e="" u="" s="" m=""
+    read -r e u s m < <(tail -n 1 "$tf" 2>/dev/null) || true
+    [[ $e =~ ^[0-9.]+$ && $m =~ ^[0-9]+$ ]] || { e=0 u=0 s=0 m=0; ((rc)) || rc=125; }  # no figures: invalid
     T_WALL=$e
     T_CPU=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')
     T_SYS=$s
@@ -540,7 +541,11 @@ machine_line() {
     MACHINE_KERNEL=$(uname -r)
     MACHINE_CPU=${cpu:-unknown}
     echo "machine:   nproc $MACHINE_NPROC, kernel $MACHINE_KERNEL, $MACHINE_CPU"
-    echo "versions:  $("$MAILFERRY" --version 2>/dev/null | head -n1), Dovecot $(dovecot --version | cut -d' ' -f1), $(mbsync --version 2>/dev/null || echo 'no mbsync'), $(openssl version | cut -d' ' -f1-2)"
+    local tree
+    tree=$(git -C "$REPO" log -1 --format=%h 2>/dev/null || true)
+    [[ -z $tree || -z $(git -C "$REPO" status --porcelain --untracked-files=no -- src include 2>/dev/null) ]] || tree+=" + changes in src"
+    MACHINE_TREE=${tree:-unknown}
+    echo "versions:  $("$MAILFERRY" --version 2>/dev/null | head -n1) (tree $MACHINE_TREE, binary built $(date -r "$MAILFERRY" '+%F %T')), Dovecot $(dovecot --version | cut -d' ' -f1), $(mbsync --version 2>/dev/null || echo 'no mbsync'), $(openssl version | cut -d' ' -f1-2)"
 }
 
 # ------------------------------------------------------------------- main ---
@@ -663,7 +668,7 @@ if [[ -n $JSON_FILE ]]; then
     {
         echo "{"
         echo "  \"benchmark\": \"replay\","
-        echo "  \"machine\": {\"nproc\": $MACHINE_NPROC, \"kernel\": $(json_str "$MACHINE_KERNEL"), \"cpu\": $(json_str "$MACHINE_CPU")},"
+        echo "  \"machine\": {\"nproc\": $MACHINE_NPROC, \"kernel\": $(json_str "$MACHINE_KERNEL"), \"cpu\": $(json_str "$MACHINE_CPU")}, \"tree\": $(json_str "$MACHINE_TREE"),"
         echo "  \"messages\": $SRV_MESSAGES, \"folders\": $SRV_FOLDERS, \"bytes\": $SRV_BYTES,"
         echo "  \"runs\": $RUNS, \"latency_ms_each_way\": $LATENCY_MS, \"compress_offered\": $( ((COMPRESS)) && echo true || echo false), \"server_fsync\": $( ((SERVER_FSYNC)) && echo true || echo false),"
         echo "  \"other_cpu_before\": $(json_str "$LOAD_START"), \"other_cpu_after\": $(json_str "$LOAD_END"),"
