@@ -42,6 +42,13 @@ TargetProfile make_office365() {
     p.quota_texts = kCommonQuota;
     p.too_big_texts = kCommonTooBig;
     p.too_big_texts.push_back("maximum size of appendable message has been exceeded");
+    p.stuck_account_texts = {
+        {"server unavailable", ErrorKind::quota,
+         "the server keeps answering 'Server Unavailable', which on Exchange Online usually means the mailbox is full"},
+        {"authenticated but not connected", ErrorKind::auth,
+         "the login works but the mailbox cannot be opened: check the FullAccess permission and the service "
+         "principal, or use fewer connections"},
+    };
     return p;
 }
 
@@ -88,6 +95,13 @@ std::optional<uint64_t> TargetProfile::suggested_backoff_ms(std::string_view tex
 bool TargetProfile::is_reserved(std::string_view folder_name) const {
     std::string l = lower(folder_name);
     return std::find(reserved_folders.begin(), reserved_folders.end(), l) != reserved_folders.end();
+}
+
+const StuckAccountText* TargetProfile::stuck_account(std::string_view server_text) const {
+    std::string t = lower(server_text);
+    for (const auto& s : stuck_account_texts)
+        if (t.find(s.text) != std::string::npos) return &s;
+    return nullptr;
 }
 
 const TargetProfile& office365_profile() {

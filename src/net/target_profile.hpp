@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "mailferry/result.hpp"
+
 namespace mailferry::net {
 
 // What a server's NO/BAD text means for the message and the run.
@@ -19,6 +21,13 @@ enum class ReplyClass {
     quota,       // the mailbox is full: stop the run
     too_big,     // this message can never go: skip it
     rejected,    // this message was refused: record it as failed
+};
+
+// A reply that, repeated without progress, means the whole account is stuck.
+struct StuckAccountText {
+    std::string text;     // lower case, found in the server's reply
+    ErrorKind kind;       // quota, auth...
+    std::string meaning;  // what to tell the user
 };
 
 struct TargetProfile {
@@ -33,12 +42,15 @@ struct TargetProfile {
     int max_attempts = 5;                   // per message, for temporary errors
     std::vector<std::string> reserved_folders;  // never written to (lower case)
     std::vector<std::string> temporary_texts, throttled_texts, quota_texts, too_big_texts;
+    std::vector<StuckAccountText> stuck_account_texts;
 
     // Classifies a tagged NO or BAD reply text.
     ReplyClass classify(std::string_view text) const;
     // "Suggested Backoff Time: N milliseconds" -> N.
     static std::optional<uint64_t> suggested_backoff_ms(std::string_view text);
     bool is_reserved(std::string_view folder_name) const;
+    // The stuck-account entry matching a server reply, or nullptr.
+    const StuckAccountText* stuck_account(std::string_view server_text) const;
 };
 
 const TargetProfile& office365_profile();

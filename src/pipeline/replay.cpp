@@ -38,26 +38,14 @@ std::chrono::milliseconds backoff(const Error& e, int attempt, std::mt19937& rng
     return std::chrono::milliseconds(ms);
 }
 
-// After attempts without progress: some texts mean the whole account is stuck
-// (office365.md, "Throttling and errors"), the others only this folder.
+// After attempts without progress: some replies mean the whole account is
+// stuck (the profile says which), the others only this folder.
 void give_up(RunState& st, size_t index, const Error& e, int attempts) {
-    std::string text = e.server_text;
-    for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     std::string why = "gave up after " + std::to_string(attempts) + " attempts without progress";
-    if (text.find("server unavailable") != std::string::npos) {
-        Error q = make_error(ErrorKind::quota, Radius::fatal,
-                             why + ": the server keeps answering 'Server Unavailable', which on Exchange Online "
-                                   "usually means the mailbox is full");
-        q.server_text = e.server_text;
-        st.stop(q);
-        return;
-    }
-    if (text.find("authenticated but not connected") != std::string::npos) {
-        Error a = make_error(ErrorKind::auth, Radius::fatal,
-                             why + ": the login works but the mailbox cannot be opened: check the FullAccess "
-                                   "permission and the service principal, or use fewer connections");
-        a.server_text = e.server_text;
-        st.stop(a);
+    if (const net::StuckAccountText* stuck = st.profile.stuck_account(e.server_text)) {
+        Error stop = make_error(stuck->kind, Radius::fatal, why + ": " + stuck->meaning);
+        stop.server_text = e.server_text;
+        st.stop(stop);
         return;
     }
     st.reports[index].error = why + ": " + e.describe();
