@@ -1,4 +1,5 @@
 // mailferry fetch CACHE --from URL: a source mailbox into the cache.
+#include <cctype>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -8,6 +9,7 @@
 #include "cli/connect.hpp"
 #include "cli/terminal.hpp"
 #include "net/imap/imap_source.hpp"
+#include "net/target_profile.hpp"
 #include "pipeline/fetch.hpp"
 
 namespace mailferry::cli {
@@ -81,6 +83,17 @@ int run_fetch_command(const FetchArgs& args) {
     options.account = url->user;
     options.include = args.include;
     options.exclude = args.exclude;
+    // Exchange as the source: its Calendar, Contacts, Outbox... hold no mail
+    // worth moving and must not come back on replay (office365.md, "Folders").
+    const net::TargetProfile& source_profile = net::profile_for_host(url->host);
+    for (const auto& name : source_profile.reserved_folders) {
+        for (const std::string& pattern : {name, name + "/*"}) {
+            std::string titled = pattern;
+            for (size_t i = 0; i < titled.size(); ++i)
+                if (i == 0 || titled[i - 1] == ' ') titled[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(titled[i])));
+            options.exclude.push_back(titled);
+        }
+    }
     options.connections = args.connections;
 
     pipeline::FetchProgress progress;
