@@ -1,5 +1,4 @@
 // mailferry fetch CACHE --from URL: a source mailbox into the cache.
-#include <cctype>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -87,12 +86,8 @@ int run_fetch_command(const FetchArgs& args) {
     // worth moving and must not come back on replay (office365.md, "Folders").
     const net::TargetProfile& source_profile = net::profile_for_host(url->host);
     for (const auto& name : source_profile.reserved_folders) {
-        for (const std::string& pattern : {name, name + "/*"}) {
-            std::string titled = pattern;
-            for (size_t i = 0; i < titled.size(); ++i)
-                if (i == 0 || titled[i - 1] == ' ') titled[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(titled[i])));
-            options.exclude.push_back(titled);
-        }
+        options.exclude.push_back(name);
+        options.exclude.push_back(name + "/*");
     }
     options.connections = args.connections;
 

@@ -32,8 +32,8 @@ TargetProfile make_office365() {
     p.mdnsent_allowed = false;                 // becomes a visible category
     p.flagged_after_append = true;             // forgotten by other clients when set on APPEND
     p.default_connections = 4;
-    p.reserved_folders = {"outbox", "files", "calendar", "contacts", "tasks", "notes", "journal",
-                          "rss feeds", "conversation history", "sync issues"};
+    p.reserved_folders = {"Outbox", "Files", "Calendar", "Contacts", "Tasks", "Notes", "Journal",
+                          "RSS Feeds", "Conversation History", "Sync Issues"};
     p.throttled_texts = {"request is throttled", "suggested backoff time"};
     // "Server Unavailable. 15" is often a full mailbox: retried, then the run stops (see classify).
     p.temporary_texts = kCommonTemporary;
@@ -94,7 +94,8 @@ std::optional<uint64_t> TargetProfile::suggested_backoff_ms(std::string_view tex
 
 bool TargetProfile::is_reserved(std::string_view folder_name) const {
     std::string l = lower(folder_name);
-    return std::find(reserved_folders.begin(), reserved_folders.end(), l) != reserved_folders.end();
+    return std::any_of(reserved_folders.begin(), reserved_folders.end(),
+                       [&](const std::string& r) { return lower(r) == l; });
 }
 
 const StuckAccountText* TargetProfile::stuck_account(std::string_view server_text) const {

@@ -40,7 +40,7 @@ struct TargetProfile {
     bool flagged_after_append = false;      // \Flagged set by UID STORE after the APPEND
     int default_connections = 2;
     int max_attempts = 5;                   // per message, for temporary errors
-    std::vector<std::string> reserved_folders;  // never written to (lower case)
+    std::vector<std::string> reserved_folders;  // never written to; compared without case
     std::vector<std::string> temporary_texts, throttled_texts, quota_texts, too_big_texts;
     std::vector<StuckAccountText> stuck_account_texts;
 
