@@ -34,172 +34,61 @@ export LC_ALL=C
 
 PROG=fetch_bench
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
-REPO="$(cd "$SCRIPT_DIR/../.." && pwd -P)"
-HARNESS="$REPO/tests/harness/dovecot-harness"
-GNU_TIME=/usr/bin/time
+# shellcheck source-path=SCRIPTDIR source=bench_lib.sh
+. "$SCRIPT_DIR/bench_lib.sh"
 USER_NAME=bench
 USER_PW=bench-pw-4711
 
-die() { echo "$PROG: $*" >&2; exit 1; }
-note() { echo "$PROG: $*" >&2; }
-usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -n 's/^# \{0,1\}//p' >&2; exit 2; }
-
 # ---------------------------------------------------------------- options ---
-MESSAGES=10000
-RUNS=3
-JSON_FILE=""
+common_defaults
 MEMORY_ONLY=""
-KEEP=0
-SEED=1
-MAILFERRY="${MAILFERRY:-}"
-WORK_PARENT=/tmp
-QUIET_WAIT=0
 DROP_BETWEEN=0
-CONNECTIONS=""
 while (($#)); do
     case $1 in
-        --messages) shift; MESSAGES=${1:?--messages needs a value} ;;
-        --runs) shift; RUNS=${1:?--runs needs a value} ;;
-        --json) shift; JSON_FILE=${1:?--json needs a file} ;;
         --memory-only) shift; MEMORY_ONLY=${1:?--memory-only needs a value} ;;
-        --keep) KEEP=1 ;;
-        --seed) shift; SEED=${1:?--seed needs a value} ;;
-        --mailferry) shift; MAILFERRY=${1:?--mailferry needs a path} ;;
-        --workdir) shift; WORK_PARENT=${1:?--workdir needs a directory} ;;
-        --quiet-wait) shift; QUIET_WAIT=${1:?--quiet-wait needs seconds} ;;
         --drop-between) DROP_BETWEEN=1 ;;
-        --connections) shift; CONNECTIONS=${1:?--connections needs a number} ;;
-        -h|--help) usage ;;
-        *) die "unknown argument '$1' (--help)" ;;
+        *) common_option "$@"; shift $((OPT_ARGS - 1)) ;;
     esac
     shift
 done
-[[ $MESSAGES =~ ^[1-9][0-9]*$ ]] || die "--messages must be a positive number"
-[[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "--runs must be a positive number"
-[[ $SEED =~ ^[0-9]+$ ]] || die "--seed must be a number"
-[[ $QUIET_WAIT =~ ^[0-9]+$ ]] || die "--quiet-wait must be a number of seconds"
-[[ -z $CONNECTIONS || $CONNECTIONS =~ ^[1-9][0-9]*$ ]] || die "--connections must be a positive number"
-MF_CONN_ARGS=()
-[[ -z $CONNECTIONS ]] || MF_CONN_ARGS=(--connections "$CONNECTIONS")
-MF_CONN_LABEL="${CONNECTIONS:-2} connection$([[ ${CONNECTIONS:-2} == 1 ]] || echo s)"
+check_common_options
+mailferry_connections connection
 if [[ -n $MEMORY_ONLY ]]; then
     [[ $MEMORY_ONLY =~ ^[1-9][0-9]*$ ]] || die "--memory-only must be a positive number"
 fi
 if [[ -n $JSON_FILE ]]; then
     : 2>/dev/null >"$JSON_FILE" || die "cannot write $JSON_FILE"   # no stale results if this run fails
-    JSON_FILE="$(cd "$(dirname "$JSON_FILE")" && pwd -P)/$(basename "$JSON_FILE")"
+    JSON_FILE=$(abs_path "$JSON_FILE")
 fi
 
 # ----------------------------------------------------------- dependencies ---
-apt_install() {  # apt_install PACKAGE...
-    local sudo=""
-    if [[ $EUID -ne 0 ]]; then
-        command -v sudo >/dev/null || die "need root or sudo to install $*"
-        sudo=sudo
-    fi
-    note "installing $* with apt-get"
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null 2>&1 \
-        || { $sudo apt-get update -q >/dev/null 2>&1 && \
-             $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null; } \
-        || die "apt-get install $* failed"
-}
-PATH="$PATH:/usr/sbin:/sbin"
-[[ -x $GNU_TIME ]] || apt_install time
-if [[ -z $MEMORY_ONLY ]]; then command -v mbsync >/dev/null || apt_install isync; fi
-command -v dovecot >/dev/null || apt_install dovecot-imapd dovecot-pop3d
-command -v openssl >/dev/null || apt_install openssl
-[[ -x $HARNESS ]] || die "$HARNESS not found"
+install_dependencies "$([[ -z $MEMORY_ONLY ]] && echo 1 || echo 0)"
 
 if [[ -z $MAILFERRY ]]; then
     MAILFERRY="$REPO/build-bench/mailferry"
     if [[ ! -x $MAILFERRY ]]; then
         note "building $MAILFERRY (Release)"
-        cmake -S "$REPO" -B "$REPO/build-bench" -DCMAKE_BUILD_TYPE=Release -DMAILFERRY_TESTS=OFF >/dev/null
-        cmake --build "$REPO/build-bench" -j"$(nproc)" --target mailferry >/dev/null
+        build_bench OFF mailferry
     fi
 fi
 [[ -x $MAILFERRY ]] || die "mailferry binary $MAILFERRY not found"
-MAILFERRY="$(cd "$(dirname "$MAILFERRY")" && pwd -P)/$(basename "$MAILFERRY")"
+MAILFERRY=$(abs_path "$MAILFERRY")
 
 # --------------------------------------------------------------- work dir ---
-mkdir -p "$WORK_PARENT"
 # Room for the server's copy and every run's output (about 20 KB a message).
 if [[ -n $MEMORY_ONLY ]]; then
     need_msgs=$((MEMORY_ONLY * (1 + RUNS) + (MEMORY_ONLY > MESSAGES ? MESSAGES * RUNS : 0)))
 else
     need_msgs=$((MESSAGES * (1 + 2 * RUNS)))
 fi
-avail_kb=$(df -Pk "$WORK_PARENT" | awk 'NR == 2 { print $4 }')
-if ((need_msgs * 20 + 1048576 > avail_kb)); then
-    die "about $((need_msgs * 20 / 1024)) MB are needed under $WORK_PARENT, $((avail_kb / 1024)) MB are free"
-fi
-W=$(mktemp -d "$WORK_PARENT/mf-bench.XXXXXX")
-# As root, Dovecot's auth (user dovecot) and mail (nobody) processes must reach DIR/dovecot.
-chmod 0755 "$W"
+make_workdir "$need_msgs" mf-bench
 DV="$W/dovecot"
 DOVECOT_PID=""
 
-cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM
-    if [[ -n $TIMED_PID ]]; then  # interrupted during a timed run: the client and its time
-        local kids
-        kids=$(pgrep -P "$TIMED_PID" 2>/dev/null || true)
-        # shellcheck disable=SC2086
-        kill -TERM $kids "$TIMED_PID" 2>/dev/null || true
-    fi
-    if [[ -n $DOVECOT_PID ]]; then
-        "$HARNESS" stop "$DV" >/dev/null 2>&1 || true
-        if [[ -r /proc/$DOVECOT_PID/cmdline ]] && tr '\0' ' ' <"/proc/$DOVECOT_PID/cmdline" | grep -q dovecot; then
-            kill -TERM "$DOVECOT_PID" 2>/dev/null || true
-        fi
-    fi
-    if ((KEEP)); then
-        note "kept $W"
-    else
-        rm -rf "$W"
-    fi
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+stop_servers() { stop_dovecot "$DV" "$DOVECOT_PID"; }  # called by cleanup
+install_cleanup
 
 # ---------------------------------------------------------------- helpers ---
-count_messages() {  # message files of a Maildir / Maildir++ tree
-    find "$1" -type f \( -path '*/cur/*' -o -path '*/new/*' \) | wc -l
-}
-
-median() {  # median of the numbers given as arguments
-    printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {
-        if (NR == 0) { print "nan"; exit }
-        if (NR % 2) { print a[(NR+1)/2]; exit }
-        m = sprintf("%.3f", (a[NR/2] + a[NR/2+1]) / 2); sub(/0+$/, "", m); sub(/\.$/, "", m); print m }'
-}
-
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "nan" }'; }
-mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }  # KB -> MB (MiB)
-json_array() { local IFS=,; echo "[$*]"; }
-
-# Runs a command under GNU time; sets T_WALL T_CPU (user + sys) T_SYS T_RSS (KB).  Returns the
-# command's exit status.
-# (In the background + wait, so that a signal stops the benchmark at once.)
-TIMED_PID=""
-timed() {
-    local tf="$W/time.out" rc=0
-    "$GNU_TIME" -o "$tf" -f '%e %U %S %M' "$@" &
-    TIMED_PID=$!
-    wait "$TIMED_PID" || rc=$?
-    TIMED_PID=""
-    local e u s m
-    read -r e u s m < <(tail -n 1 "$tf")
-    T_WALL=$e
-    T_CPU=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')
-    T_SYS=$s
-    T_RSS=$m
-    return "$rc"
-}
-
 # Every timed run writes into a new empty directory.  By default the outputs of
 # earlier runs stay until all runs are done: on an ext4 without a journal (as on
 # the VM this was written on) creating files soon after deleting thousands cost
@@ -225,17 +114,12 @@ start_server() {
 }
 
 load_messages() {  # load_messages N SEED: adds N generated messages
-    note "generating $1 messages (seed $2)..."
-    local out
-    out=$("$HARNESS" gen "$DV" "$USER_NAME" "$1" --seed "$2" 2>&1) || { echo "$out" >&2; die "dovecot-harness gen failed"; }
-    note "$out"
+    generate_messages "$DV" "$USER_NAME" "$1" "$2"
 }
 
-# What the server holds: sets SRV_MESSAGES SRV_BYTES (RFC822.SIZE, CRLF, what
-# travels on the wire) and SRV_FOLDERS.
+# What the server holds: sets SRV_MESSAGES SRV_BYTES SRV_FOLDERS.
 server_totals() {
-    read -r SRV_MESSAGES SRV_BYTES SRV_FOLDERS < <(doveadm -c "$CONF" -f tab mailbox status -u "$USER_NAME" \
-        "messages vsize" '*' | awk -F'\t' 'NR > 1 { m += $2; b += $3; f++ } END { print m + 0, b + 0, f + 0 }')
+    mailbox_totals "$CONF" "$USER_NAME"
 }
 
 # Selectable folders by IMAP LIST, as the raw client sends them (quoted strings).
@@ -259,52 +143,16 @@ run_mailferry() {  # run_mailferry CACHE [PREVIOUS]: timed fetch into an empty c
     timed "$MAILFERRY" fetch "$cache" --from "imaps://$USER_NAME@127.0.0.1:$IMAPS_PORT" \
         --password-file "$W/password" --ca-file "$CA_FILE" --no-progress --json "${MF_CONN_ARGS[@]}" \
         >"$W/mailferry.json" 2>"$W/mailferry.err" || rc=$?
-    if ((rc)); then
-        cat "$W/mailferry.err" >&2
-        die "mailferry fetch exited with status $rc"
-    fi
-    grep -q '"ok": true' "$W/mailferry.json" || { cat "$W/mailferry.json" "$W/mailferry.err" >&2; die "mailferry fetch did not report ok"; }
+    check_mailferry_fetch "$rc" "$W/mailferry.json" "$W/mailferry.err"
     local got
     got=$(count_messages "$cache/mail")
     ((got == SRV_MESSAGES)) || die "mailferry cached $got messages, the server has $SRV_MESSAGES"
 }
 
-# mbsync 1.4 matches the certificate against DNS names only (not IP SANs), so
-# it is pointed at "localhost" (in the certificate).  That name must resolve to
-# 127.0.0.1 (Dovecot listens there only), and to nothing but loopback.
+# mbsync is pointed at "localhost" (check_localhost).
 write_mbsync_conf() {  # write_mbsync_conf MAILDIR
-    local addrs a
-    addrs=$(getent ahosts localhost | awk '{ print $1 }' | sort -u | tr '\n' ' ')
-    [[ " $addrs" == *" 127.0.0.1 "* ]] || die "localhost does not resolve to 127.0.0.1 ($addrs): mbsync needs it"
-    for a in $addrs; do
-        [[ $a == 127.0.0.1 || $a == ::1 ]] || die "localhost resolves to $a too, not loopback: refusing to point mbsync at it"
-    done
-    local md=$1
-    cat >"$W/mbsyncrc" <<EOF
-IMAPAccount bench
-Host localhost
-Port $IMAPS_PORT
-User $USER_NAME
-PassCmd "cat $W/password"
-SSLType IMAPS
-CertificateFile $CA_FILE
-
-IMAPStore far
-Account bench
-
-MaildirStore near
-Path $md/
-Inbox $md/INBOX
-SubFolders Verbatim
-
-Channel bench
-Far :far:
-Near :near:
-Patterns *
-Create Near
-Sync Pull
-SyncState *
-EOF
+    check_localhost
+    mbsync_conf bench "$IMAPS_PORT" "$USER_NAME" "$W/password" "$CA_FILE" "$1" bench Near Pull '*' >"$W/mbsyncrc"
 }
 
 run_mbsync() {  # run_mbsync MAILDIR [PREVIOUS]
@@ -380,51 +228,9 @@ run_raw() {
 }
 
 machine_line() {
-    local cpu
-    cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
-    MACHINE_NPROC=$(nproc)
-    MACHINE_KERNEL=$(uname -r)
-    MACHINE_CPU=${cpu:-unknown}
-    echo "machine:   nproc $MACHINE_NPROC, kernel $MACHINE_KERNEL, $MACHINE_CPU"
+    machine_facts
     echo "versions:  $("$MAILFERRY" --version 2>/dev/null | head -n1), Dovecot $(dovecot --version | cut -d' ' -f1), $(mbsync --version 2>/dev/null || echo 'no mbsync'), $(openssl version | cut -d' ' -f1-2)"
 }
-
-# CPU use of everything else, sampled over 2 s (or $1 s) while this script is
-# idle (its Dovecot waits for clients): "37%" = 37% of all CPUs busy.
-foreign_cpu() {
-    local a b
-    a=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6 }' /proc/stat)
-    sleep "${1:-2}"
-    b=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6 }' /proc/stat)
-    awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " ");
-        busy = y[1] - x[1]; idle = y[2] - x[2];
-        printf "%d%%", (busy + idle > 0) ? 100 * busy / (busy + idle) + 0.5 : 0 }'
-}
-check_quiet() {  # prints the foreign CPU use; warns when it is high
-    local f
-    f=$(foreign_cpu)
-    if ((${f%\%} > 10)); then
-        note "warning: other work keeps $f of the CPUs busy: expect noisy figures"
-    fi
-    echo "$f"
-}
-
-QUIET_WAITED=0   # seconds spent waiting, in total
-wait_quiet() {
-    ((QUIET_WAIT > 0)) || return 0
-    local start=$SECONDS f
-    while :; do
-        f=$(foreign_cpu 1)
-        ((${f%\%} < 15)) && break
-        if ((SECONDS - start >= QUIET_WAIT)); then
-            note "other work still keeps $f of the CPUs busy after ${QUIET_WAIT}s: running anyway"
-            break
-        fi
-    done
-    QUIET_WAITED=$((QUIET_WAITED + SECONDS - start))
-}
-
-json_str() { local s=${1//\\/\\\\}; s=${s//\"/\\\"}; printf '"%s"' "$s"; }
 
 # ------------------------------------------------------------ memory-only ---
 if [[ -n $MEMORY_ONLY ]]; then
@@ -455,7 +261,7 @@ if [[ -n $MEMORY_ONLY ]]; then
     echo
     echo "mailferry fetch: peak RSS by mailbox size (median of $RUNS run(s) each, $MF_CONN_LABEL)"
     machine_line
-    echo "other CPU: $LOAD_START before, $LOAD_END after the runs (per size; busy share of all CPUs, 2 s samples)$( ((QUIET_WAIT)) && echo "; waited ${QUIET_WAITED}s for quiet")"
+    other_cpu_line "per size; "
     echo
     printf '%-10s %14s %14s %16s\n' messages bytes "wall s" "peak RSS MB"
     for i in "${!P_MSG[@]}"; do
@@ -472,7 +278,7 @@ if [[ -n $MEMORY_ONLY ]]; then
         {
             echo "{"
             echo "  \"mode\": \"memory-only\","
-            echo "  \"machine\": {\"nproc\": $MACHINE_NPROC, \"kernel\": $(json_str "$MACHINE_KERNEL"), \"cpu\": $(json_str "$MACHINE_CPU")},"
+            echo "  \"machine\": $(json_machine),"
             echo "  \"runs\": $RUNS,"
             echo "  \"other_cpu_before\": $(json_str "$LOAD_START"), \"other_cpu_after\": $(json_str "$LOAD_END"),"
             echo "  \"points\": ["
@@ -529,8 +335,8 @@ r_raw=$(ratio "$mfw" "$rww")
 echo
 echo "mailferry fetch benchmark (median of $RUNS alternated run(s) each, empty cache/Maildir every time)"
 machine_line
-echo "other CPU: $LOAD_START before, $LOAD_END after the runs (busy share of all CPUs, 2 s samples)$( ((QUIET_WAIT)) && echo "; waited ${QUIET_WAITED}s for quiet")"
-echo "mailbox:   $SRV_MESSAGES messages in $SRV_FOLDERS folders, $SRV_BYTES bytes ($(awk -v b="$SRV_BYTES" 'BEGIN { printf "%.1f", b / 1048576 }') MiB, RFC822.SIZE), Dovecot maildir over TLS on 127.0.0.1"
+other_cpu_line ""
+echo "mailbox:   $SRV_MESSAGES messages in $SRV_FOLDERS folders, $SRV_BYTES bytes ($(mib "$SRV_BYTES") MiB, RFC822.SIZE), Dovecot maildir over TLS on 127.0.0.1"
 echo
 row() { printf '%-44s %9s %9s %9s %12s   %s\n' "$@"; }
 row "" "wall s" "CPU s" "of it sys" "peak RSS MB" "all walls"
@@ -550,7 +356,7 @@ if [[ -n $JSON_FILE ]]; then
     {
         echo "{"
         echo "  \"mode\": \"full\","
-        echo "  \"machine\": {\"nproc\": $MACHINE_NPROC, \"kernel\": $(json_str "$MACHINE_KERNEL"), \"cpu\": $(json_str "$MACHINE_CPU")},"
+        echo "  \"machine\": $(json_machine),"
         echo "  \"messages\": $SRV_MESSAGES,"
         echo "  \"folders\": $SRV_FOLDERS,"
         echo "  \"bytes\": $SRV_BYTES,"

@@ -40,93 +40,47 @@ export LC_ALL=C
 
 PROG=replay_bench
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
-REPO="$(cd "$SCRIPT_DIR/../.." && pwd -P)"
-HARNESS="$REPO/tests/harness/dovecot-harness"
-GNU_TIME=/usr/bin/time
+# shellcheck source-path=SCRIPTDIR source=bench_lib.sh
+. "$SCRIPT_DIR/bench_lib.sh"
 SRC_USER=bench
 SRC_PW=bench-pw-4711
 TGT_PW=target-pw-0815
 
-die() { echo "$PROG: $*" >&2; exit 1; }
-note() { echo "$PROG: $*" >&2; }
-usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -n 's/^# \{0,1\}//p' >&2; exit 2; }
-
 # ---------------------------------------------------------------- options ---
-MESSAGES=10000
-RUNS=3
-JSON_FILE=""
-KEEP=0
+common_defaults
 ONLY=""
 LATENCY_MS=15
-SEED=1
-MAILFERRY="${MAILFERRY:-}"
 FAULT_PROXY="${FAULT_PROXY:-}"
-CONNECTIONS=""
 COMPRESS=0
 SERVER_FSYNC=0
-WORK_PARENT=/tmp
-QUIET_WAIT=0
 while (($#)); do
     case $1 in
-        --messages) shift; MESSAGES=${1:?--messages needs a value} ;;
-        --runs) shift; RUNS=${1:?--runs needs a value} ;;
-        --json) shift; JSON_FILE=${1:?--json needs a file} ;;
-        --keep) KEEP=1 ;;
         --only) shift; ONLY=${1:?--only needs direct or latency} ;;
         --latency-ms) shift; LATENCY_MS=${1:?--latency-ms needs a value} ;;
-        --seed) shift; SEED=${1:?--seed needs a value} ;;
-        --mailferry) shift; MAILFERRY=${1:?--mailferry needs a path} ;;
         --fault-proxy) shift; FAULT_PROXY=${1:?--fault-proxy needs a path} ;;
-        --connections) shift; CONNECTIONS=${1:?--connections needs a number} ;;
         --compress) COMPRESS=1 ;;
         --server-fsync) SERVER_FSYNC=1 ;;
-        --workdir) shift; WORK_PARENT=${1:?--workdir needs a directory} ;;
-        --quiet-wait) shift; QUIET_WAIT=${1:?--quiet-wait needs seconds} ;;
-        -h|--help) usage ;;
-        *) die "unknown argument '$1' (--help)" ;;
+        *) common_option "$@"; shift $((OPT_ARGS - 1)) ;;
     esac
     shift
 done
-[[ $MESSAGES =~ ^[1-9][0-9]*$ ]] || die "--messages must be a positive number"
-[[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "--runs must be a positive number"
-[[ $SEED =~ ^[0-9]+$ ]] || die "--seed must be a number"
+check_common_options
 [[ $LATENCY_MS =~ ^[0-9]+$ ]] || die "--latency-ms must be a number of milliseconds"
-[[ $QUIET_WAIT =~ ^[0-9]+$ ]] || die "--quiet-wait must be a number of seconds"
-[[ -z $CONNECTIONS || $CONNECTIONS =~ ^[1-9][0-9]*$ ]] || die "--connections must be a positive number"
 case $ONLY in
     "") ROWS=(mf mbsync mf_lat mbsync_lat) ;;
     direct) ROWS=(mf mbsync) ;;
     latency) ROWS=(mf_lat mbsync_lat) ;;
     *) die "--only must be direct or latency" ;;
 esac
-MF_CONN_ARGS=()
-[[ -z $CONNECTIONS ]] || MF_CONN_ARGS=(--connections "$CONNECTIONS")
-MF_CONN_LABEL="${CONNECTIONS:-2} conn$([[ ${CONNECTIONS:-2} == 1 ]] || echo s)"
+mailferry_connections conn
 if [[ -n $JSON_FILE ]]; then
     touch "$JSON_FILE" 2>/dev/null || die "cannot write $JSON_FILE"
-    JSON_FILE="$(cd "$(dirname "$JSON_FILE")" && pwd -P)/$(basename "$JSON_FILE")"
+    JSON_FILE=$(abs_path "$JSON_FILE")
 fi
 has_row() { [[ " ${ROWS[*]} " == *" $1 "* ]]; }
 
 # ----------------------------------------------------------- dependencies ---
-apt_install() {  # apt_install PACKAGE...
-    local sudo=""
-    if [[ $EUID -ne 0 ]]; then
-        command -v sudo >/dev/null || die "need root or sudo to install $*"
-        sudo=sudo
-    fi
-    note "installing $* with apt-get"
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null 2>&1 \
-        || { $sudo apt-get update -q >/dev/null 2>&1 && \
-             $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null; } \
-        || die "apt-get install $* failed"
-}
-PATH="$PATH:/usr/sbin:/sbin"
-[[ -x $GNU_TIME ]] || apt_install time
-command -v mbsync >/dev/null || apt_install isync
-command -v dovecot >/dev/null || apt_install dovecot-imapd dovecot-pop3d
-command -v openssl >/dev/null || apt_install openssl
-[[ -x $HARNESS ]] || die "$HARNESS not found"
+install_dependencies 1
 
 need_proxy=0
 if has_row mf_lat; then need_proxy=1; fi
@@ -142,49 +96,25 @@ if ((${#build_targets[@]})); then
     [[ $FAULT_PROXY == "$REPO/build-bench/tests/harness/fault_proxy" || ! " ${build_targets[*]} " == *" fault_proxy "* ]] \
         || die "fault_proxy binary $FAULT_PROXY not found"
     note "building ${build_targets[*]} in $REPO/build-bench (Release)"
-    cmake -S "$REPO" -B "$REPO/build-bench" -DCMAKE_BUILD_TYPE=Release -DMAILFERRY_TESTS=ON >/dev/null
-    cmake --build "$REPO/build-bench" -j"$(nproc)" --target "${build_targets[@]}" >/dev/null
+    build_bench ON "${build_targets[@]}"
 fi
 [[ -x $MAILFERRY ]] || die "mailferry binary $MAILFERRY not found"
-MAILFERRY="$(cd "$(dirname "$MAILFERRY")" && pwd -P)/$(basename "$MAILFERRY")"
+MAILFERRY=$(abs_path "$MAILFERRY")
 if ((need_proxy)); then
     [[ -x $FAULT_PROXY ]] || die "fault_proxy binary $FAULT_PROXY not found"
-    FAULT_PROXY="$(cd "$(dirname "$FAULT_PROXY")" && pwd -P)/$(basename "$FAULT_PROXY")"
+    FAULT_PROXY=$(abs_path "$FAULT_PROXY")
 fi
 
-# mbsync 1.4 matches the certificate against DNS names only (not IP SANs), so
-# it is pointed at "localhost" (in the certificate).  That name must resolve to
-# 127.0.0.1 (Dovecot and the proxy listen there only), and to nothing but loopback.
-check_localhost() {
-    local addrs a
-    addrs=$(getent ahosts localhost | awk '{ print $1 }' | sort -u | tr '\n' ' ')
-    [[ " $addrs" == *" 127.0.0.1 "* ]] || die "localhost does not resolve to 127.0.0.1 ($addrs): mbsync needs it"
-    for a in $addrs; do
-        [[ $a == 127.0.0.1 || $a == ::1 ]] || die "localhost resolves to $a too, not loopback: refusing to point mbsync at it"
-    done
-}
 check_localhost
 
 # --------------------------------------------------------------- work dir ---
-mkdir -p "$WORK_PARENT"
 # Room for the source account, the cache, the Maildir and every target account
 # (about 20 KB a message each).
-need_msgs=$((MESSAGES * (3 + ${#ROWS[@]} * RUNS)))
-avail_kb=$(df -Pk "$WORK_PARENT" | awk 'NR == 2 { print $4 }')
-if ((need_msgs * 20 + 1048576 > avail_kb)); then
-    die "about $((need_msgs * 20 / 1024)) MB are needed under $WORK_PARENT, $((avail_kb / 1024)) MB are free"
-fi
-W=$(mktemp -d "$WORK_PARENT/mf-rbench.XXXXXX")
-# As root, Dovecot's auth (user dovecot) and mail (nobody) processes must reach the server dirs.
-chmod 0755 "$W"
+make_workdir $((MESSAGES * (3 + ${#ROWS[@]} * RUNS))) mf-rbench
 SRC="$W/src"   # source Dovecot (maildir)
 TGT="$W/tgt"   # target Dovecot (mdbox users t1, t2, ...)
 ((${#TGT} <= 70)) || die "work directory path too long for the harness (unix sockets): use a shorter --workdir"
-SRC_PID="" TGT_PID="" PROXY_PID="" TIMED_PID=""
-
-is_pid_of() {  # is_pid_of PID WORD: PID is alive and its command line mentions WORD
-    [[ $1 =~ ^[0-9]+$ && -r /proc/$1/cmdline ]] && tr '\0' ' ' <"/proc/$1/cmdline" | grep -q -- "$2"
-}
+SRC_PID="" TGT_PID="" PROXY_PID=""
 
 stop_proxy() {
     [[ -n $PROXY_PID ]] || return 0
@@ -195,69 +125,15 @@ stop_proxy() {
     PROXY_PID=""
 }
 
-cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM
-    if [[ -n $TIMED_PID ]]; then  # interrupted during a timed run: the client and its time
-        local kids
-        kids=$(pgrep -P "$TIMED_PID" 2>/dev/null || true)
-        # shellcheck disable=SC2086
-        kill -TERM $kids "$TIMED_PID" 2>/dev/null || true
-    fi
+stop_servers() {  # called by cleanup
     stop_proxy
-    local d p
-    for d in "$SRC:$SRC_PID" "$TGT:$TGT_PID"; do
-        p=${d##*:} d=${d%:*}
-        [[ -n $p ]] || continue
-        "$HARNESS" stop "$d" >/dev/null 2>&1 || true
-        if is_pid_of "$p" dovecot; then kill -TERM "$p" 2>/dev/null || true; fi
-    done
-    if ((KEEP)); then
-        note "kept $W"
-    else
-        rm -rf "$W"
-    fi
-    exit "$rc"
+    stop_dovecot "$SRC" "$SRC_PID"
+    stop_dovecot "$TGT" "$TGT_PID"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+install_cleanup
 
 # ---------------------------------------------------------------- helpers ---
-count_files() {  # message files of a Maildir / Maildir++ tree
-    find "$1" -type f \( -path '*/cur/*' -o -path '*/new/*' \) | wc -l
-}
-
-median() {  # median of the numbers given as arguments ("n/a" for none)
-    printf '%s\n' "$@" | sed '/^$/d' | sort -g | awk '{a[NR]=$1} END {
-        if (NR == 0) { print "n/a"; exit }
-        if (NR % 2) { print a[(NR+1)/2]; exit }
-        m = sprintf("%.3f", (a[NR/2] + a[NR/2+1]) / 2); sub(/0+$/, "", m); sub(/\.$/, "", m); print m }'
-}
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
-mb() { awk -v k="$1" 'BEGIN { if (k ~ /^[0-9.]+$/) printf "%.1f", k / 1024; else print "n/a" }'; }  # KB -> MB (MiB)
-json_array() { local IFS=,; echo "[$*]"; }
 json_num() { if [[ $1 =~ ^[0-9.]+$ ]]; then echo "$1"; else echo null; fi; }
-json_str() { local s=${1//\\/\\\\}; s=${s//\"/\\\"}; printf '"%s"' "$s"; }
-
-# Runs a command under GNU time; sets T_WALL T_CPU (user + sys) T_SYS T_RSS (KB).  Returns the
-# command's exit status.  (In the background + wait, so that a signal stops the benchmark at once.)
-timed() {
-    local tf="$W/time.out" rc=0
-    rm -f "$tf"
-    "$GNU_TIME" -o "$tf" -f '%e %U %S %M' "$@" &
-    TIMED_PID=$!
-    wait "$TIMED_PID" || rc=$?
-    TIMED_PID=""
-    local e="" u="" s="" m=""
-    read -r e u s m < <(tail -n 1 "$tf" 2>/dev/null) || true
-    [[ $e =~ ^[0-9.]+$ && $m =~ ^[0-9]+$ ]] || { e=0 u=0 s=0 m=0; ((rc)) || rc=125; }  # no figures: invalid
-    T_WALL=$e
-    T_CPU=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')
-    T_SYS=$s
-    T_RSS=$m
-    return "$rc"
-}
 
 # CPU seconds used so far by the target Dovecot: every live process of its
 # process group plus what the master collected from its exited children
@@ -298,40 +174,6 @@ target_messages() {  # target_messages USER: messages in all of USER's folders
         | awk -F'\t' 'NR > 1 { s += $2 } END { print s + 0 }'
 }
 
-# CPU use of everything else, sampled over 2 s (or $1 s) while this script is
-# idle: "37%" = 37% of all CPUs busy.
-foreign_cpu() {
-    local a b
-    a=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6 }' /proc/stat)
-    sleep "${1:-2}"
-    b=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6 }' /proc/stat)
-    awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " ");
-        busy = y[1] - x[1]; idle = y[2] - x[2];
-        printf "%d%%", (busy + idle > 0) ? 100 * busy / (busy + idle) + 0.5 : 0 }'
-}
-check_quiet() {  # prints the foreign CPU use; warns when it is high
-    local f
-    f=$(foreign_cpu)
-    if ((${f%\%} > 10)); then
-        note "warning: other work keeps $f of the CPUs busy: expect noisy figures"
-    fi
-    echo "$f"
-}
-QUIET_WAITED=0
-wait_quiet() {
-    ((QUIET_WAIT > 0)) || return 0
-    local start=$SECONDS f
-    while :; do
-        f=$(foreign_cpu 1)
-        ((${f%\%} < 15)) && break
-        if ((SECONDS - start >= QUIET_WAIT)); then
-            note "other work still keeps $f of the CPUs busy after ${QUIET_WAIT}s: running anyway"
-            break
-        fi
-    done
-    QUIET_WAITED=$((QUIET_WAITED + SECONDS - start))
-}
-
 # ------------------------------------------------------------------ setup ---
 env_get() { sed -n "s/^$2=//p" "$1/env"; }  # env_get DIR NAME: a value from the harness's DIR/env
 NEXT_USER=1
@@ -368,12 +210,8 @@ start_servers() {
 }
 
 load_messages() {
-    note "generating $MESSAGES messages (seed $SEED)..."
-    local out
-    out=$("$HARNESS" gen "$SRC" "$SRC_USER" "$MESSAGES" --seed "$SEED" 2>&1) || { echo "$out" >&2; die "dovecot-harness gen failed"; }
-    note "$out"
-    read -r SRV_MESSAGES SRV_BYTES SRV_FOLDERS < <(doveadm -c "$SRC_CONF" -f tab mailbox status -u "$SRC_USER" \
-        "messages vsize" '*' | awk -F'\t' 'NR > 1 { m += $2; b += $3; f++ } END { print m + 0, b + 0, f + 0 }')
+    generate_messages "$SRC" "$SRC_USER" "$MESSAGES" "$SEED"
+    mailbox_totals "$SRC_CONF" "$SRC_USER"
     ((SRV_MESSAGES == MESSAGES)) || die "the source holds $SRV_MESSAGES messages, expected $MESSAGES"
 }
 
@@ -384,9 +222,8 @@ prepare_cache() {
     local rc=0 got
     "$MAILFERRY" fetch "$W/cache" --from "imaps://$SRC_USER@127.0.0.1:$SRC_PORT" --password-file "$W/password.src" \
         --ca-file "$SRC_CA" --no-progress --json >"$W/fetch.json" 2>"$W/fetch.err" || rc=$?
-    ((rc == 0)) || { cat "$W/fetch.err" >&2; die "mailferry fetch exited with status $rc"; }
-    grep -q '"ok": true' "$W/fetch.json" || { cat "$W/fetch.json" "$W/fetch.err" >&2; die "mailferry fetch did not report ok"; }
-    got=$(count_files "$W/cache/mail")
+    check_mailferry_fetch "$rc" "$W/fetch.json" "$W/fetch.err"
+    got=$(count_messages "$W/cache/mail")
     ((got == MESSAGES)) || die "the cache holds $got messages, the source $MESSAGES"
 }
 
@@ -396,36 +233,13 @@ prepare_maildir() {
     note "pulling the source into a Maildir with mbsync (untimed)"
     local md="$W/maildir" rc=0 got
     mkdir -p "$md" "$W/pull-state"
-    cat >"$W/mbsyncrc.pull" <<EOF
-FSync no
-
-IMAPAccount source
-Host localhost
-Port $SRC_PORT
-User $SRC_USER
-PassCmd "cat $W/password.src"
-SSLType IMAPS
-CertificateFile $SRC_CA
-
-IMAPStore far
-Account source
-
-MaildirStore near
-Path $md/
-Inbox $md/INBOX
-SubFolders Verbatim
-
-Channel pull
-Far :far:
-Near :near:
-Patterns *
-Create Near
-Sync Pull
-SyncState $W/pull-state/
-EOF
+    {
+        printf 'FSync no\n\n'
+        mbsync_conf source "$SRC_PORT" "$SRC_USER" "$W/password.src" "$SRC_CA" "$md" pull Near Pull "$W/pull-state/"
+    } >"$W/mbsyncrc.pull"
     mbsync -c "$W/mbsyncrc.pull" -a >"$W/mbsync-pull.log" 2>&1 || rc=$?
     ((rc == 0)) || { tail -n 20 "$W/mbsync-pull.log" >&2; die "mbsync pull exited with status $rc"; }
-    got=$(count_files "$md")
+    got=$(count_messages "$md")
     ((got == MESSAGES)) || die "mbsync pulled $got messages, the source has $MESSAGES"
 }
 
@@ -476,31 +290,8 @@ run_one() {  # run_one ROW RUNNO
             ;;
         mbsync*)
             mkdir -p "$W/out/mbsync-state.$tag"
-            cat >"$W/out/mbsyncrc.$tag" <<EOF
-IMAPAccount target
-Host localhost
-Port $port
-User $user
-PassCmd "cat $W/password.tgt"
-SSLType IMAPS
-CertificateFile $TGT_CA
-
-IMAPStore far
-Account target
-
-MaildirStore near
-Path $W/maildir/
-Inbox $W/maildir/INBOX
-SubFolders Verbatim
-
-Channel push
-Far :far:
-Near :near:
-Patterns *
-Create Far
-Sync Push
-SyncState $W/out/mbsync-state.$tag/
-EOF
+            mbsync_conf target "$port" "$user" "$W/password.tgt" "$TGT_CA" "$W/maildir" push Far Push \
+                "$W/out/mbsync-state.$tag/" >"$W/out/mbsyncrc.$tag"
             sync
             wait_quiet
             before=$(server_ticks "$TGT_PID")
@@ -535,12 +326,7 @@ EOF
 }
 
 machine_line() {
-    local cpu
-    cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
-    MACHINE_NPROC=$(nproc)
-    MACHINE_KERNEL=$(uname -r)
-    MACHINE_CPU=${cpu:-unknown}
-    echo "machine:   nproc $MACHINE_NPROC, kernel $MACHINE_KERNEL, $MACHINE_CPU"
+    machine_facts
     local tree
     tree=$(git -C "$REPO" log -1 --format=%h 2>/dev/null || true)
     [[ -z $tree || -z $(git -C "$REPO" status --porcelain --untracked-files=no -- src include 2>/dev/null) ]] || tree+=" + changes in src"
@@ -621,8 +407,8 @@ LABEL[mbsync_lat]="mbsync push, +$LATENCY_MS ms each way"
 echo
 echo "mailferry replay benchmark (median of $RUNS alternated run(s) each, an empty mdbox account every time)"
 machine_line
-echo "other CPU: $LOAD_START before, $LOAD_END after the runs (busy share of all CPUs, 2 s samples)$( ((QUIET_WAIT)) && echo "; waited ${QUIET_WAITED}s for quiet")"
-echo "mailbox:   $SRV_MESSAGES messages in $SRV_FOLDERS folders, $SRV_BYTES bytes ($(awk -v b="$SRV_BYTES" 'BEGIN { printf "%.1f", b / 1048576 }') MiB, RFC822.SIZE)"
+other_cpu_line ""
+echo "mailbox:   $SRV_MESSAGES messages in $SRV_FOLDERS folders, $SRV_BYTES bytes ($(mib "$SRV_BYTES") MiB, RFC822.SIZE)"
 echo "target:    Dovecot mdbox over TLS on 127.0.0.1, mail_fsync $( ((SERVER_FSYNC)) && echo 'optimized (default)' || echo never), COMPRESS=DEFLATE $( ((COMPRESS)) && echo offered || echo 'not offered')$(has_row mf_lat && echo "; latency rows through fault_proxy --latency-ms $LATENCY_MS (round trip +$((2 * LATENCY_MS)) ms)")"
 echo
 row_fmt() { printf '%-40s %8s %8s %9s %12s %10s %6s   %s\n' "$@"; }
@@ -668,7 +454,7 @@ if [[ -n $JSON_FILE ]]; then
     {
         echo "{"
         echo "  \"benchmark\": \"replay\","
-        echo "  \"machine\": {\"nproc\": $MACHINE_NPROC, \"kernel\": $(json_str "$MACHINE_KERNEL"), \"cpu\": $(json_str "$MACHINE_CPU")}, \"tree\": $(json_str "$MACHINE_TREE"),"
+        echo "  \"machine\": $(json_machine), \"tree\": $(json_str "$MACHINE_TREE"),"
         echo "  \"messages\": $SRV_MESSAGES, \"folders\": $SRV_FOLDERS, \"bytes\": $SRV_BYTES,"
         echo "  \"runs\": $RUNS, \"latency_ms_each_way\": $LATENCY_MS, \"compress_offered\": $( ((COMPRESS)) && echo true || echo false), \"server_fsync\": $( ((SERVER_FSYNC)) && echo true || echo false),"
         echo "  \"other_cpu_before\": $(json_str "$LOAD_START"), \"other_cpu_after\": $(json_str "$LOAD_END"),"
