@@ -1,0 +1,107 @@
+#!/usr/bin/env node
+// A minimal OAuth client for the test server, for tests that need a token
+// (e.g. to log in to Dovecot with XOAUTH2) without driving mailferry.
+// Prints the token endpoint's JSON response on stdout.
+//
+//   node client.mjs --env DIR/env device [--user NAME] [--scope S]
+//       device authorization, approval through the server's pages (approve.mjs),
+//       then polls the token endpoint as RFC 8628 says (interval, slow_down)
+//   node client.mjs --env DIR/env cc [--scope S]
+//       client credentials (secret from CC_CLIENT_SECRET_FILE, sent in the body)
+//   node client.mjs --env DIR/env refresh REFRESH_TOKEN [--scope S]
+//   node client.mjs --env DIR/env revoke TOKEN [--hint refresh_token|access_token]
+//
+// Default scopes: device "https://outlook.office.com/IMAP.AccessAsUser.All
+// offline_access", cc "https://outlook.office365.com/.default".
+// Exit status: 0 success, 1 an OAuth error (its JSON on stdout), 2 usage.
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import { parseArgs } from 'node:util';
+
+function usage(msg) {
+  if (msg) process.stderr.write(`client: ${msg}\n`);
+  process.stderr.write('usage: client.mjs --env DIR/env (device [--user NAME] | cc | refresh RT | revoke TOKEN) [--scope S]\n');
+  process.exit(2);
+}
+
+let parsed;
+try {
+  parsed = parseArgs({
+    options: {
+      env: { type: 'string' },
+      user: { type: 'string', default: 'alice' },
+      scope: { type: 'string' },
+      hint: { type: 'string' },
+    },
+    allowPositionals: true,
+  });
+} catch (err) {
+  usage(err.message);
+}
+const { values: opt, positionals } = parsed;
+if (!opt.env) usage('--env is required');
+const [cmd, arg] = positionals;
+const env = Object.fromEntries(fs.readFileSync(opt.env, 'utf8').split('\n')
+  .map((l) => /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(l)).filter(Boolean)
+  .map(([, k, v]) => [k, v.replace(/^'(.*)'$/, '$1')]));
+
+async function post(url, form) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    body: new URLSearchParams(form).toString(),
+  });
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) : {} };
+}
+
+function finish(r) {
+  process.stdout.write(`${JSON.stringify(r.json)}\n`);
+  process.exit(r.status === 200 ? 0 : 1);
+}
+
+const sleep = (s) => new Promise((resolve) => { setTimeout(resolve, s * 1000); });
+
+if (cmd === 'device') {
+  const scope = opt.scope ?? 'https://outlook.office.com/IMAP.AccessAsUser.All offline_access';
+  const da = await post(env.DEVICE_URL, { client_id: env.DEVICE_CLIENT_ID, scope });
+  if (da.status !== 200) finish(da);
+  execFileSync(process.execPath, [new URL('approve.mjs', import.meta.url).pathname, '--quiet',
+    '--env', opt.env, '--user', opt.user, da.json.user_code], { stdio: 'inherit' });
+  let interval = da.json.interval ?? 5;
+  for (;;) {
+    const r = await post(env.TOKEN_URL, {
+      client_id: env.DEVICE_CLIENT_ID,
+      grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+      device_code: da.json.device_code,
+    });
+    if (r.json.error === 'authorization_pending') {
+      await sleep(interval);
+    } else if (r.json.error === 'slow_down') {
+      interval += 5;
+      await sleep(interval);
+    } else {
+      finish(r);
+    }
+  }
+} else if (cmd === 'cc') {
+  const secret = fs.readFileSync(env.CC_CLIENT_SECRET_FILE, 'utf8').replace(/\r?\n$/, '');
+  finish(await post(env.TOKEN_URL, {
+    grant_type: 'client_credentials',
+    client_id: env.CC_CLIENT_ID,
+    client_secret: secret,
+    scope: opt.scope ?? 'https://outlook.office365.com/.default',
+  }));
+} else if (cmd === 'refresh' && arg) {
+  const form = { grant_type: 'refresh_token', client_id: env.DEVICE_CLIENT_ID, refresh_token: arg };
+  if (opt.scope) form.scope = opt.scope;
+  finish(await post(env.TOKEN_URL, form));
+} else if (cmd === 'revoke' && arg) {
+  const form = { client_id: env.DEVICE_CLIENT_ID, token: arg };
+  if (opt.hint) form.token_type_hint = opt.hint;
+  const r = await post(env.REVOKE_URL, form);
+  if (r.status === 200) process.exit(0);
+  finish(r);
+} else {
+  usage();
+}
