@@ -130,14 +130,11 @@ Result<std::vector<SourceRecord>> Cache::sources() {
     std::vector<SourceRecord> out;
     auto st = db_.prepare("SELECT id, kind, server, account, last_fetch FROM sources ORDER BY id");
     if (!st) return st.error();
-    for (;;) {
-        auto row = st->step();
-        if (!row) return row.error();
-        if (!*row) break;
+    MF_TRY(st->each([&] {
         SourceRecord s{st->int64(0), st->text(1), st->text(2), st->text(3), std::nullopt};
         if (!st->is_null(4)) s.last_fetch = st->int64(4);
         out.push_back(std::move(s));
-    }
+    }));
     return out;
 }
 
@@ -214,12 +211,9 @@ Result<std::vector<FolderRecord>> Cache::folders(std::optional<int64_t> source_i
                           " FROM folders WHERE ?1 IS NULL OR source_id = ?1 ORDER BY source_id, name");
     if (!st) return st.error();
     st->bind(1, source_id);
-    for (;;) {
-        auto row = st->step();
-        if (!row) return row.error();
-        if (!*row) break;
+    MF_TRY(st->each([&] {
         out.push_back(read_folder(*st));
-    }
+    }));
     return out;
 }
 
@@ -284,15 +278,12 @@ Status Cache::for_each_message(int64_t folder_id,
         "WHERE folder_id = ? ORDER BY uidvalidity, uid");
     if (!st) return st.error();
     st->bind(1, folder_id);
-    for (;;) {
-        auto row = st->step();
-        if (!row) return row.error();
-        if (!*row) break;
+    MF_TRY(st->each([&] {
         CachedMessage m{st->int64(0), static_cast<uint32_t>(st->int64(1)),
                         static_cast<uint32_t>(st->int64(2)), st->text(3), st->text(4), st->text(5),
                         st->int64(6) != 0};
         fn(m);
-    }
+    }));
     return {};
 }
 
@@ -376,12 +367,9 @@ Result<std::vector<uint32_t>> Cache::failed_uids(int64_t folder_id, uint32_t uid
     auto st = db_.prepare("SELECT uid FROM fetch_failures WHERE folder_id = ? AND uidvalidity = ? ORDER BY uid");
     if (!st) return st.error();
     st->bind(1, folder_id).bind(2, int64_t{uidvalidity});
-    for (;;) {
-        auto row = st->step();
-        if (!row) return row.error();
-        if (!*row) break;
+    MF_TRY(st->each([&] {
         out.push_back(static_cast<uint32_t>(st->int64(0)));
-    }
+    }));
     return out;
 }
 

@@ -12,17 +12,14 @@ Result<LedgerCounts> count_rows(wrap::Database& db, int64_t target_id) {
     auto st = db.prepare("SELECT state, count(*) FROM ledger WHERE target_id = ? GROUP BY state");
     if (!st) return st.error();
     st->bind(1, target_id);
-    for (;;) {
-        auto row = st->step();
-        if (!row) return row.error();
-        if (!*row) break;
+    MF_TRY(st->each([&] {
         std::string state = st->text(0);
         int64_t n = st->int64(1);
         if (state == "done") c.done = n;
         else if (state == "pending") c.pending = n;
         else if (state == "skipped") c.skipped = n;
         else c.failed += n;
-    }
+    }));
     auto total = db.prepare("SELECT count(*) FROM messages");
     if (!total) return total.error();
     if (auto r = total->step(); !r) return r.error();
@@ -55,13 +52,10 @@ Result<std::vector<LedgerItem>> Ledger::to_replay(int64_t folder_id, int64_t aft
     if (!st) return st.error();
     st->bind(1, target_id_).bind(2, folder_id).bind(3, after_id).bind(4, int64_t{limit});
     std::vector<LedgerItem> out;
-    for (;;) {
-        auto row = st->step();
-        if (!row) return row.error();
-        if (!*row) break;
+    MF_TRY(st->each([&] {
         out.push_back({st->int64(0), st->text(1), static_cast<uint64_t>(st->int64(2)), st->int64(3), st->text(4),
                        st->text(5), st->text(6), static_cast<int>(st->int64(7)), st->int64(8), st->text(9)});
-    }
+    }));
     return out;
 }
 
@@ -133,13 +127,10 @@ Result<std::vector<LedgerFailure>> Ledger::failures() {
     if (!st) return st.error();
     st->bind(1, target_id_);
     std::vector<LedgerFailure> out;
-    for (;;) {
-        auto row = st->step();
-        if (!row) return row.error();
-        if (!*row) break;
+    MF_TRY(st->each([&] {
         out.push_back({st->text(0), st->text(1), st->text(2), st->text(3), st->text(4), st->int64(5),
                        static_cast<int>(st->int64(6))});
-    }
+    }));
     return out;
 }
 
@@ -153,12 +144,9 @@ Result<std::vector<std::pair<uint32_t, uint32_t>>> Ledger::done_uids(const std::
     if (!st) return st.error();
     st->bind(1, target_id_).bind(2, target_folder).bind(3, flag_substring);
     std::vector<std::pair<uint32_t, uint32_t>> out;
-    for (;;) {
-        auto row = st->step();
-        if (!row) return row.error();
-        if (!*row) break;
+    MF_TRY(st->each([&] {
         out.emplace_back(static_cast<uint32_t>(st->int64(0)), static_cast<uint32_t>(st->int64(1)));
-    }
+    }));
     return out;
 }
 
@@ -168,12 +156,9 @@ Result<std::vector<TargetSummary>> target_summaries(Cache& cache) {
     auto st = db.prepare("SELECT id, url, profile FROM targets ORDER BY id");
     if (!st) return st.error();
     std::vector<std::pair<int64_t, TargetSummary>> rows;
-    for (;;) {
-        auto row = st->step();
-        if (!row) return row.error();
-        if (!*row) break;
+    MF_TRY(st->each([&] {
         rows.push_back({st->int64(0), {st->text(1), st->text(2), {}}});
-    }
+    }));
     std::vector<TargetSummary> out;
     for (auto& [id, t] : rows) {
         auto c = count_rows(db, id);

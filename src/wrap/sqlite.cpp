@@ -52,6 +52,17 @@ Status Statement::run() {
     return {};
 }
 
+Status Statement::each(const std::function<void()>& on_row) {
+    for (;;) {
+        auto r = step();
+        if (!r) return r.error();
+        if (!*r) break;
+        on_row();
+    }
+    reset();
+    return {};
+}
+
 void Statement::reset() {
     sqlite3_reset(stmt_.get());
     sqlite3_clear_bindings(stmt_.get());

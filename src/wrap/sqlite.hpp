@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,6 +38,8 @@ public:
     // true: a row is ready; false: done. Errors become Result errors.
     Result<bool> step();
     Status run();  // step to completion, then reset
+    // Calls on_row for each result row (read the columns from this statement), then resets.
+    Status each(const std::function<void()>& on_row);
     void reset();
 
     int64_t int64(int col) const;
