@@ -1,7 +1,6 @@
 #include "cache/cache.hpp"
 
 #include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -40,13 +39,9 @@ FolderRecord read_folder(const wrap::Statement& st) {
 }
 
 Result<wrap::UniqueFd> lock_cache(const std::string& dir) {
-    std::string path = dir + "/lock";
-    auto fd = wrap::open_file(path, O_RDWR | O_CREAT, 0600);
-    if (!fd) return fd.error();
-    if (::flock(fd->get(), LOCK_EX | LOCK_NB) != 0) {
-        return make_error(ErrorKind::usage, Radius::fatal,
-                          "the cache " + dir + " is in use by another mailferry run");
-    }
+    auto fd = wrap::lock_exclusive(dir + "/lock", /*wait=*/false);
+    if (!fd && fd.error().kind == ErrorKind::temporary)
+        return make_error(ErrorKind::usage, Radius::fatal, "the cache " + dir + " is in use by another mailferry run");
     return fd;
 }
 

@@ -22,6 +22,50 @@ void add_connection_options(CLI::App* cmd, ConnectionArgs& c) {
                   "use COMPRESS=DEFLATE when the server offers it (pays off on slow links)");
     cmd->add_option("--timeout", c.timeout_seconds, "network timeout in seconds")
         ->default_val(60)->check(CLI::Range(1, 3600));
+    cmd->add_option("--auth", c.auth,
+                    "password or xoauth2 (default: xoauth2 for Office 365 and Gmail hosts, else password)")
+        ->check(CLI::IsMember({"password", "xoauth2"}));
+    cmd->add_option("--token-store", c.token_store,
+                    "the OAuth2 token store directory (default ~/.config/mailferry/tokens)");
+    cmd->add_option("--oauth-account", c.oauth_account,
+                    "use the token of this account (default: the URL's user; for a shared mailbox, the user with access)");
+}
+
+void add_auth_commands(CLI::App& app, AuthArgs& a, std::vector<CLI::App*>& commands) {
+    CLI::App* auth = app.add_subcommand("auth", "Sign in with OAuth2 (Office 365, Gmail) and manage the stored tokens");
+    auth->require_subcommand(1);
+    CLI::App* login = auth->add_subcommand(
+        "login", "Sign in for ACCOUNT: device code (a user), or client credentials (an app, with --client-secret-file "
+                 "or --client-cert); stores what later runs need to refresh the token");
+    login->add_option("ACCOUNT", a.account, "the mailbox address")->required();
+    login->add_option("--provider", a.provider, "microsoft, google or custom")
+        ->default_val("microsoft")->check(CLI::IsMember({"microsoft", "google", "custom"}));
+    login->add_option("--client-id", a.client_id, "the application (client) id of your app registration")->required();
+    login->add_option("--tenant", a.tenant, "microsoft: tenant id or domain (default organizations)");
+    login->add_option("--client-secret-file", a.client_secret_file,
+                      "app-only sign-in (client credentials) with the secret in this file; "
+                      "for google, the device client's secret")
+        ->check(CLI::ExistingFile);
+    login->add_option("--client-cert", a.client_cert_file,
+                      "app-only sign-in with this certificate (PEM), signing a client assertion")
+        ->check(CLI::ExistingFile);
+    login->add_option("--client-key", a.client_key_file, "the certificate's private key (PEM; default: --client-cert's file)")
+        ->check(CLI::ExistingFile);
+    login->add_option("--device-code-url", a.device_code_url, "override the device authorization endpoint");
+    login->add_option("--token-url", a.token_url, "override the token endpoint");
+    login->add_option("--scope", a.scope, "override the scope");
+    login->add_option("--ca-file", a.ca_file, "trust this CA (PEM) for the identity provider's HTTPS")
+        ->check(CLI::ExistingFile);
+    login->add_option("--timeout", a.timeout_seconds, "HTTP timeout in seconds")->default_val(60)->check(CLI::Range(1, 600));
+    CLI::App* status = auth->add_subcommand("status", "List the stored accounts with provider, flow and expiry (never a token)");
+    status->add_option("ACCOUNT", a.account, "only this account");
+    CLI::App* logout = auth->add_subcommand("logout", "Remove the stored tokens of ACCOUNT");
+    logout->add_option("ACCOUNT", a.account, "the mailbox address")->required();
+    for (CLI::App* c : {login, status, logout}) {
+        c->add_option("--token-store", a.token_store, "the token store directory (default ~/.config/mailferry/tokens)");
+        c->add_flag("--json", a.output.json, "machine-readable output");
+        commands.push_back(c);
+    }
 }
 
 void add_output_options(CLI::App* cmd, OutputArgs& o) {
@@ -36,7 +80,8 @@ int run_command_line(int argc, char** argv) {
         "mailferry: moves a mailbox into Office 365 in two stages, with a cache you own in between.\n"
         "  fetch   a source mailbox into the cache (a Maildir++ tree plus index.sqlite)\n"
         "  replay  the cache into a target mailbox (Office 365 or any IMAP server)\n"
-        "  status  what a cache holds, and how far each replay got"};
+        "  status  what a cache holds, and how far each replay got\n"
+        "  auth    OAuth2 sign-in (Office 365, Gmail) and the token store"};
     app.set_version_flag("--version", "mailferry " MAILFERRY_VERSION);
     app.require_subcommand(1);
 
@@ -89,6 +134,10 @@ int run_command_line(int argc, char** argv) {
     status_cmd->add_flag("--failures", status.failures, "list every message a replay skipped or could not send, with why");
     add_output_options(status_cmd, status.output);
 
+    AuthArgs auth;
+    std::vector<CLI::App*> auth_cmds;
+    add_auth_commands(app, auth, auth_cmds);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -98,6 +147,12 @@ int run_command_line(int argc, char** argv) {
     if (*fetch_cmd) return run_fetch_command(fetch);
     if (*replay_cmd) return run_replay_command(replay);
     if (*status_cmd) return run_status_command(status);
+    for (CLI::App* c : auth_cmds) {
+        if (*c) {
+            auth.action = c->get_name();
+            return run_auth_command(auth);
+        }
+    }
     return exit_code_for(ErrorKind::usage);
 }
 

@@ -16,6 +16,9 @@ struct ConnectionArgs {
     bool allow_plaintext = false;
     bool compress_wire = false;
     int timeout_seconds = 60;
+    std::string auth;          // "", "password" or "xoauth2" ("": by host)
+    std::string token_store;   // "": TokenStore::default_dir()
+    std::string oauth_account; // "": the URL's user
 };
 
 struct OutputArgs {
@@ -53,6 +56,25 @@ struct StatusArgs {
     OutputArgs output;
 };
 
+struct AuthArgs {
+    std::string action;  // login, status, logout
+    std::string account;
+    std::string provider = "microsoft";
+    std::string client_id;
+    std::string tenant;
+    std::string client_secret_file;
+    std::string client_cert_file;
+    std::string client_key_file;
+    std::string device_code_url;
+    std::string token_url;
+    std::string scope;
+    std::string token_store;
+    std::string ca_file;  // for the identity provider's HTTPS
+    int timeout_seconds = 60;
+    OutputArgs output;
+};
+
+int run_auth_command(const AuthArgs& args);
 int run_fetch_command(const FetchArgs& args);
 int run_replay_command(const ReplayArgs& args);
 int run_status_command(const StatusArgs& args);

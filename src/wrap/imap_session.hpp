@@ -70,6 +70,15 @@ public:
 
     Result<std::vector<std::string>> capability();  // upper-cased: "IMAP4REV1", "AUTH=PLAIN"
     Status login(const std::string& user, const std::string& password);
+    // AUTHENTICATE with a one-step SASL mechanism (XOAUTH2, OAUTHBEARER).
+    // initial_response is raw (encoded here), sent on the command line when
+    // sasl_ir, else after the server's empty "+". A "+ <challenge>" after it is
+    // the server's error report (RFC 7628 §3.2.2; Dovecot and Gmail send one,
+    // Exchange answers NO at once): it is answered with failure_ack so that
+    // the tagged NO follows, and its decoded text goes into server_text.
+    // A refusal is kind auth; a lost connection kind temporary.
+    Status authenticate(const std::string& mechanism, std::string_view initial_response, bool sasl_ir,
+                        std::string_view failure_ack);
     // Sends a command without arguments that libetpan does not know ("COMPRESS DEFLATE").
     Status simple_command(const std::string& command);
     Result<std::vector<ListEntry>> list(const std::string& pattern, bool use_xlist);

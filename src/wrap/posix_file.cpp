@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -134,6 +135,21 @@ Status make_directories(const std::string& path, unsigned mode) {
 bool exists(const std::string& path) {
     struct stat st;
     return ::stat(path.c_str(), &st) == 0;
+}
+
+Result<UniqueFd> lock_exclusive(const std::string& path, bool wait) {
+    auto fd = open_file(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (!fd) return fd.error();
+    while (::flock(fd->get(), LOCK_EX | (wait ? 0 : LOCK_NB)) != 0) {
+        if (errno == EINTR) continue;
+        if (errno == EWOULDBLOCK) {
+            Error e = make_error(ErrorKind::temporary, Radius::fatal, path + " is locked by another process");
+            e.retry = Retry::later;
+            return e;
+        }
+        return errno_error("cannot lock", path);
+    }
+    return fd;
 }
 
 }  // namespace mailferry::wrap

@@ -55,5 +55,9 @@ Status remove_file(const std::string& path);  // ENOENT is not an error
 // mkdir -p with the given mode for each directory it creates.
 Status make_directories(const std::string& path, unsigned mode = 0700);
 bool exists(const std::string& path);
+// An exclusive flock(2) on path (created 0600 if missing), held while the
+// returned descriptor lives. wait=false: an error of kind temporary
+// when another process holds it.
+Result<UniqueFd> lock_exclusive(const std::string& path, bool wait);
 
 }  // namespace mailferry::wrap

@@ -1,5 +1,6 @@
 #include "net/imap/imap_connection.hpp"
 
+#include "net/sasl.hpp"
 #include "wrap/deflate_stream.hpp"
 #include "wrap/tls_verify.hpp"
 
@@ -65,10 +66,18 @@ Status ImapConnection::verify_peer(const ConnectOptions& o) {
 
 Status ImapConnection::authenticate(const ConnectOptions& o) {
     if (session_.preauthenticated()) return {};
+    MF_TRY(o.auth == AuthMethod::xoauth2 ? authenticate_oauth2(o) : authenticate_password(o));
+    // Servers may announce more after login (RFC 3501 §7.2.1).
+    return refresh_capabilities();
+}
+
+Status ImapConnection::authenticate_password(const ConnectOptions& o) {
     if (has_capability("LOGINDISABLED")) {
-        return account_error(ErrorKind::auth, o.url.server() +
-                                                  " does not accept a password login (LOGINDISABLED); "
-                                                  "it needs OAuth2");
+        std::string hint = has_capability("AUTH=XOAUTH2") || has_capability("AUTH=OAUTHBEARER")
+                               ? ": it needs OAuth2 ('mailferry auth login', then --auth xoauth2)"
+                               : "";
+        return account_error(ErrorKind::auth,
+                             o.url.server() + " does not accept a password login (LOGINDISABLED)" + hint);
     }
     if (auto s = session_.login(o.url.user, o.password); !s) {
         Error e = s.error();
@@ -80,8 +89,38 @@ Status ImapConnection::authenticate(const ConnectOptions& o) {
         }
         return e;
     }
-    // Servers may announce more after login (RFC 3501 §7.2.1).
-    return refresh_capabilities();
+    return {};
+}
+
+// One try with the current token and, should the server refuse it, one more
+// with a renewed one: a token can expire or be revoked in the middle of a
+// long run, and the next connection must not fail for it.
+Status ImapConnection::authenticate_oauth2(const ConnectOptions& o) {
+    if (!o.tokens) return account_error(ErrorKind::internal, "OAuth2 without a token source");
+    if (!has_capability("AUTH=XOAUTH2") && !has_capability("AUTH=OAUTHBEARER"))
+        return account_error(ErrorKind::auth, o.url.server() + " offers neither XOAUTH2 nor OAUTHBEARER: use --auth password");
+    auto token = o.tokens->access_token();
+    if (!token) return token.error();
+    Status first = present_token(o, *token);
+    if (first || first.error().kind != ErrorKind::auth) return first;
+    auto renewed = o.tokens->renew_after_rejection(*token);
+    if (!renewed) return renewed.error();
+    Status second = present_token(o, *renewed);
+    if (second || second.error().kind != ErrorKind::auth) return second;
+    Error e = second.error();
+    e.message = o.url.server() + " rejected the OAuth2 token of " + o.tokens->account() + " for the mailbox " +
+                o.url.user + " (token rejected: revoked, for another mailbox, or missing the IMAP permission)";
+    return e;
+}
+
+Status ImapConnection::present_token(const ConnectOptions& o, const std::string& token) {
+    const bool sasl_ir = has_capability("SASL-IR");
+    // XOAUTH2 first: Exchange and Gmail speak only it; OAUTHBEARER is the standard
+    // the rest of the world (Dovecot among them) also offers.
+    if (has_capability("AUTH=XOAUTH2"))
+        return session_.authenticate("XOAUTH2", xoauth2_response(o.url.user, token), sasl_ir, xoauth2_failure_ack);
+    return session_.authenticate("OAUTHBEARER", oauthbearer_response(o.url.user, o.url.host, o.url.port, token),
+                                 sasl_ir, oauthbearer_failure_ack);
 }
 
 Status ImapConnection::start_compression(const ConnectOptions& o) {

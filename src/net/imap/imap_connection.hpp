@@ -10,14 +10,22 @@
 #include <string>
 
 #include "mailferry/result.hpp"
+#include "net/oauth2/token_source.hpp"
 #include "net/source_url.hpp"
 #include "wrap/imap_session.hpp"
 
 namespace mailferry::net {
 
+enum class AuthMethod { password, xoauth2 };
+
 struct ConnectOptions {
     ServerUrl url;
+    AuthMethod auth = AuthMethod::password;
     std::string password;  // never logged, never in an error
+    // auth == xoauth2: shared by every connection of the run. The SASL user
+    // (XOAUTH2's user=) is the URL's user: the mailbox to open, which for a
+    // shared mailbox or app-only access is not the token's owner.
+    std::shared_ptr<oauth2::TokenSource> tokens;
     std::string ca_file;   // empty: the system's trust store
     bool insecure = false;        // skip certificate verification (warned)
     bool allow_plaintext = false; // imap:// without STARTTLS
@@ -40,6 +48,9 @@ private:
     Status secure(const ConnectOptions& o);
     Status verify_peer(const ConnectOptions& o);
     Status authenticate(const ConnectOptions& o);
+    Status authenticate_password(const ConnectOptions& o);
+    Status authenticate_oauth2(const ConnectOptions& o);
+    Status present_token(const ConnectOptions& o, const std::string& token);
     Status refresh_capabilities();
     Status start_compression(const ConnectOptions& o);
 
