@@ -26,3 +26,13 @@ mailferry_install_deps() {
     # shellcheck disable=SC2086
     mailferry_install_packages $MAILFERRY_BUILD_PACKAGES $MAILFERRY_SERVER_PACKAGES
 }
+
+# The OAuth2 test server (tests/harness/oauth2) runs on Node.js 20.18 or later
+# with npm. Machines that already have them (often from NodeSource) keep
+# theirs: Debian's npm package would conflict with that nodejs.
+mailferry_install_node() {
+    if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+        mailferry_install_packages nodejs npm
+    fi
+    tests/harness/oauth2/oauth2-harness install
+}

@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . tests/deps.sh
 mailferry_install_deps
+mailferry_install_node
 
 jobs=$(nproc)
 echo "== build (RelWithDebInfo)"

@@ -108,8 +108,15 @@ int run_fetch_command(const FetchArgs& args) {
 
     for (const auto& w : report->warnings) warnings("warning: " + w);
     for (const auto& e : report->errors) std::cerr << "error: " << e << "\n";
-    if (args.output.json) std::cout << to_json(*report, url->display(), args.cache).dump(2) << "\n";
-    else print_summary(*report, url->display(), args.cache);
+    if (args.output.json) {
+        nlohmann::json j = to_json(*report, url->display(), args.cache);
+        j["auth"] = auth_name(connect);
+        j["token_refreshes"] = token_refreshes(connect);
+        std::cout << j.dump(2) << "\n";
+    } else {
+        print_summary(*report, url->display(), args.cache);
+        if (connect.tokens) std::cout << "  oauth2    " << token_refreshes(connect) << " token refreshes\n";
+    }
     if (report->fatal) return report_failure(*report->fatal);
     return report->errors.empty() ? 0 : 1;
 }

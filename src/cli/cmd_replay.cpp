@@ -134,8 +134,15 @@ int run_replay_command(const ReplayArgs& args) {
         std::cerr << "failed: " << m.folder << ", " << m.subject << ": " << m.reason << "\n";
     for (const auto& m : report->skipped)
         std::cerr << "skipped: " << m.folder << ", " << m.subject << ": " << m.reason << "\n";
-    if (args.output.json) std::cout << to_json(*report, o.target_url, profile->name).dump(2) << "\n";
-    else print_summary(*report, o.target_url);
+    if (args.output.json) {
+        nlohmann::json j = to_json(*report, o.target_url, profile->name);
+        j["auth"] = auth_name(connect);
+        j["token_refreshes"] = token_refreshes(connect);
+        std::cout << j.dump(2) << "\n";
+    } else {
+        print_summary(*report, o.target_url);
+        if (connect.tokens) std::cout << "  oauth2    " << token_refreshes(connect) << " token refreshes\n";
+    }
     if (report->fatal) return report_failure(*report->fatal);
     return report->ok() ? 0 : 1;
 }

@@ -50,6 +50,12 @@ Result<net::ConnectOptions> make_connect_options(const ConnectionArgs& args, War
     return o;
 }
 
+std::string auth_name(const net::ConnectOptions& o) {
+    return o.auth == net::AuthMethod::xoauth2 ? "xoauth2" : "password";
+}
+
+int token_refreshes(const net::ConnectOptions& o) { return o.tokens ? o.tokens->refreshes() : 0; }
+
 int report_failure(const Error& e) {
     std::cerr << "mailferry: " << e.describe() << "\n";
     return exit_code_for(e.kind);

@@ -12,6 +12,11 @@ namespace mailferry::cli {
 // warnings must outlive the returned options (they print through it).
 Result<net::ConnectOptions> make_connect_options(const ConnectionArgs& args, Warnings& warnings);
 
+// For summaries: how the run authenticated ("password", "xoauth2") and how
+// often it renewed its access token.
+std::string auth_name(const net::ConnectOptions& o);
+int token_refreshes(const net::ConnectOptions& o);
+
 // Prints "mailferry: <error>" and returns the exit code for it.
 int report_failure(const Error& e);
 

@@ -23,6 +23,17 @@ struct DovecotOptions {
     std::vector<std::string> users = {"alice:alice-pw"};
     // COMPRESS=DEFLATE (imap_zlib) advertised after login
     bool compress = true;
+    // Empty: no OAuth2.  Else the directory of a running OAuth2 test server
+    // (TestOAuthServer::dir(), or an `oauth2-harness start` DIR): Dovecot then
+    // also offers AUTH=XOAUTH2 and AUTH=OAUTHBEARER (IMAP and POP3) and accepts
+    // that server's JWT access tokens, validated locally with its public key;
+    // the mailbox is the token's upn claim, so its users must be in `users`
+    // too (any password).  Start the OAuth2 server first (its issuer URL,
+    // port included, is pinned) and keep it alive as long as this one.
+    // A refused token gets the SASL challenge "+ <base64 JSON>" first; after
+    // the client's empty answer: "NO [AUTHENTICATIONFAILED] Authentication
+    // failed." (POP3: "-ERR [AUTH] Authentication failed.").
+    std::string oauth2_dir{};
 };
 
 // Starts a private Dovecot in a fresh temporary directory (mkdtemp under

@@ -19,6 +19,7 @@
 
 #include "mailferry/clock.hpp"
 #include "mailferry/flags.hpp"
+#include "test_dovecot.hpp"
 #include "wrap/sha256.hpp"
 
 namespace mailferry::test {
@@ -132,26 +133,51 @@ void read_messages(Imap& imap, ServerFolder& folder) {
 
 }  // namespace
 
-RunResult run_mailferry(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
-    TempDir t;
-    std::string out = t / "out", err = t / "err";
-    pid_t pid = fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
+BackgroundRun::BackgroundRun(const std::vector<std::string>& args, const std::map<std::string, std::string>& env)
+    : out_(dir_ / "out"), err_(dir_ / "err") {
+    pid_ = fork();
+    REQUIRE(pid_ >= 0);
+    if (pid_ == 0) {
         int in = open("/dev/null", O_RDONLY);
-        int o = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        int e = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int o = open(out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int e = open(err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
         dup2(in, 0);
         dup2(o, 1);
         dup2(e, 2);
         for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
         exec_mailferry(args);
     }
+}
+
+BackgroundRun::~BackgroundRun() {
+    if (pid_ > 0) {
+        kill(pid_, SIGKILL);
+        wait_for(pid_);
+    }
+}
+
+std::string BackgroundRun::wait_for_line(const std::string& needle, int timeout_seconds) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
+    while (std::chrono::steady_clock::now() < deadline) {
+        std::istringstream lines(slurp(out_));
+        for (std::string line; std::getline(lines, line);)
+            if (line.find(needle) != std::string::npos) return line;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return "";
+}
+
+RunResult BackgroundRun::finish() {
     RunResult r;
-    r.exit_code = wait_for(pid);
-    r.out = slurp(out);
-    r.err = slurp(err);
+    r.exit_code = wait_for(pid_);
+    pid_ = -1;
+    r.out = slurp(out_);
+    r.err = slurp(err_);
     return r;
+}
+
+RunResult run_mailferry(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
+    return BackgroundRun(args, env).finish();
 }
 
 pid_t spawn_mailferry(const std::vector<std::string>& args) {
@@ -329,6 +355,66 @@ std::vector<std::string> FaultProxy::log_lines() const {
     std::ifstream in(dir_ / "log");
     for (std::string line; std::getline(in, line);) lines.push_back(line);
     return lines;
+}
+
+std::map<std::string, ServerFolder> load_corpus(const TestDovecot& d, const std::string& user,
+                                                const std::string& password) {
+    fs::path corpus = corpus_dir();
+    d.load_maildir(user, (corpus / "maildir/dovecot-maildirpp").string());
+    for (const char* group : {"mbox"}) {
+        for (fs::recursive_directory_iterator it(corpus / group), end; it != end; ++it) {
+            if (!fs::is_regular_file(it->path())) continue;
+            std::string folder = "Imported/" + fs::relative(it->path(), corpus / group).parent_path().string() + "/" +
+                                 it->path().stem().string();
+            d.load_mbox(user, folder, it->path().string());
+        }
+    }
+    for (const char* group : {"eml", "malformed"}) {
+        for (fs::directory_iterator it(corpus / group), end; it != end; ++it) {
+            std::vector<std::string> files;
+            for (fs::directory_iterator f(it->path()), fend; f != fend; ++f)
+                if (fs::is_regular_file(f->path())) files.push_back(f->path().string());
+            std::sort(files.begin(), files.end());
+            d.load_files(user, std::string(group) + "/" + it->path().filename().string(), files);
+        }
+    }
+    // Dovecot 2.3 answers a pre-1970 INTERNALDATE from stat() the first time and
+    // from its uint32 cache afterwards (a year past 2100): one read first, so that
+    // the server says the same thing to every reader from then on.
+    return read_account(d.imaps_port(), user, password);
+}
+
+void require_cache_matches_server(const std::string& cache, const std::map<std::string, ServerFolder>& server) {
+    auto folders = read_cache_folders(cache);
+    auto rows = read_cache_messages(cache);
+    std::map<std::string, std::map<uint32_t, CachedMessageRow>> by_folder;
+    for (const auto& r : rows) by_folder[r.folder_raw_name][r.uid] = r;
+    size_t total = 0;
+    for (const auto& [name, sf] : server) {
+        CAPTURE(name);
+        REQUIRE(folders.count(name) == 1);
+        CHECK(folders[name].role == sf.role);
+        CHECK(folders[name].selectable == sf.selectable);
+        const auto& cached = by_folder[name];
+        REQUIRE(cached.size() == sf.messages.size());
+        for (const auto& m : sf.messages) {
+            CAPTURE(m.uid);
+            auto it = cached.find(m.uid);
+            REQUIRE(it != cached.end());
+            const auto& c = it->second;
+            CHECK(c.uidvalidity == sf.uidvalidity);
+            CHECK(c.sha256 == m.sha256);
+            CHECK(c.size == m.size);
+            CHECK(c.flags == m.flags);
+            CHECK(c.received == m.internaldate);
+            CHECK_FALSE(c.gone);
+            std::string file = cache + "/" + c.path;
+            CHECK(sha256_of_file(file) == m.sha256);
+            CHECK(mtime_of(file) == m.internaldate);
+            ++total;
+        }
+    }
+    CHECK(rows.size() == total);
 }
 
 }  // namespace mailferry::test

@@ -35,6 +35,24 @@ struct TempDir {
     std::string operator/(const std::string& sub) const { return path + "/" + sub; }
 };
 
+// mailferry running in the background, its output going to files: for tests
+// that must act on what it prints while it runs (a device code to approve).
+class BackgroundRun {
+public:
+    explicit BackgroundRun(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {});
+    ~BackgroundRun();  // kills it if it still runs
+    BackgroundRun(const BackgroundRun&) = delete;
+    BackgroundRun& operator=(const BackgroundRun&) = delete;
+    // The first line of standard output containing needle, or "" after timeout.
+    std::string wait_for_line(const std::string& needle, int timeout_seconds);
+    RunResult finish();  // waits for the exit
+
+private:
+    TempDir dir_;
+    pid_t pid_ = -1;
+    std::string out_, err_;
+};
+
 std::string write_secret_file(const std::string& path, const std::string& secret);
 
 struct ServerMessage {
@@ -86,6 +104,16 @@ std::map<std::string, CachedFolderRow> read_cache_folders(const std::string& cac
 // Every regular file below <cache>/mail in cur/, new/ or tmp/, relative to the cache.
 std::set<std::string> message_files(const std::string& cache_dir);
 std::string sha256_of_file(const std::string& path);
+
+class TestDovecot;
+// Loads every mailbox of the dev corpus into user's account: the Maildir++ tree
+// as it is, each mbox file and each folder of loose messages into a folder of its own.
+// Returns what the server then holds (read once, so that it answers every later reader alike).
+std::map<std::string, ServerFolder> load_corpus(const TestDovecot& d, const std::string& user,
+                                                const std::string& password);
+// The cache holds exactly what the server sends: same folders and roles, and per
+// message the same bytes (file and index), flags and INTERNALDATE.
+void require_cache_matches_server(const std::string& cache, const std::map<std::string, ServerFolder>& server);
 int64_t mtime_of(const std::string& path);
 
 }  // namespace mailferry::test

@@ -65,7 +65,7 @@ Error endpoint_error(const wrap::HttpResponse& r, const std::string& url, const 
     else if (a.code.empty())
         return make_error(ErrorKind::protocol, Radius::account,
                           url + " answered HTTP " + std::to_string(r.status) + " without an OAuth2 error during " + what);
-    Error e = auth_error(what + " refused by " + url + " (" + a.code + ")" + hint);
+    Error e = auth_error(what + " was refused by " + url + " (" + a.code + ")" + hint);
     e.server_text = a.description;
     return e;
 }

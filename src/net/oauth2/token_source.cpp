@@ -49,7 +49,7 @@ Result<std::string> TokenSource::renew(const std::string& rejected) {
     current_ = std::move(*on_disk);
     loaded_ = true;
     if (current_.access_token != rejected && !needs_renewal(current_, now_epoch())) return current_.access_token;
-    auto fresh = obtain_new(current_);
+    auto fresh = obtain_new(current_, !rejected.empty());
     if (!fresh) return fresh.error();
     MF_TRY(store_.save(*fresh));
     current_ = std::move(*fresh);
@@ -57,7 +57,7 @@ Result<std::string> TokenSource::renew(const std::string& rejected) {
     return current_.access_token;
 }
 
-Result<StoredToken> TokenSource::obtain_new(const StoredToken& t) {
+Result<StoredToken> TokenSource::obtain_new(const StoredToken& t, bool rejected) {
     auto client = client_auth_for(t);
     if (!client) return client.error();
     TokenEndpoint endpoint(t.token_url, std::move(*client), http_);
@@ -68,8 +68,9 @@ Result<StoredToken> TokenSource::obtain_new(const StoredToken& t) {
         grant = endpoint.refresh(t.refresh_token, t.scope);
     } else {
         return make_error(ErrorKind::auth, Radius::account,
-                          "the access token of " + t.account + " has expired and there is no refresh token "
-                          "(sign in with the offline_access scope): run 'mailferry auth login " + t.account + "'");
+                          "the access token of " + t.account + (rejected ? " was rejected" : " has expired") +
+                              " and there is no refresh token to get another (sign in with the offline_access "
+                              "scope): run 'mailferry auth login " + t.account + "'");
     }
     if (!grant) return grant.error().in("account " + t.account);
     StoredToken next = t;

@@ -38,7 +38,7 @@ public:
 
 private:
     Result<std::string> renew(const std::string& rejected);
-    Result<StoredToken> obtain_new(const StoredToken& t);
+    Result<StoredToken> obtain_new(const StoredToken& t, bool rejected);
 
     TokenStore store_;
     std::string account_;

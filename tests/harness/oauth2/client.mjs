@@ -8,6 +8,12 @@
 //       then polls the token endpoint as RFC 8628 says (interval, slow_down)
 //   node client.mjs --env DIR/env cc [--scope S]
 //       client credentials (secret from CC_CLIENT_SECRET_FILE, sent in the body)
+//   node client.mjs --env DIR/env cc-cert [--scope S] [--aud URL] [--lifetime S] [--alg RS256|PS256]
+//       client credentials for CC_CERT_CLIENT_ID with a client assertion
+//       (private_key_jwt) signed by CC_KEY_FILE, in Microsoft's form: header
+//       {alg RS256, typ JWT, x5t} (PS256: x5t#S256 instead of x5t), claims
+//       aud (default TOKEN_URL), iss = sub = client id, jti, nbf, exp
+//       (now + --lifetime, default 600)
 //   node client.mjs --env DIR/env refresh REFRESH_TOKEN [--scope S]
 //   node client.mjs --env DIR/env revoke TOKEN [--hint refresh_token|access_token]
 //
@@ -15,12 +21,13 @@
 // offline_access", cc "https://outlook.office365.com/.default".
 // Exit status: 0 success, 1 an OAuth error (its JSON on stdout), 2 usage.
 import { execFileSync } from 'node:child_process';
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 
 function usage(msg) {
   if (msg) process.stderr.write(`client: ${msg}\n`);
-  process.stderr.write('usage: client.mjs --env DIR/env (device [--user NAME] | cc | refresh RT | revoke TOKEN) [--scope S]\n');
+  process.stderr.write('usage: client.mjs --env DIR/env (device [--user NAME] | cc | cc-cert [--aud URL] [--lifetime S] [--alg RS256|PS256] | refresh RT | revoke TOKEN) [--scope S]\n');
   process.exit(2);
 }
 
@@ -32,6 +39,9 @@ try {
       user: { type: 'string', default: 'alice' },
       scope: { type: 'string' },
       hint: { type: 'string' },
+      aud: { type: 'string' },
+      lifetime: { type: 'string', default: '600' },
+      alg: { type: 'string', default: 'RS256' },
     },
     allowPositionals: true,
   });
@@ -90,6 +100,36 @@ if (cmd === 'device') {
     grant_type: 'client_credentials',
     client_id: env.CC_CLIENT_ID,
     client_secret: secret,
+    scope: opt.scope ?? 'https://outlook.office365.com/.default',
+  }));
+} else if (cmd === 'cc-cert') {
+  if (!env.CC_CERT_CLIENT_ID || !env.CC_KEY_FILE || !env.CC_CERT_FILE) usage(`no certificate client in ${opt.env}`);
+  if (!['RS256', 'PS256'].includes(opt.alg)) usage('--alg must be RS256 or PS256');
+  const lifetime = Number(opt.lifetime);
+  if (!Number.isInteger(lifetime)) usage('--lifetime wants an integer');
+  const der = new crypto.X509Certificate(fs.readFileSync(env.CC_CERT_FILE)).raw;
+  const header = { alg: opt.alg, typ: 'JWT' };
+  if (opt.alg === 'RS256') header.x5t = crypto.createHash('sha1').update(der).digest('base64url');
+  else header['x5t#S256'] = crypto.createHash('sha256').update(der).digest('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const claims = {
+    aud: opt.aud ?? env.TOKEN_URL,
+    iss: env.CC_CERT_CLIENT_ID,
+    sub: env.CC_CERT_CLIENT_ID,
+    jti: crypto.randomUUID(),
+    nbf: now,
+    exp: now + lifetime,
+  };
+  const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const input = `${b64(header)}.${b64(claims)}`;
+  const key = crypto.createPrivateKey(fs.readFileSync(env.CC_KEY_FILE));
+  const sig = crypto.sign('sha256', Buffer.from(input), opt.alg === 'RS256' ? key
+    : { key, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 });
+  finish(await post(env.TOKEN_URL, {
+    grant_type: 'client_credentials',
+    client_id: env.CC_CERT_CLIENT_ID,
+    client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+    client_assertion: `${input}.${sig.toString('base64url')}`,
     scope: opt.scope ?? 'https://outlook.office365.com/.default',
   }));
 } else if (cmd === 'refresh' && arg) {

@@ -6,7 +6,8 @@
 //
 // Grants: the device authorization grant (RFC 8628) for a public client,
 // refresh tokens (rotated on every use), client credentials for a
-// confidential client.  Revocation (RFC 7009) for refresh tokens.
+// confidential client with a secret and (--cert-client-cert) for one with a
+// certificate (private_key_jwt).  Revocation (RFC 7009) for refresh tokens.
 // Access tokens are JWTs signed RS256 (or ES256) whose header says
 // typ "JWT" (Dovecot 2.3.19 refuses "at+jwt"), with sub, upn, exp, scope, aud.
 //
@@ -36,6 +37,15 @@
 //   --cc-client-secret S | --cc-client-secret-file FILE   (one of them is required;
 //                              the secret is accepted in the body, client_secret_post,
 //                              and as HTTP Basic, client_secret_basic)
+//   --cert-client-id ID        confidential client, client_credentials, authenticated
+//                              with private_key_jwt (default mailferry-app-cert); only
+//                              registered with --cert-client-cert
+//   --cert-client-cert FILE    its certificate (PEM, RSA key): the client's JWKS is built
+//                              from it (kid = x5t = base64url SHA-1 of the DER, x5t#S256,
+//                              x5c).  The client assertion is Microsoft's: header alg RS256
+//                              (or PS256), typ JWT, x5t (and/or x5t#S256, kid); claims
+//                              aud = the token URL (the issuer works too), iss = sub =
+//                              client id, jti (single use), exp, nbf; clock skew 15 s
 //   --cc-mailbox NAME          the upn claim of client-credentials tokens (default: first user)
 //   --token-lifetime S         access token lifetime (default 3600)
 //   --refresh-lifetime S       refresh token lifetime (default 1209600 = 14 days)
@@ -80,6 +90,8 @@ const OPTIONS = {
   'cc-client-id': { type: 'string' },
   'cc-client-secret': { type: 'string' },
   'cc-client-secret-file': { type: 'string' },
+  'cert-client-id': { type: 'string' },
+  'cert-client-cert': { type: 'string' },
   'cc-mailbox': { type: 'string' },
   'token-lifetime': { type: 'string' },
   'refresh-lifetime': { type: 'string' },
@@ -147,6 +159,8 @@ const config = {
   tenant: String(opt('tenant', 'common')),
   deviceClientId: String(opt('device-client-id', 'mailferry-device')),
   ccClientId: String(opt('cc-client-id', 'mailferry-app')),
+  certClientId: String(opt('cert-client-id', 'mailferry-app-cert')),
+  certClientCert: opt('cert-client-cert'),
   tokenLifetime: intOpt('token-lifetime', 3600, 1),
   refreshLifetime: intOpt('refresh-lifetime', 14 * 24 * 3600, 1),
   deviceCodeLifetime: intOpt('device-code-lifetime', 900, 1),
@@ -167,10 +181,12 @@ if (!/^[A-Za-z0-9._-]+$/.test(config.tenant)) die(`bad --tenant '${config.tenant
 for (const u of config.users) {
   if (!/^[A-Za-z0-9._@+-]+$/.test(u)) die(`bad user name '${u}'`);
 }
-for (const id of [config.deviceClientId, config.ccClientId]) {
+for (const id of [config.deviceClientId, config.ccClientId, config.certClientId]) {
   if (!/^[A-Za-z0-9._~:@+-]+$/.test(id)) die(`bad client id '${id}'`);
 }
-if (config.deviceClientId === config.ccClientId) die('the two client ids must differ');
+if (new Set([config.deviceClientId, config.ccClientId, config.certClientId]).size !== 3) {
+  die('the client ids must differ');
+}
 for (const r of config.resources) {
   let u;
   try { u = new URL(r); } catch { die(`--resource wants an absolute URI, got '${r}'`); }
@@ -188,6 +204,28 @@ for (const r of config.resources) {
   }
   if (!secret) die('a client secret is required (--cc-client-secret or --cc-client-secret-file)');
   config.ccClientSecret = String(secret);
+}
+
+// --cert-client-cert: the public JWK of the certificate's key, as Microsoft
+// identifies it: by x5t (base64url SHA-1 of the DER), also the kid.  No "alg"
+// member, so that RS256 and PS256 assertions both verify.
+if (config.certClientCert !== undefined) {
+  let cert;
+  try {
+    cert = new crypto.X509Certificate(fs.readFileSync(config.certClientCert));
+  } catch (err) {
+    die(`cannot read --cert-client-cert ${config.certClientCert}: ${err.message}`);
+  }
+  if (cert.publicKey.asymmetricKeyType !== 'rsa') die('--cert-client-cert: the certificate key must be RSA');
+  const x5t = crypto.createHash('sha1').update(cert.raw).digest('base64url');
+  config.certClientJwk = {
+    ...cert.publicKey.export({ format: 'jwk' }),
+    kid: x5t,
+    use: 'sig',
+    x5t,
+    'x5t#S256': crypto.createHash('sha256').update(cert.raw).digest('base64url'),
+    x5c: [cert.raw.toString('base64')],
+  };
 }
 
 // ------------------------------------------------------------ logging ---
@@ -312,6 +350,15 @@ function providerConfig() {
         response_types: [],
         redirect_uris: [],
       },
+      ...(config.certClientJwk ? [{
+        client_id: config.certClientId,
+        client_name: 'mailferry (app-only, certificate)',
+        token_endpoint_auth_method: 'private_key_jwt',
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+        jwks: { keys: [config.certClientJwk] },
+      }] : []),
     ],
     clientDefaults: {
       id_token_signed_response_alg: config.alg,
@@ -621,6 +668,7 @@ const urls = {
   VERIFICATION_URL: `${issuer}/devicelogin`,
   ALG: config.alg,
   KID: key.kid,
+  ...(config.certClientJwk ? { CC_CERT_CLIENT_ID: config.certClientId, CC_CERT_X5T: config.certClientJwk.x5t } : {}),
   PID: process.pid,
 };
 const shq = (v) => (/^[A-Za-z0-9._\/:@%+=,-]*$/.test(String(v)) ? String(v) : `'${String(v).replace(/'/g, "'\\''")}'`);
