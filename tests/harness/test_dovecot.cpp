@@ -70,6 +70,8 @@ TestDovecot::TestDovecot(DovecotOptions options) {
     if (!options.oauth2_dir.empty()) {
         args.push_back("--oauth2");
         args.push_back(options.oauth2_dir);
+        args.push_back("--oauth2-mechanisms");
+        args.push_back(options.oauth2_mechanisms);
     }
     // If this process dies without running the destructor (abort, sanitizer
     // error, SIGKILL), a watchdog stops the server.

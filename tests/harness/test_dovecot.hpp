@@ -34,6 +34,8 @@ struct DovecotOptions {
     // the client's empty answer: "NO [AUTHENTICATIONFAILED] Authentication
     // failed." (POP3: "-ERR [AUTH] Authentication failed.").
     std::string oauth2_dir{};
+    // With oauth2_dir: the SASL mechanisms offered for tokens.
+    std::string oauth2_mechanisms{"xoauth2 oauthbearer"};
 };
 
 // Starts a private Dovecot in a fresh temporary directory (mkdtemp under

@@ -347,3 +347,38 @@ TEST_CASE("a refused access token is renewed once; a revoked grant, a forged tok
     CHECK(none.err.find("auth login carol") != std::string::npos);
     watch.require_clean();
 }
+
+TEST_CASE("a server that offers OAUTHBEARER and not XOAUTH2 gets OAUTHBEARER", "[oauth2]") {
+    TestOAuthServer oauth(OAuthServerOptions{{"alice"}});
+    DovecotOptions o{"dovecot", {"alice:" + kAlicePw}, true, oauth.dir()};
+    o.oauth2_mechanisms = "oauthbearer";
+    TestDovecot server(o);
+    server.load_files("alice", "INBOX", {(fs::path(corpus_dir()) / "eml/ponymail-foal/rfc2822-A5.eml").string()});
+    TempDir dir;
+    const std::string store = dir / "tokens";
+    SecretWatch watch;
+    REQUIRE(device_login(oauth, "alice", store, "alice").exit_code == 0);
+    watch.tokens_of(store + "/alice.json");
+    const std::vector<std::string> fetch = {"fetch", dir / "cache", "--from",
+                                            "imaps://alice@127.0.0.1:" + std::to_string(server.imaps_port()),
+                                            "--auth", "xoauth2", "--token-store", store, "--ca-file", server.ca_file(),
+                                            "--json"};
+    auto ok = run_mailferry(fetch);
+    watch.output(ok);
+    INFO(ok.err);
+    REQUIRE(ok.exit_code == 0);
+    CHECK(json::parse(ok.out)["new_messages"] == 1);
+    CHECK(slurp(server.dir() + "/dovecot.log").find("method=OAUTHBEARER") != std::string::npos);
+
+    // Refused there too, and with no refresh token to fall back on: one clear line.
+    json j = json::parse(slurp(store + "/alice.json"));
+    j["access_token"] = oauth.mint({"--user", "alice", "--forge"});
+    j["refresh_token"] = "";
+    watch.secrets.insert(j["access_token"].get<std::string>());
+    std::ofstream(store + "/alice.json", std::ios::trunc) << j.dump();
+    auto refused = run_mailferry(fetch);
+    watch.output(refused);
+    CHECK(refused.exit_code == 3);
+    CHECK(refused.err.find("was rejected and there is no refresh token") != std::string::npos);
+    watch.require_clean();
+}
