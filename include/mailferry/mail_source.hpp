@@ -43,7 +43,20 @@ struct FetchedMessage {
     int64_t received = 0;  // INTERNALDATE, epoch seconds
     Flags flags;
     std::string_view bytes;  // exactly what the source sent
+    // Sources without IMAP UIDs: their own identity (POP3 UIDL, file position).
+    std::string_view source_key;
+    // Where `received` comes from: "server" (INTERNALDATE), "received" (the
+    // last Received: header), "date" (Date:), "fetch" (the fetch time),
+    // "from_line" (mbox), "mtime" (a file's modification time).
+    const char* received_from = "server";
 };
+
+// Stable UIDs for sources whose messages have none of their own (POP3, files):
+// the UIDs of these keys in a folder, new keys getting UIDs above every UID
+// given before. The assignment is durable before it returns, so a message is
+// never fetched under two UIDs, whatever crashes in between.
+using UidAssigner = std::function<Result<std::vector<uint32_t>>(const std::string& folder_raw_name,
+                                                                const std::vector<std::string>& keys)>;
 
 using MessageSink = std::function<Status(const FetchedMessage&)>;
 using FlagsSink = std::function<void(uint32_t uid, const Flags&)>;

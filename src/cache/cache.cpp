@@ -244,13 +244,46 @@ Status Cache::set_folder_state(int64_t folder_id, uint32_t uidvalidity, uint32_t
 Result<uint32_t> Cache::highest_cached_uid(int64_t folder_id, uint32_t uidvalidity) {
     Lock l(mutex_);
     auto st = db_.prepare(
-        "SELECT coalesce(max(uid), 0) FROM messages WHERE folder_id = ? AND uidvalidity = ? "
-        "AND source_key IS NULL");
+        "SELECT coalesce(max(uid), 0) FROM messages WHERE folder_id = ? AND uidvalidity = ?");
     if (!st) return st.error();
     st->bind(1, folder_id).bind(2, int64_t{uidvalidity});
     auto row = st->step();
     if (!row) return row.error();
     return static_cast<uint32_t>(st->int64(0));
+}
+
+Result<std::vector<uint32_t>> Cache::assign_source_uids(int64_t source_id, const std::string& folder,
+                                                       const std::vector<std::string>& keys) {
+    Lock l(mutex_);
+    auto tx = wrap::Transaction::begin(db_);
+    if (!tx) return tx.error();
+    auto find = db_.prepare("SELECT uid FROM source_uids WHERE source_id = ? AND folder = ? AND key = ?");
+    auto top = db_.prepare("SELECT coalesce(max(uid), 0) FROM source_uids WHERE source_id = ? AND folder = ?");
+    auto add = db_.prepare("INSERT INTO source_uids(source_id, folder, key, uid) VALUES (?, ?, ?, ?)");
+    if (!find) return find.error();
+    if (!top) return top.error();
+    if (!add) return add.error();
+    top->bind(1, source_id).bind(2, folder);
+    if (auto row = top->step(); !row) return row.error();
+    int64_t next = top->int64(0) + 1;
+    std::vector<uint32_t> uids;
+    uids.reserve(keys.size());
+    for (const auto& key : keys) {
+        find->bind(1, source_id).bind(2, folder).bind(3, key);
+        auto row = find->step();
+        if (!row) return row.error();
+        if (*row) {
+            uids.push_back(static_cast<uint32_t>(find->int64(0)));
+        } else {
+            if (next > int64_t{UINT32_MAX})
+                return make_error(ErrorKind::internal, Radius::folder, "no UIDs left in folder " + folder);
+            MF_TRY(add->bind(1, source_id).bind(2, folder).bind(3, key).bind(4, next).run());
+            uids.push_back(static_cast<uint32_t>(next++));
+        }
+        find->reset();
+    }
+    MF_TRY(tx->commit());
+    return uids;
 }
 
 Result<int64_t> Cache::count_other_generation(int64_t folder_id, uint32_t uidvalidity) {
@@ -291,8 +324,8 @@ Status Cache::insert_messages(const std::vector<MessageRecord>& rows) {
     // adopted may come again; the row then describes the same file.
     auto st = db_.prepare(
         "INSERT OR REPLACE INTO messages(folder_id, uidvalidity, uid, sha256, size, received_at, "
-        "flags, message_id, date_header, from_header, to_header, subject, path, fetched_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "flags, message_id, date_header, from_header, to_header, subject, path, fetched_at, source_key, "
+        "received_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!st) return st.error();
     int64_t now = now_epoch();
     for (const auto& m : rows) {
@@ -300,7 +333,9 @@ Status Cache::insert_messages(const std::vector<MessageRecord>& rows) {
             .bind(4, m.sha256).bind(5, static_cast<int64_t>(m.size)).bind(6, m.received)
             .bind(7, m.flags.to_imap()).bind(8, m.headers.message_id).bind(9, m.headers.date)
             .bind(10, m.headers.from).bind(11, m.headers.to).bind(12, m.headers.subject)
-            .bind(13, m.path).bind(14, now);
+            .bind(13, m.path).bind(14, now).bind(16, m.received_from);
+        if (m.source_key.empty()) st->bind_null(15);
+        else st->bind(15, m.source_key);
         MF_TRY(st->run());
     }
     return tx->commit();

@@ -46,6 +46,8 @@ struct MessageRecord {
     Flags flags;
     mime::HeaderFields headers;
     std::string path;  // relative to the cache directory
+    std::string source_key;                // POP3 UIDL, file identity; "" for IMAP
+    std::string received_from = "server";  // see FetchedMessage::received_from
 };
 
 // The part of a cached message that flag refresh and re-matching need.
@@ -105,6 +107,9 @@ public:
 
     // Highest UID cached under this UIDVALIDITY (0 if none).
     Result<uint32_t> highest_cached_uid(int64_t folder_id, uint32_t uidvalidity);
+    // UidAssigner for the sources without UIDs (mail_source.hpp): one transaction.
+    Result<std::vector<uint32_t>> assign_source_uids(int64_t source_id, const std::string& folder_raw_name,
+                                                     const std::vector<std::string>& keys);
     // Messages of the folder cached under another UIDVALIDITY and not yet gone:
     // after a UIDVALIDITY change they wait to be re-matched by SHA-256.
     Result<int64_t> count_other_generation(int64_t folder_id, uint32_t uidvalidity);

@@ -101,6 +101,21 @@ CREATE TABLE runs (
     summary     TEXT                      -- JSON counts
 );
 )sql",
+        // 1 -> 2: stable UIDs for sources without their own (POP3 UIDLs, files),
+        // and where each received date came from.
+        R"sql(
+CREATE TABLE source_uids (
+    source_id   INTEGER NOT NULL REFERENCES sources(id),
+    folder      TEXT NOT NULL,            -- the folder's raw name at the source
+    key         TEXT NOT NULL,            -- POP3 UIDL, or a file identity
+    uid         INTEGER NOT NULL,         -- the UID the cache gave it, forever
+    PRIMARY KEY (source_id, folder, key)
+);
+CREATE UNIQUE INDEX source_uids_uid ON source_uids(source_id, folder, uid);
+ALTER TABLE messages ADD COLUMN received_from TEXT NOT NULL DEFAULT 'server';
+                                      -- server (INTERNALDATE), received (last Received:),
+                                      -- date (Date:), fetch (fetch time), from_line, mtime
+)sql",
     };
     return s;
 }

@@ -170,6 +170,8 @@ private:
             rec.size = m.bytes.size();
             rec.received = m.received;
             rec.flags = m.flags;
+            rec.source_key = std::string(m.source_key);
+            rec.received_from = m.received_from;
             progress_.messages_done += 1;
             progress_.bytes_done += m.bytes.size();
             if (rematching_) {

@@ -159,3 +159,24 @@ TEST_CASE("recovery removes tmp/ leftovers and stale links, and adopts unindexed
     REQUIRE(moved.ok());
     CHECK((*moved)->message_count().value() == 2);
 }
+
+TEST_CASE("sources without UIDs get stable ones: the same key always, new keys above every UID given", "[cache]") {
+    TempDir t;
+    auto c = cache::Cache::open(t.str("c"), cache::OpenMode::create_if_missing);
+    REQUIRE(c.ok());
+    auto src = (*c)->ensure_source("pop3", "127.0.0.1:995", "alice");
+    REQUIRE(src.ok());
+    auto first = (*c)->assign_source_uids(*src, "INBOX", {"uidl-a", "uidl-b"});
+    REQUIRE(first.ok());
+    CHECK(*first == std::vector<uint32_t>{1, 2});
+    // The server dropped a, kept b, got c: b keeps its UID, c gets a new one (never a's).
+    auto second = (*c)->assign_source_uids(*src, "INBOX", {"uidl-b", "uidl-c"});
+    REQUIRE(second.ok());
+    CHECK(*second == std::vector<uint32_t>{2, 3});
+    CHECK((*c)->assign_source_uids(*src, "Other", {"uidl-a"}).value() == std::vector<uint32_t>{1});
+    c->reset();
+    // Durable: a reopened cache gives the same answers.
+    auto again = cache::Cache::open(t.str("c"), cache::OpenMode::existing);
+    REQUIRE(again.ok());
+    CHECK((*again)->assign_source_uids(*src, "INBOX", {"uidl-c", "uidl-a"}).value() == std::vector<uint32_t>{3, 1});
+}

@@ -97,7 +97,11 @@ Status ImapSource::fetch_messages(const std::vector<uint32_t>& uids, const Messa
             // libetpan reads the whole response either way; after a local
             // error the rest is drained and dropped.
             if (sink_error || !a.has_body || a.uid == 0) return;
-            FetchedMessage m{a.uid, a.internaldate, a.flags, a.body};
+            FetchedMessage m;
+            m.uid = a.uid;
+            m.received = a.internaldate;
+            m.flags = a.flags;
+            m.bytes = a.body;
             if (auto r = sink(m); !r) sink_error = r.error();
         });
     if (sink_error) return *sink_error;
