@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -116,6 +117,9 @@ public:
     // Calls fn for each cached message of the folder, in UID order. fn must
     // not call back into the Cache (the lock is held).
     Status for_each_message(int64_t folder_id, const std::function<void(const CachedMessage&)>& fn);
+    // The source keys (POP3 UIDLs...) of the messages indexed for a source:
+    // each has its file durable in the cache.
+    Result<std::set<std::string>> cached_source_keys(int64_t source_id);
 
     // One transaction: the rows of a batch whose files are already durable.
     Status insert_messages(const std::vector<MessageRecord>& rows);

@@ -90,12 +90,15 @@ int run_command_line(int argc, char** argv) {
         "fetch", "Download every folder of a source mailbox into CACHE; a second run fetches only what is new");
     fetch_cmd->add_option("CACHE", fetch.cache, "the cache directory (created if missing)")->required();
     fetch_cmd->add_option("--from", fetch.source.url,
-                          "the source: imaps://USER@HOST[:PORT], or imap://... (STARTTLS)")->required();
+                          "the source: imaps://USER@HOST[:PORT], imap://... (STARTTLS), pop3s://USER@HOST[:PORT] "
+                          "or pop3://... (STLS)")->required();
     add_connection_options(fetch_cmd, fetch.source);
     fetch_cmd->add_option("--folder", fetch.include, "fetch only folders matching PATTERN ('*' and '%' as in IMAP); repeatable");
     fetch_cmd->add_option("--exclude", fetch.exclude, "skip folders matching PATTERN; repeatable");
     fetch_cmd->add_option("--connections", fetch.connections, "folders fetched in parallel, one connection each")
         ->default_val(2)->check(CLI::Range(1, 16));
+    fetch_cmd->add_flag("--delete-after-fetch", fetch.delete_after_fetch,
+                        "POP3: delete from the server the messages now safe in the cache (never the others)");
     add_output_options(fetch_cmd, fetch.output);
 
     ReplayArgs replay;

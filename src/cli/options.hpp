@@ -31,6 +31,7 @@ struct FetchArgs {
     ConnectionArgs source;
     std::vector<std::string> include, exclude;
     int connections = 2;
+    bool delete_after_fetch = false;  // POP3 only
     OutputArgs output;
 };
 
