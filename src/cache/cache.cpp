@@ -287,6 +287,16 @@ Result<std::set<std::string>> Cache::cached_source_keys(int64_t source_id) {
     return keys;
 }
 
+Result<std::string> Cache::source_key_of(int64_t source_id, const std::string& folder, uint32_t uid) {
+    Lock l(mutex_);
+    auto st = db_.prepare("SELECT key FROM source_uids WHERE source_id = ? AND folder = ? AND uid = ?");
+    if (!st) return st.error();
+    st->bind(1, source_id).bind(2, folder).bind(3, int64_t{uid});
+    auto row = st->step();
+    if (!row) return row.error();
+    return *row ? st->text(0) : std::string();
+}
+
 Result<std::vector<uint32_t>> Cache::assign_source_uids(int64_t source_id, const std::string& folder,
                                                        const std::vector<std::string>& keys) {
     Lock l(mutex_);

@@ -28,7 +28,7 @@ Result<Indexed> indexed_files(Cache& cache, int64_t folder_id) {
     return idx;
 }
 
-Result<MessageRecord> adopt_file(const FolderRecord& folder, const std::string& rel_path,
+Result<MessageRecord> adopt_file(Cache& cache, const FolderRecord& folder, const std::string& rel_path,
                                  const std::string& abs_path, const maildir::ParsedFileName& p) {
     auto bytes = wrap::read_file(abs_path);
     if (!bytes) return bytes.error();
@@ -44,6 +44,11 @@ Result<MessageRecord> adopt_file(const FolderRecord& folder, const std::string& 
     m.flags = Flags::from_maildir_letters(p.letters);
     m.headers = mime::read_header_fields(*bytes);
     m.path = rel_path;
+    // A POP3 message (or a file's) keeps the identity the cache gave its UID.
+    auto key = cache.source_key_of(folder.source_id, folder.info.raw_name, m.uid);
+    if (!key) return key.error();
+    m.source_key = *key;
+    if (!m.source_key.empty()) m.received_from = "mtime";
     return m;
 }
 
@@ -76,7 +81,7 @@ Status recover_folder(Cache& cache, const FolderRecord& folder, RecoveryReport& 
                 ++report.foreign_files;
                 continue;
             }
-            auto m = adopt_file(folder, rel_dir + "/" + sub + "/" + name, it->path().string(), parsed);
+            auto m = adopt_file(cache, folder, rel_dir + "/" + sub + "/" + name, it->path().string(), parsed);
             if (!m) return m.error();
             if (parsed.size && *parsed.size != m->size) {
                 // Cannot happen under the write order; never adopt a damaged file.
