@@ -81,6 +81,7 @@ int run_command_line(int argc, char** argv) {
         "  fetch   a source mailbox into the cache (a Maildir++ tree plus index.sqlite)\n"
         "  replay  the cache into a target mailbox (Office 365 or any IMAP server)\n"
         "  status  what a cache holds, and how far each replay got\n"
+        "  verify  whether every cached message is intact\n"
         "  auth    OAuth2 sign-in (Office 365, Gmail) and the token store"};
     app.set_version_flag("--version", "mailferry " MAILFERRY_VERSION);
     app.require_subcommand(1);
@@ -137,6 +138,15 @@ int run_command_line(int argc, char** argv) {
     status_cmd->add_flag("--failures", status.failures, "list every message a replay skipped or could not send, with why");
     add_output_options(status_cmd, status.output);
 
+    VerifyArgs verify;
+    CLI::App* verify_cmd = app.add_subcommand(
+        "verify", "Re-hash every cached message against the index; find missing, changed and orphaned files "
+                  "and tmp/ leftovers (exit 0 only for an intact cache)");
+    verify_cmd->add_option("CACHE", verify.cache, "the cache directory")->required();
+    verify_cmd->add_flag("--repair", verify.repair,
+                         "first adopt orphaned message files and remove leftovers, as the next fetch would");
+    add_output_options(verify_cmd, verify.output);
+
     AuthArgs auth;
     std::vector<CLI::App*> auth_cmds;
     add_auth_commands(app, auth, auth_cmds);
@@ -150,6 +160,7 @@ int run_command_line(int argc, char** argv) {
     if (*fetch_cmd) return run_fetch_command(fetch);
     if (*replay_cmd) return run_replay_command(replay);
     if (*status_cmd) return run_status_command(status);
+    if (*verify_cmd) return run_verify_command(verify);
     for (CLI::App* c : auth_cmds) {
         if (*c) {
             auth.action = c->get_name();

@@ -57,6 +57,12 @@ struct StatusArgs {
     OutputArgs output;
 };
 
+struct VerifyArgs {
+    std::string cache;
+    bool repair = false;
+    OutputArgs output;
+};
+
 struct AuthArgs {
     std::string action;  // login, status, logout
     std::string account;
@@ -76,6 +82,7 @@ struct AuthArgs {
 };
 
 int run_auth_command(const AuthArgs& args);
+int run_verify_command(const VerifyArgs& args);
 int run_fetch_command(const FetchArgs& args);
 int run_replay_command(const ReplayArgs& args);
 int run_status_command(const StatusArgs& args);
