@@ -82,6 +82,7 @@ int run_command_line(int argc, char** argv) {
         "  replay  the cache into a target mailbox (Office 365 or any IMAP server)\n"
         "  status  what a cache holds, and how far each replay got\n"
         "  verify  whether every cached message is intact\n"
+        "  manifest  the chain of custody, per message and target (CSV or JSON)\n"
         "  auth    OAuth2 sign-in (Office 365, Gmail) and the token store"};
     app.set_version_flag("--version", "mailferry " MAILFERRY_VERSION);
     app.require_subcommand(1);
@@ -147,6 +148,15 @@ int run_command_line(int argc, char** argv) {
                          "first adopt orphaned message files and remove leftovers, as the next fetch would");
     add_output_options(verify_cmd, verify.output);
 
+    ManifestArgs manifest;
+    CLI::App* manifest_cmd = app.add_subcommand(
+        "manifest", "The chain of custody: per message its source identity, folder, SHA-256, size, received "
+                    "date, flags, and per replay target its state and target folder/UID");
+    manifest_cmd->add_option("CACHE", manifest.cache, "the cache directory")->required();
+    manifest_cmd->add_option("--target", manifest.target, "only this replay target (the URL given to replay)");
+    manifest_cmd->add_option("--format", manifest.format, "csv (RFC 4180) or json")
+        ->default_val("csv")->check(CLI::IsMember({"csv", "json"}));
+
     AuthArgs auth;
     std::vector<CLI::App*> auth_cmds;
     add_auth_commands(app, auth, auth_cmds);
@@ -161,6 +171,7 @@ int run_command_line(int argc, char** argv) {
     if (*replay_cmd) return run_replay_command(replay);
     if (*status_cmd) return run_status_command(status);
     if (*verify_cmd) return run_verify_command(verify);
+    if (*manifest_cmd) return run_manifest_command(manifest);
     for (CLI::App* c : auth_cmds) {
         if (*c) {
             auth.action = c->get_name();

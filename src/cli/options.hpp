@@ -63,6 +63,12 @@ struct VerifyArgs {
     OutputArgs output;
 };
 
+struct ManifestArgs {
+    std::string cache;
+    std::string target;  // a replay target URL; "" = every target
+    std::string format = "csv";
+};
+
 struct AuthArgs {
     std::string action;  // login, status, logout
     std::string account;
@@ -83,6 +89,7 @@ struct AuthArgs {
 
 int run_auth_command(const AuthArgs& args);
 int run_verify_command(const VerifyArgs& args);
+int run_manifest_command(const ManifestArgs& args);
 int run_fetch_command(const FetchArgs& args);
 int run_replay_command(const ReplayArgs& args);
 int run_status_command(const StatusArgs& args);
