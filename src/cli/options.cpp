@@ -146,6 +146,10 @@ int run_command_line(int argc, char** argv) {
     verify_cmd->add_option("CACHE", verify.cache, "the cache directory")->required();
     verify_cmd->add_flag("--repair", verify.repair,
                          "first adopt orphaned message files and remove leftovers, as the next fetch would");
+    verify_cmd->add_option("--target", verify.target.url,
+                           "instead, check on this replay target (imaps://MAILBOX@HOST) that every message the "
+                           "ledger says is there is there");
+    add_connection_options(verify_cmd, verify.target);
     add_output_options(verify_cmd, verify.output);
 
     ManifestArgs manifest;

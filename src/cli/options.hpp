@@ -60,6 +60,7 @@ struct StatusArgs {
 struct VerifyArgs {
     std::string cache;
     bool repair = false;
+    ConnectionArgs target;  // url "": verify the cache itself
     OutputArgs output;
 };
 

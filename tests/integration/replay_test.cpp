@@ -311,3 +311,30 @@ TEST_CASE("manifest records, per message, its source identity, hash and where th
     CHECK(unknown.exit_code != 0);
     CHECK(unknown.err.find("never replayed to carol@example.com") != std::string::npos);
 }
+
+TEST_CASE("verify --target finds every replayed message on the target, and reports one that went missing",
+          "[replay][verify]") {
+    ReplayRig rig;
+    rig.fetch();
+    REQUIRE(rig.replay().exit_code == 0);
+    auto check = [&] {
+        return run_mailferry({"verify", rig.cache, "--target", "imaps://bob@127.0.0.1:" + std::to_string(rig.target.imaps_port()),
+                              "--password-file", rig.target_pw, "--ca-file", rig.target.ca_file(), "--json"});
+    };
+    auto ok = check();
+    INFO(ok.err);
+    REQUIRE(ok.exit_code == 0);
+    auto j = nlohmann::json::parse(ok.out);
+    CHECK(j["checked"] == read_cache_messages(rig.cache).size());
+    CHECK(j["present"] == j["checked"]);
+
+    // Someone deletes two messages on the target after the migration.
+    imap_command(rig.target.imaps_port(), "bob", kTargetPassword, "INBOX", "UID STORE 2,5 +FLAGS (\\Deleted)");
+    imap_command(rig.target.imaps_port(), "bob", kTargetPassword, "INBOX", "EXPUNGE");
+    auto gone = check();
+    CHECK(gone.exit_code == 1);
+    auto g = nlohmann::json::parse(gone.out);
+    CHECK(g["counts"]["missing"] == 2);
+    CHECK(g["present"].get<int>() == j["present"].get<int>() - 2);
+    for (const auto& p : g["problems"]) CHECK(p["target_folder"] == "INBOX");
+}
