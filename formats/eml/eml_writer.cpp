@@ -14,7 +14,8 @@ Status EmlWriter::write(const std::string& dir, const std::string& name, std::st
     int flags = O_WRONLY | O_CREAT | O_NOFOLLOW | (overwrite_ ? O_TRUNC : O_EXCL);
     auto fd = wrap::open_file(path, flags, 0600);
     if (!fd) {
-        if (!overwrite_ && wrap::exists(path)) return make_error(ErrorKind::usage, Radius::fatal, path + " exists: not replaced");
+        if (!overwrite_ && wrap::exists(path))
+            return make_error(ErrorKind::usage, Radius::fatal, path + " exists: not replaced");
         return fd.error();
     }
     MF_TRY(wrap::write_all(fd->get(), bytes.data(), bytes.size(), path));

@@ -81,6 +81,7 @@ int run_command_line(int argc, char** argv) {
         "  fetch   a source mailbox into the cache (a Maildir++ tree plus index.sqlite)\n"
         "  replay  the cache into a target mailbox (Office 365 or any IMAP server)\n"
         "  status  what a cache holds, and how far each replay got\n"
+        "  export  the cache into mbox files, a Maildir++ tree or EML files\n"
         "  auth    OAuth2 sign-in (Office 365, Gmail) and the token store"};
     app.set_version_flag("--version", "mailferry " MAILFERRY_VERSION);
     app.require_subcommand(1);
@@ -137,6 +138,20 @@ int run_command_line(int argc, char** argv) {
     status_cmd->add_flag("--failures", status.failures, "list every message a replay skipped or could not send, with why");
     add_output_options(status_cmd, status.output);
 
+    ExportArgs exp;
+    CLI::App* export_cmd = app.add_subcommand(
+        "export", "Write the cached mail into DEST as mbox files, a Maildir++ tree or EML files (gone messages included)");
+    export_cmd->add_option("CACHE", exp.cache, "the cache directory")->required()->check(CLI::ExistingDirectory);
+    export_cmd->add_option("DEST", exp.dest, "the directory to write into (created 0700 if missing)")->required();
+    export_cmd->add_option("--format", exp.format,
+                           "mboxrd (default): one mbox file per folder; mboxo: the same with mboxo escaping; "
+                           "maildir: a Maildir++ tree; eml: a directory per folder, a file per message")
+        ->default_val("mboxrd")->check(CLI::IsMember({"mboxrd", "mboxo", "maildir", "eml"}));
+    export_cmd->add_option("--folder", exp.include, "export only folders matching PATTERN ('*' and '%' as in IMAP); repeatable");
+    export_cmd->add_option("--exclude", exp.exclude, "skip folders matching PATTERN; repeatable");
+    export_cmd->add_flag("--force", exp.force, "replace files that already exist in DEST (without it, nothing is replaced)");
+    add_output_options(export_cmd, exp.output);
+
     AuthArgs auth;
     std::vector<CLI::App*> auth_cmds;
     add_auth_commands(app, auth, auth_cmds);
@@ -150,6 +165,7 @@ int run_command_line(int argc, char** argv) {
     if (*fetch_cmd) return run_fetch_command(fetch);
     if (*replay_cmd) return run_replay_command(replay);
     if (*status_cmd) return run_status_command(status);
+    if (*export_cmd) return run_export_command(exp);
     for (CLI::App* c : auth_cmds) {
         if (*c) {
             auth.action = c->get_name();
