@@ -360,6 +360,38 @@ Status Cache::for_each_message(int64_t folder_id,
     return {};
 }
 
+Status Cache::for_each_stored(int64_t folder_id, const std::function<Status(const StoredMessage&)>& fn) {
+    Lock l(mutex_);
+    auto st = db_.prepare(
+        "SELECT id, uidvalidity, uid, size, received_at, flags, subject, path, compressed, gone FROM messages "
+        "WHERE folder_id = ? ORDER BY received_at, uidvalidity, uid, id");
+    if (!st) return st.error();
+    st->bind(1, folder_id);
+    for (;;) {
+        auto row = st->step();
+        if (!row) return row.error();
+        if (!*row) break;
+        StoredMessage m;
+        m.id = st->int64(0);
+        m.uidvalidity = static_cast<uint32_t>(st->int64(1));
+        m.uid = static_cast<uint32_t>(st->int64(2));
+        m.size = static_cast<uint64_t>(st->int64(3));
+        m.received = st->int64(4);
+        m.flags = Flags::from_imap(st->text(5));
+        m.subject = st->text(6);
+        m.path = st->text(7);
+        m.compressed = st->int64(8) != 0;
+        m.gone = st->int64(9) != 0;
+        Status s = fn(m);
+        if (!s.ok()) {
+            st->reset();
+            return s;
+        }
+    }
+    st->reset();
+    return {};
+}
+
 Status Cache::insert_messages(const std::vector<MessageRecord>& rows) {
     if (rows.empty()) return {};
     Lock l(mutex_);

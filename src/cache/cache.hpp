@@ -62,6 +62,20 @@ struct CachedMessage {
     bool gone = false;
 };
 
+// A cached message as export reads it (cache -> file formats).
+struct StoredMessage {
+    int64_t id = 0;
+    uint32_t uidvalidity = 0;
+    uint32_t uid = 0;
+    uint64_t size = 0;
+    int64_t received = 0;  // INTERNALDATE, epoch seconds
+    Flags flags;
+    std::string subject;   // raw header value, not decoded
+    std::string path;      // relative to the cache directory
+    bool compressed = false;  // gzip (Dovecot's zlib plugin format)
+    bool gone = false;        // no longer on the source; still cached
+};
+
 struct FlagChange {
     int64_t id;
     std::string flags;     // IMAP form
@@ -117,6 +131,10 @@ public:
     // Calls fn for each cached message of the folder, in UID order. fn must
     // not call back into the Cache (the lock is held).
     Status for_each_message(int64_t folder_id, const std::function<void(const CachedMessage&)>& fn);
+    // Calls fn for each cached message of the folder, gone ones included, in
+    // received order (ties broken by UIDVALIDITY, then UID); stops at fn's first
+    // error and returns it. fn must not call back into the Cache (the lock is held).
+    Status for_each_stored(int64_t folder_id, const std::function<Status(const StoredMessage&)>& fn);
     // The source keys (POP3 UIDLs...) of the messages indexed for a source:
     // each has its file durable in the cache.
     Result<std::set<std::string>> cached_source_keys(int64_t source_id);

@@ -83,6 +83,7 @@ int run_command_line(int argc, char** argv) {
         "  status  what a cache holds, and how far each replay got\n"
         "  verify  whether every cached message is intact\n"
         "  manifest  the chain of custody, per message and target (CSV or JSON)\n"
+        "  export  the cache into mbox files, a Maildir++ tree or EML files\n"
         "  auth    OAuth2 sign-in (Office 365, Gmail) and the token store"};
     app.set_version_flag("--version", "mailferry " MAILFERRY_VERSION);
     app.require_subcommand(1);
@@ -161,6 +162,20 @@ int run_command_line(int argc, char** argv) {
     manifest_cmd->add_option("--format", manifest.format, "csv (RFC 4180) or json")
         ->default_val("csv")->check(CLI::IsMember({"csv", "json"}));
 
+    ExportArgs exp;
+    CLI::App* export_cmd = app.add_subcommand(
+        "export", "Write the cached mail into DEST as mbox files, a Maildir++ tree or EML files (gone messages included)");
+    export_cmd->add_option("CACHE", exp.cache, "the cache directory")->required()->check(CLI::ExistingDirectory);
+    export_cmd->add_option("DEST", exp.dest, "the directory to write into (created 0700 if missing)")->required();
+    export_cmd->add_option("--format", exp.format,
+                           "mboxrd (default): one mbox file per folder; mboxo: the same with mboxo escaping; "
+                           "maildir: a Maildir++ tree; eml: a directory per folder, a file per message")
+        ->default_val("mboxrd")->check(CLI::IsMember({"mboxrd", "mboxo", "maildir", "eml"}));
+    export_cmd->add_option("--folder", exp.include, "export only folders matching PATTERN ('*' and '%' as in IMAP); repeatable");
+    export_cmd->add_option("--exclude", exp.exclude, "skip folders matching PATTERN; repeatable");
+    export_cmd->add_flag("--force", exp.force, "replace files that already exist in DEST (without it, nothing is replaced)");
+    add_output_options(export_cmd, exp.output);
+
     AuthArgs auth;
     std::vector<CLI::App*> auth_cmds;
     add_auth_commands(app, auth, auth_cmds);
@@ -176,6 +191,7 @@ int run_command_line(int argc, char** argv) {
     if (*status_cmd) return run_status_command(status);
     if (*verify_cmd) return run_verify_command(verify);
     if (*manifest_cmd) return run_manifest_command(manifest);
+    if (*export_cmd) return run_export_command(exp);
     for (CLI::App* c : auth_cmds) {
         if (*c) {
             auth.action = c->get_name();

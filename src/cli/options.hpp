@@ -70,6 +70,15 @@ struct ManifestArgs {
     std::string format = "csv";
 };
 
+struct ExportArgs {
+    std::string cache;
+    std::string dest;
+    std::string format = "mboxrd";  // mboxrd, mboxo, maildir, eml
+    std::vector<std::string> include, exclude;
+    bool force = false;
+    OutputArgs output;
+};
+
 struct AuthArgs {
     std::string action;  // login, status, logout
     std::string account;
@@ -94,6 +103,7 @@ int run_manifest_command(const ManifestArgs& args);
 int run_fetch_command(const FetchArgs& args);
 int run_replay_command(const ReplayArgs& args);
 int run_status_command(const StatusArgs& args);
+int run_export_command(const ExportArgs& args);
 
 // Parses argv and runs the command; returns the process exit code.
 int run_command_line(int argc, char** argv);
