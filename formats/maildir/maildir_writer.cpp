@@ -1,4 +1,5 @@
 #include "formats/maildir/maildir_writer.hpp"
+#include "mailferry/failpoint.hpp"
 
 #include <fcntl.h>
 
@@ -50,6 +51,7 @@ Status MaildirWriter::stage(const std::string& dir, const std::string& base, std
     }
     staged_.push_back({dir, base, flags.maildir_letters()});
     staged_bytes_ += bytes.size();
+    failpoint("maildir.staged");
     return {};
 }
 
@@ -58,6 +60,7 @@ Result<std::vector<std::string>> MaildirWriter::commit() {
     if (staged_.empty()) return paths;
     // One syncfs makes the whole batch durable in tmp/ (the contract's first step).
     MF_TRY(wrap::sync_filesystem_of(root_));
+    failpoint("maildir.before_rename");
     std::set<std::string> dirs;
     paths.reserve(staged_.size());
     for (const auto& s : staged_) {
@@ -65,10 +68,12 @@ Result<std::vector<std::string>> MaildirWriter::commit() {
         MF_TRY(wrap::rename_path(join(root_, join(s.dir, "tmp/" + s.base)), join(root_, rel)));
         dirs.insert(s.dir);
         paths.push_back(std::move(rel));
+        failpoint("maildir.renamed");
     }
     staged_.clear();
     staged_bytes_ = 0;
     MF_TRY(sync_folders(dirs));
+    failpoint("maildir.committed");
     return paths;
 }
 

@@ -1,4 +1,5 @@
 #include "cache/cache.hpp"
+#include "mailferry/failpoint.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -415,7 +416,10 @@ Status Cache::insert_messages(const std::vector<MessageRecord>& rows) {
         else st->bind(15, m.source_key);
         MF_TRY(st->run());
     }
-    return tx->commit();
+    failpoint("index.before_commit");
+    MF_TRY(tx->commit());
+    failpoint("index.committed");
+    return {};
 }
 
 Status Cache::apply_flag_changes(const std::vector<FlagChange>& changes) {

@@ -1,4 +1,5 @@
 #include "pipeline/fetch.hpp"
+#include "mailferry/failpoint.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -112,7 +113,9 @@ private:
         if (!link_error.ok()) return link_error;
         // New names durable, then the index, then the old names go (never a row without its file).
         MF_TRY(writer_.sync_folders({folder_.maildir}));
+        if (!changes.empty()) failpoint("flags.linked");
         MF_TRY(cache_.apply_flag_changes(changes));
+        if (!changes.empty()) failpoint("flags.indexed");
         for (const auto& p : old_paths) MF_TRY(wrap::remove_file(cache_.absolute(p)));
         MF_TRY(cache_.set_gone(now_gone, true));
         MF_TRY(cache_.set_gone(back, false));

@@ -1,4 +1,5 @@
 #include "pipeline/folder_replayer.hpp"
+#include "mailferry/failpoint.hpp"
 
 #include <map>
 #include <set>
@@ -181,7 +182,9 @@ private:
         }
         // Pending first, durably: a crash after the APPEND then finds the message by looking.
         MF_TRY(st_.ledger.mark_pending(pending, report_.target));
+        failpoint("replay.pending");
         for (auto& [item, command] : ready) {
+            failpoint("replay.before_append");
             st_.limiter.acquire(command.literal.size());
             // Known before the reply: without LITERAL+ the reply comes inside submit().
             sizes_[item->message_id] = command.literal.size();
@@ -251,6 +254,7 @@ private:
     void on_reply(const wrap::AppendReply& r) {
         auto id = static_cast<int64_t>(r.token);
         if (r.status == "OK") {
+            failpoint("replay.appended");  // on the target, not yet in the ledger
             done_.push_back({id, r.uidvalidity ? r.uidvalidity : uidvalidity_, r.uid, notes_[id]});
             ++report_.appended;
             ++progress_made_;
@@ -302,7 +306,9 @@ private:
     }
 
     Status flush_done() {
+        if (!done_.empty()) failpoint("replay.before_done");
         MF_TRY(st_.ledger.mark_done(done_, report_.target));
+        if (!done_.empty()) failpoint("replay.done");
         done_.clear();
         return {};
     }
