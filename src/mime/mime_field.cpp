@@ -194,8 +194,9 @@ MimeField parse_mime_field(std::string_view raw) {
     }
     // An RFC 2231 value wins over a plain parameter of the same name (clients
     // send both, the plain one for old readers).
-    for (const auto& [base, e] : extended) {
-        std::string joined = join_extended(e);
+    for (const auto& entry : extended) {
+        const std::string& base = entry.first;  // not a structured binding: clang 14 cannot capture those
+        std::string joined = join_extended(entry.second);
         auto it = std::find_if(f.params.begin(), f.params.end(), [&](const auto& p) { return p.first == base; });
         if (it != f.params.end()) it->second = std::move(joined);
         else f.params.emplace_back(base, std::move(joined));
