@@ -250,8 +250,10 @@ private:
         while (!text.empty() && blank(text.front())) text.remove_prefix(1);
         while (!text.empty() && blank(text.back())) text.remove_suffix(1);
         if (text.empty() || body_full_) return;
-        if (!r_.body.empty() && r_.body.back() != '\n') r_.body += '\n';
-        size_t room = limits_.max_body_bytes - std::min(limits_.max_body_bytes, r_.body.size());
+        bool separate = !r_.body.empty() && r_.body.back() != '\n';
+        size_t room = limits_.max_body_bytes - std::min(limits_.max_body_bytes, r_.body.size() + separate);
+        if (room == 0) return cut();
+        if (separate) r_.body += '\n';
         if (text.size() > room) {
             r_.body.append(text.substr(0, utf8_cut(text, room)));
             return cut();

@@ -238,6 +238,11 @@ TEST_CASE("extract_text: the part, header, body and input limits", "[text][limit
     tiny.max_body_bytes = 4;
     auto t = extract_text("Subject: x\n\n\xC3\xA9\xC3\xA9\xC3\xA9", tiny);
     CHECK(t.body == "éé");
+    // Text that fills the budget exactly, then more: no line break beyond the limit.
+    auto exact = extract_text(
+        "Content-Type: multipart/mixed; boundary=b\n\n--b\n\nabcd\n--b\n\nmore\n--b--\n", tiny);
+    CHECK(exact.body == "abcd");
+    CHECK_FALSE(exact.parsed);
 }
 
 TEST_CASE("the splitter: delimiters only at line starts, followed by blanks only", "[text]") {
