@@ -8,14 +8,20 @@
 //
 // Output: every string is valid UTF-8 without NUL bytes; body lines end in
 // "\n". The body holds, in message order:
-//  - text/plain parts, and text/html parts reduced to text (html_text.hpp),
-//    that are not attachments (Content-Disposition: attachment), after their
-//    Content-Transfer-Encoding and charset; of a multipart/alternative only
-//    the alternative with the most text is kept (they hold the same text, and
-//    a short one is often a stub: "view this message in HTML");
+//  - text/plain parts, and text/html (and text/enriched) parts reduced to
+//    text (html_text.hpp), that are not attachments, after their
+//    Content-Transfer-Encoding and charset (an HTML part without a charset
+//    parameter: its <meta> charset); of a multipart/alternative only the
+//    alternative with the most text is kept (they hold the same text, and a
+//    short one is often a stub: "view this message in HTML");
 //  - of each embedded message (message/rfc822), its Subject, From, To and Cc
-//    lines, then its text, within the depth limit.
-// Attachment contents are never read; their names are listed.
+//    lines, then its text, within the depth limit;
+//  - the body of a multipart in which no boundary line is found, as plain text.
+// A part is an attachment when its Content-Disposition is "attachment", or
+// when it has none and its Content-Type has a name. Attachment contents are
+// never read, nor other types (images, text/calendar...) nor parts in the
+// x-uuencode or x-gzip64 transfer encodings; the filename or name of every
+// part that has one is listed.
 //
 // Errors: none cross this function and nothing throws out of it. parsed is
 // false when the text may be incomplete: the structure was broken beyond
