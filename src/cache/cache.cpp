@@ -288,6 +288,17 @@ Result<std::set<std::string>> Cache::cached_source_keys(int64_t source_id) {
     return keys;
 }
 
+Result<std::string> Cache::path_of_message(int64_t id) {
+    Lock l(mutex_);
+    auto st = db_.prepare("SELECT path FROM messages WHERE id = ?");
+    if (!st) return st.error();
+    st->bind(1, id);
+    auto row = st->step();
+    if (!row) return row.error();
+    if (!*row) return make_error(ErrorKind::not_found, Radius::fatal, "no message " + std::to_string(id) + " in this cache");
+    return st->text(0);
+}
+
 Result<std::string> Cache::source_key_of(int64_t source_id, const std::string& folder, uint32_t uid) {
     Lock l(mutex_);
     auto st = db_.prepare("SELECT key FROM source_uids WHERE source_id = ? AND folder = ? AND uid = ?");

@@ -138,6 +138,8 @@ public:
     // The source keys (POP3 UIDLs...) of the messages indexed for a source:
     // each has its file durable in the cache.
     Result<std::set<std::string>> cached_source_keys(int64_t source_id);
+    // The file of message `id` (messages.id), relative to the cache; not_found if there is none.
+    Result<std::string> path_of_message(int64_t id);
     // The key assign_source_uids gave this UID, "" if none (an IMAP folder).
     Result<std::string> source_key_of(int64_t source_id, const std::string& folder_raw_name, uint32_t uid);
 

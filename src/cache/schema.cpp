@@ -116,6 +116,17 @@ ALTER TABLE messages ADD COLUMN received_from TEXT NOT NULL DEFAULT 'server';
                                       -- server (INTERNALDATE), received (last Received:),
                                       -- date (Date:), fetch (fetch time), from_line, mtime
 )sql",
+        // 2 -> 3: the full-text index for review (design.md §2): headers and
+        // decoded text, one row per message (rowid = messages.id).
+        R"sql(
+CREATE VIRTUAL TABLE message_text USING fts5(
+    subject, sender, recipients, body, attachments,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+ALTER TABLE messages ADD COLUMN text_state INTEGER NOT NULL DEFAULT 0;
+                                      -- 0 not indexed yet, 1 indexed, 2 indexed but the MIME
+                                      -- structure was broken or cut by a limit (headers at least)
+)sql",
     };
     return s;
 }

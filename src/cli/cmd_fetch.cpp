@@ -39,6 +39,8 @@ nlohmann::json to_json(const pipeline::FetchReport& r, const std::string& source
             {"cached_messages", r.cached_messages},
             {"recovered_files", r.recovered_adopted},
             {"deleted_from_source", r.deleted_from_source},
+            {"text_indexed", r.text_indexed},
+            {"text_unparsed", r.text_unparsed},
             {"errors", r.errors},
             {"warnings", r.warnings},
             {"fatal", r.fatal ? nlohmann::json(r.fatal->describe()) : nlohmann::json(nullptr)},

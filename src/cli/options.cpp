@@ -83,6 +83,7 @@ int run_command_line(int argc, char** argv) {
         "  status  what a cache holds, and how far each replay got\n"
         "  verify  whether every cached message is intact\n"
         "  manifest  the chain of custody, per message and target (CSV or JSON)\n"
+        "  search, show, reindex  offline review of a cache (full-text index)\n"
         "  export  the cache into mbox files, a Maildir++ tree or EML files\n"
         "  auth    OAuth2 sign-in (Office 365, Gmail) and the token store"};
     app.set_version_flag("--version", "mailferry " MAILFERRY_VERSION);
@@ -176,6 +177,29 @@ int run_command_line(int argc, char** argv) {
     export_cmd->add_flag("--force", exp.force, "replace files that already exist in DEST (without it, nothing is replaced)");
     add_output_options(export_cmd, exp.output);
 
+    ReviewArgs review;
+    CLI::App* search_cmd = app.add_subcommand(
+        "search", "Search CACHE's full-text index (headers, decoded text, attachment names), offline");
+    search_cmd->add_option("CACHE", review.cache, "the cache directory")->required();
+    search_cmd->add_option("QUERY", review.query,
+                           "FTS5 syntax: words, \"a phrase\", AND/OR/NOT, prefix*, column:word with columns subject, "
+                           "sender, recipients, body, attachments");
+    search_cmd->add_option("--folder", review.folder, "only folders matching PATTERN ('*' and '%')");
+    search_cmd->add_option("--from", review.from, "only messages whose From contains this text");
+    search_cmd->add_option("--since", review.since, "received on or after YYYY-MM-DD (UTC)");
+    search_cmd->add_option("--before", review.before, "received before YYYY-MM-DD (UTC)");
+    search_cmd->add_option("--limit", review.limit, "at most N hits")->default_val(50)->check(CLI::Range(1, 100000));
+    add_output_options(search_cmd, review.output);
+    CLI::App* show_cmd = app.add_subcommand("show", "Show one cached message (its ID from search): readable text, "
+                                                    "headers, or its exact bytes");
+    show_cmd->add_option("CACHE", review.cache, "the cache directory")->required();
+    show_cmd->add_option("ID", review.id, "the message's id")->required();
+    auto* raw = show_cmd->add_flag("--raw", review.raw, "the exact bytes as fetched");
+    show_cmd->add_flag("--headers", review.headers, "the header section as fetched")->excludes(raw);
+    CLI::App* reindex_cmd = app.add_subcommand("reindex", "Rebuild CACHE's full-text index from the message files");
+    reindex_cmd->add_option("CACHE", review.cache, "the cache directory")->required();
+    add_output_options(reindex_cmd, review.output);
+
     AuthArgs auth;
     std::vector<CLI::App*> auth_cmds;
     add_auth_commands(app, auth, auth_cmds);
@@ -191,6 +215,9 @@ int run_command_line(int argc, char** argv) {
     if (*status_cmd) return run_status_command(status);
     if (*verify_cmd) return run_verify_command(verify);
     if (*manifest_cmd) return run_manifest_command(manifest);
+    if (*search_cmd) return run_search_command(review);
+    if (*show_cmd) return run_show_command(review);
+    if (*reindex_cmd) return run_reindex_command(review);
     if (*export_cmd) return run_export_command(exp);
     for (CLI::App* c : auth_cmds) {
         if (*c) {

@@ -2,6 +2,7 @@
 // file that knows CLI11); run by one file per command.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -79,6 +80,17 @@ struct ExportArgs {
     OutputArgs output;
 };
 
+// reindex, search, show: the review of a cache, offline.
+struct ReviewArgs {
+    std::string cache;
+    std::string query;  // search: FTS5 syntax
+    std::string folder, from, since, before;
+    int limit = 50;
+    int64_t id = 0;     // show
+    bool raw = false, headers = false;
+    OutputArgs output;
+};
+
 struct AuthArgs {
     std::string action;  // login, status, logout
     std::string account;
@@ -100,6 +112,9 @@ struct AuthArgs {
 int run_auth_command(const AuthArgs& args);
 int run_verify_command(const VerifyArgs& args);
 int run_manifest_command(const ManifestArgs& args);
+int run_reindex_command(const ReviewArgs& args);
+int run_search_command(const ReviewArgs& args);
+int run_show_command(const ReviewArgs& args);
 int run_fetch_command(const FetchArgs& args);
 int run_replay_command(const ReplayArgs& args);
 int run_status_command(const StatusArgs& args);

@@ -57,6 +57,7 @@ struct FetchReport {
     uint64_t cached_messages = 0;  // in the cache after the run
     uint64_t recovered_adopted = 0, recovered_tmp_removed = 0;
     uint64_t deleted_from_source = 0;  // POP3 --delete-after-fetch (set by the caller)
+    uint64_t text_indexed = 0, text_unparsed = 0;  // full-text index: added, of which by headers only
     std::vector<std::string> errors;    // one line each
     std::vector<std::string> warnings;  // one line each
     double seconds = 0;

@@ -28,6 +28,8 @@ Statement& Statement::bind(int i, std::string_view v) {
     return *this;
 }
 
+int Statement::parameter_index(const char* name) const { return sqlite3_bind_parameter_index(stmt_.get(), name); }
+
 Statement& Statement::bind_null(int i) {
     sqlite3_bind_null(stmt_.get(), i);
     return *this;

@@ -33,6 +33,8 @@ public:
     Statement& bind(int i, const char* v) { return bind(i, std::string_view(v)); }
     Statement& bind(int i, const std::string& v) { return bind(i, std::string_view(v)); }
     Statement& bind_null(int i);
+    // The index of a named parameter (":name"), 0 when the statement has none.
+    int parameter_index(const char* name) const;
     Statement& bind(int i, std::optional<int64_t> v) { return v ? bind(i, *v) : bind_null(i); }
 
     // true: a row is ready; false: done. Errors become Result errors.

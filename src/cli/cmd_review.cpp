@@ -1,0 +1,127 @@
+// Air-gapped review of a cache: mailferry reindex, search and show. Nothing
+// here touches the network.
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "cache/cache.hpp"
+#include "cache/text_index.hpp"
+#include "cli/connect.hpp"
+#include "cli/options.hpp"
+#include "cli/terminal.hpp"
+#include "mailferry/clock.hpp"
+#include "mime/text_extract.hpp"
+#include "wrap/posix_file.hpp"
+
+namespace mailferry::cli {
+namespace {
+
+Error usage(std::string text) { return make_error(ErrorKind::usage, Radius::fatal, std::move(text)); }
+
+// "2024-03-01" (UTC midnight) to epoch seconds.
+Result<int64_t> parse_day(const std::string& text, const char* option) {
+    int y = 0, m = 0, d = 0;
+    char end = 0;
+    if (std::sscanf(text.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &end) != 3 || m < 1 || m > 12 || d < 1 || d > 31)
+        return usage(std::string(option) + " takes a date as YYYY-MM-DD, not '" + text + "'");
+    return epoch_from_fields(y, m, d, 0, 0, 0, 0);
+}
+
+// The header section, as cached.
+std::string_view header_section(std::string_view bytes) {
+    size_t crlf = bytes.find("\r\n\r\n"), lf = bytes.find("\n\n");
+    size_t end = std::min(crlf == std::string_view::npos ? bytes.size() : crlf + 4,
+                          lf == std::string_view::npos ? bytes.size() : lf + 2);
+    return bytes.substr(0, end);
+}
+
+}  // namespace
+
+int run_reindex_command(const ReviewArgs& args) {
+    auto cache = cache::Cache::open(args.cache, cache::OpenMode::existing);
+    if (!cache) return report_failure(cache.error());
+    cache::TextIndexProgress progress;
+    ProgressBar bar(!args.output.no_progress, [&progress] {
+        return ProgressLine{progress.done, progress.total,
+                            std::to_string(progress.done.load()) + "/" + std::to_string(progress.total.load()) + " messages"};
+    });
+    auto report = cache::index_text(**cache, /*rebuild=*/true, progress);
+    bar.stop();
+    if (!report) return report_failure(report.error());
+    if (args.output.json)
+        std::cout << nlohmann::json{{"command", "reindex"}, {"indexed", report->indexed},
+                                    {"unparsed", report->unparsed}, {"unreadable", report->unreadable}}
+                         .dump(2)
+                  << "\n";
+    else
+        std::cout << "indexed " << report->indexed << " messages (" << report->unparsed
+                  << " by their headers only: broken MIME or a limit; " << report->unreadable << " unreadable)\n";
+    return report->unreadable ? 1 : 0;
+}
+
+int run_search_command(const ReviewArgs& args) {
+    cache::SearchQuery q;
+    q.match = args.query;
+    q.folder = args.folder;
+    q.from = args.from;
+    q.limit = args.limit;
+    if (!args.since.empty()) {
+        auto t = parse_day(args.since, "--since");
+        if (!t) return report_failure(t.error());
+        q.since = *t;
+    }
+    if (!args.before.empty()) {
+        auto t = parse_day(args.before, "--before");
+        if (!t) return report_failure(t.error());
+        q.before = *t;
+    }
+    auto cache = cache::Cache::open(args.cache, cache::OpenMode::existing);
+    if (!cache) return report_failure(cache.error());
+    auto hits = cache::search(**cache, q);
+    if (!hits) return report_failure(hits.error());
+    if (args.output.json) {
+        nlohmann::json a = nlohmann::json::array();
+        for (const auto& h : *hits)
+            a.push_back({{"id", h.id}, {"date", iso8601_utc(h.received)}, {"folder", h.folder}, {"from", h.from},
+                         {"subject", h.subject}, {"snippet", h.snippet}});
+        std::cout << a.dump(2) << "\n";
+        return 0;
+    }
+    for (const auto& h : *hits) {
+        std::cout << h.id << "  " << iso8601_utc(h.received).substr(0, 10) << "  " << h.folder << "  " << h.from
+                  << "  " << h.subject << "\n";
+        if (!h.snippet.empty()) std::cout << "      " << h.snippet << "\n";
+    }
+    std::cout << hits->size() << " message(s)" << (static_cast<int>(hits->size()) == q.limit ? " (--limit reached)" : "")
+              << "\n";
+    return 0;
+}
+
+int run_show_command(const ReviewArgs& args) {
+    auto cache = cache::Cache::open(args.cache, cache::OpenMode::existing);
+    if (!cache) return report_failure(cache.error());
+    auto path = (*cache)->path_of_message(args.id);
+    if (!path) return report_failure(path.error());
+    auto bytes = wrap::read_file((*cache)->absolute(*path));
+    if (!bytes) return report_failure(bytes.error());
+    if (args.raw) {
+        std::cout.write(bytes->data(), static_cast<std::streamsize>(bytes->size()));
+        return std::cout ? 0 : exit_code_for(ErrorKind::io);
+    }
+    if (args.headers) {
+        std::string_view h = header_section(*bytes);
+        std::cout.write(h.data(), static_cast<std::streamsize>(h.size()));
+        return 0;
+    }
+    mime::ExtractedText t = mime::extract_text(*bytes);
+    std::cout << "From:    " << t.from << "\nTo:      " << t.to << "\n";
+    if (!t.cc.empty()) std::cout << "Cc:      " << t.cc << "\n";
+    std::cout << "Date:    " << t.date << "\nSubject: " << t.subject << "\n";
+    for (const auto& a : t.attachment_names) std::cout << "Attachment: " << a << "\n";
+    if (!t.parsed) std::cout << "Note: " << t.problem << "\n";
+    std::cout << "\n" << t.body;
+    if (!t.body.empty() && t.body.back() != '\n') std::cout << "\n";
+    return 0;
+}
+
+}  // namespace mailferry::cli
