@@ -286,6 +286,16 @@ Result<std::vector<uint32_t>> Cache::assign_source_uids(int64_t source_id, const
     return uids;
 }
 
+Result<std::map<uint32_t, std::string>> Cache::source_keys(int64_t source_id, const std::string& folder) {
+    Lock l(mutex_);
+    std::map<uint32_t, std::string> out;
+    auto st = db_.prepare("SELECT uid, key FROM source_uids WHERE source_id = ? AND folder = ?");
+    if (!st) return st.error();
+    st->bind(1, source_id).bind(2, folder);
+    MF_TRY(st->each([&] { out.emplace(static_cast<uint32_t>(st->int64(0)), st->text(1)); }));
+    return out;
+}
+
 Result<int64_t> Cache::count_other_generation(int64_t folder_id, uint32_t uidvalidity) {
     Lock l(mutex_);
     auto st = db_.prepare(

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -110,6 +111,8 @@ public:
     // UidAssigner for the sources without UIDs (mail_source.hpp): one transaction.
     Result<std::vector<uint32_t>> assign_source_uids(int64_t source_id, const std::string& folder_raw_name,
                                                      const std::vector<std::string>& keys);
+    // The keys assign_source_uids gave UIDs in this folder: uid -> key.
+    Result<std::map<uint32_t, std::string>> source_keys(int64_t source_id, const std::string& folder_raw_name);
     // Messages of the folder cached under another UIDVALIDITY and not yet gone:
     // after a UIDVALIDITY change they wait to be re-matched by SHA-256.
     Result<int64_t> count_other_generation(int64_t folder_id, uint32_t uidvalidity);

@@ -86,6 +86,15 @@ Status recover_folder(Cache& cache, const FolderRecord& folder, RecoveryReport& 
             adopted.push_back(std::move(*m));
         }
     }
+    // A message of a source without UIDs of its own (a file, POP3) keeps its
+    // source identity: the key its UID was given for.
+    if (!adopted.empty()) {
+        auto keys = cache.source_keys(folder.source_id, folder.info.raw_name);
+        if (!keys) return keys.error();
+        for (auto& m : adopted) {
+            if (auto it = keys->find(m.uid); it != keys->end()) m.source_key = it->second;
+        }
+    }
     report.adopted += adopted.size();
     return cache.insert_messages(adopted);
 }
