@@ -79,6 +79,7 @@ int run_command_line(int argc, char** argv) {
     CLI::App app{
         "mailferry: moves a mailbox into Office 365 in two stages, with a cache you own in between.\n"
         "  fetch   a source mailbox into the cache (a Maildir++ tree plus index.sqlite)\n"
+        "  import  mbox files, Maildir trees and message files into the cache\n"
         "  replay  the cache into a target mailbox (Office 365 or any IMAP server)\n"
         "  status  what a cache holds, and how far each replay got\n"
         "  auth    OAuth2 sign-in (Office 365, Gmail) and the token store"};
@@ -97,6 +98,24 @@ int run_command_line(int argc, char** argv) {
     fetch_cmd->add_option("--connections", fetch.connections, "folders fetched in parallel, one connection each")
         ->default_val(2)->check(CLI::Range(1, 16));
     add_output_options(fetch_cmd, fetch.output);
+
+    ImportArgs import;
+    CLI::App* import_cmd = app.add_subcommand(
+        "import", "Import mbox files (plain or gzip, Google Takeout too), Maildir trees and message files (EML) "
+                  "into CACHE; importing the same files again adds nothing");
+    import_cmd->add_option("CACHE", import.cache, "the cache directory (created if missing)")->required();
+    import_cmd->add_option("PATH", import.paths, "an mbox file, a Maildir, a directory of mbox or message files")
+        ->required()->check(CLI::ExistingPath);
+    import_cmd->add_option("--format", import.format, "what PATH holds (default: auto, from its contents)")
+        ->default_val("auto")->check(CLI::IsMember({"auto", "mbox", "maildir", "eml"}));
+    import_cmd->add_option("--folder", import.folder,
+                           "the folder PATH becomes ('/' between levels); default: its file or directory name "
+                           "(a Maildir: INBOX and its folders)");
+    import_cmd->add_option("--labels-as-folders", import.labels_as_folders,
+                           "Google Takeout (X-Gmail-Labels): 'first' puts a message in its first label's folder, "
+                           "'copy' in every label's folder")
+        ->default_val("first")->check(CLI::IsMember({"first", "copy"}));
+    add_output_options(import_cmd, import.output);
 
     ReplayArgs replay;
     CLI::App* replay_cmd = app.add_subcommand(
@@ -145,6 +164,7 @@ int run_command_line(int argc, char** argv) {
         return code == 0 ? 0 : exit_code_for(ErrorKind::usage);
     }
     if (*fetch_cmd) return run_fetch_command(fetch);
+    if (*import_cmd) return run_import_command(import);
     if (*replay_cmd) return run_replay_command(replay);
     if (*status_cmd) return run_status_command(status);
     for (CLI::App* c : auth_cmds) {

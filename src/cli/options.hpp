@@ -34,6 +34,15 @@ struct FetchArgs {
     OutputArgs output;
 };
 
+struct ImportArgs {
+    std::string cache;
+    std::vector<std::string> paths;
+    std::string format = "auto";             // auto, mbox, maildir, eml
+    std::string folder;                      // "" = from each path's name
+    std::string labels_as_folders = "first"; // first, copy
+    OutputArgs output;
+};
+
 struct ReplayArgs {
     std::string cache;
     ConnectionArgs target;
@@ -76,6 +85,7 @@ struct AuthArgs {
 
 int run_auth_command(const AuthArgs& args);
 int run_fetch_command(const FetchArgs& args);
+int run_import_command(const ImportArgs& args);
 int run_replay_command(const ReplayArgs& args);
 int run_status_command(const StatusArgs& args);
 
