@@ -4,6 +4,7 @@
 // cache (kind mbox/maildir/eml, its absolute path); its messages get stable
 // UIDs from the cache's UidAssigner, so importing the same files again adds
 // nothing.
+#include <algorithm>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -131,9 +132,12 @@ void print_summary(const std::vector<SourceRun>& runs, size_t errors, size_t war
 // Input bytes while an mbox file is listed (the first of its two passes),
 // then the bytes of the new messages.
 ProgressLine sample(const formats::ReadProgress& read, const pipeline::FetchProgress& fetch,
-                    const std::atomic<size_t>& unit, size_t units) {
+                    const std::atomic<size_t>& unit, const std::vector<formats::ImportUnit>& units) {
     ProgressLine l;
-    std::string where = "source " + std::to_string(unit.load() + 1) + "/" + std::to_string(units);
+    if (units.empty()) return l;
+    size_t i = std::min(unit.load(), units.size() - 1);
+    std::string name = units[i].path.substr(units[i].path.rfind('/') + 1);
+    std::string where = std::to_string(i + 1) + "/" + std::to_string(units.size()) + " " + name;
     if (read.scanning) {
         l.done = read.scanned;
         l.total = read.scan_total;
@@ -162,7 +166,7 @@ int run_import_command(const ImportArgs& args) {
     pipeline::FetchProgress progress;
     std::atomic<size_t> current{0};
     ProgressBar bar(!args.output.no_progress,
-                    [&] { return sample(read_progress, progress, current, units->size()); });
+                    [&] { return sample(read_progress, progress, current, *units); });
 
     std::vector<SourceRun> runs;
     std::vector<std::string> run_errors;
