@@ -151,6 +151,97 @@ ProgressLine sample(const formats::ReadProgress& read, const pipeline::FetchProg
     return l;
 }
 
+// One import: the sources run one after the other into one cache.
+class Importer {
+public:
+    Importer(cache::Cache& cache, const std::vector<formats::ImportUnit>& units, mbox::LabelMode labels)
+        : cache_(cache), units_(units), labels_(labels) {}
+
+    ProgressLine progress_line() const { return sample(read_progress_, progress_, current_, units_); }
+
+    // Returns false when the run must stop (a full disk, a bug).
+    bool run(size_t i) {
+        current_ = i;
+        const formats::ImportUnit& unit = units_[i];
+        const char* kind = formats::format_name(unit.format);
+        auto source_id = cache_.ensure_source(kind, unit.path, "");
+        if (!source_id) {
+            fatal_ = source_id.error();
+            return false;
+        }
+        formats::SourceContext ctx = context_for(*source_id);
+        pipeline::SourceFactory open = [&unit, ctx, this]() -> Result<std::unique_ptr<MailSource>> {
+            return make_source(unit, ctx, labels_);
+        };
+        pipeline::FetchOptions options;
+        options.command = "import";
+        options.source_kind = kind;
+        options.server = unit.path;
+        options.connections = 1;
+        options.recover = i == 0;  // once per run, not once per source
+        auto report = pipeline::run_fetch(cache_, make_source(unit, ctx, labels_), open, options, progress_);
+        if (!report) {
+            Error e = report.error();
+            e.in(unit.path);
+            if (e.kind == ErrorKind::io || e.kind == ErrorKind::internal || e.kind == ErrorKind::usage) fatal_ = e;
+            else run_errors_.push_back(e.describe());
+            return !fatal_;
+        }
+        for (const auto& e : report->errors) run_errors_.push_back(unit.path + ": " + e);
+        if (report->fatal) fatal_ = report->fatal;
+        runs_.push_back({unit, std::move(*report)});
+        return !fatal_;
+    }
+
+    // Prints the problems and the summary; returns the exit code.
+    int finish(const ImportArgs& args) {
+        std::vector<std::string> warnings = notes_.warnings();
+        size_t noted = warnings.size();
+        for (const auto& r : runs_)
+            for (const auto& w : r.report.warnings) warnings.push_back(r.unit.path + ": " + w);
+        std::vector<std::string> errors = notes_.errors();
+        errors.insert(errors.end(), run_errors_.begin(), run_errors_.end());
+        uint64_t error_count = notes_.error_count() + run_errors_.size();
+        uint64_t warning_count = notes_.warning_count() + (warnings.size() - noted);
+
+        for (size_t k = 0; k < warnings.size() && k < kPrintedWarnings; ++k)
+            std::cerr << "warning: " << warnings[k] << "\n";
+        if (warning_count > kPrintedWarnings)
+            std::cerr << "warning: " << warning_count - kPrintedWarnings << " more warning(s) not shown (see --json)\n";
+        for (const auto& e : errors) std::cerr << "error: " << e << "\n";
+        if (error_count > errors.size())
+            std::cerr << "error: " << error_count - errors.size() << " more error(s) not shown\n";
+
+        if (args.output.json) std::cout << to_json(runs_, errors, warnings, fatal_, args.cache).dump(2) << "\n";
+        else print_summary(runs_, error_count, warning_count, args.cache);
+        if (fatal_) return report_failure(*fatal_);
+        return error_count ? 1 : 0;
+    }
+
+private:
+    formats::SourceContext context_for(int64_t source_id) {
+        formats::SourceContext ctx;
+        cache::Cache* c = &cache_;
+        ctx.assign_uids = [c, source_id](const std::string& folder, const std::vector<std::string>& keys) {
+            return c->assign_source_uids(source_id, folder, keys);
+        };
+        ctx.notes = &notes_;
+        ctx.progress = &read_progress_;
+        return ctx;
+    }
+
+    cache::Cache& cache_;
+    const std::vector<formats::ImportUnit>& units_;
+    const mbox::LabelMode labels_;
+    formats::ImportNotes notes_;
+    formats::ReadProgress read_progress_;
+    pipeline::FetchProgress progress_;
+    std::atomic<size_t> current_{0};
+    std::vector<SourceRun> runs_;
+    std::vector<std::string> run_errors_;
+    std::optional<Error> fatal_;
+};
+
 }  // namespace
 
 int run_import_command(const ImportArgs& args) {
@@ -159,77 +250,13 @@ int run_import_command(const ImportArgs& args) {
     if (!units) return report_failure(units.error());
     auto cache = cache::Cache::open(args.cache, cache::OpenMode::create_if_missing);
     if (!cache) return report_failure(cache.error());
-    mbox::LabelMode labels = args.labels_as_folders == "copy" ? mbox::LabelMode::copy : mbox::LabelMode::first;
-
-    formats::ImportNotes notes;
-    formats::ReadProgress read_progress;
-    pipeline::FetchProgress progress;
-    std::atomic<size_t> current{0};
-    ProgressBar bar(!args.output.no_progress,
-                    [&] { return sample(read_progress, progress, current, *units); });
-
-    std::vector<SourceRun> runs;
-    std::vector<std::string> run_errors;
-    std::optional<Error> fatal;
-    for (size_t i = 0; i < units->size() && !fatal; ++i) {
-        current = i;
-        const formats::ImportUnit& unit = (*units)[i];
-        const char* kind = formats::format_name(unit.format);
-        auto source_id = (*cache)->ensure_source(kind, unit.path, "");
-        if (!source_id) {
-            fatal = source_id.error();
-            break;
-        }
-        cache::Cache* c = cache->get();
-        int64_t sid = *source_id;
-        formats::SourceContext ctx;
-        ctx.assign_uids = [c, sid](const std::string& folder, const std::vector<std::string>& keys) {
-            return c->assign_source_uids(sid, folder, keys);
-        };
-        ctx.notes = &notes;
-        ctx.progress = &read_progress;
-        pipeline::SourceFactory open = [&unit, ctx, labels]() -> Result<std::unique_ptr<MailSource>> {
-            return make_source(unit, ctx, labels);
-        };
-        pipeline::FetchOptions options;
-        options.command = "import";
-        options.source_kind = kind;
-        options.server = unit.path;
-        options.connections = 1;
-        options.recover = i == 0;  // once per run, not once per source
-        auto report = pipeline::run_fetch(**cache, make_source(unit, ctx, labels), open, options, progress);
-        if (!report) {
-            Error e = report.error();
-            e.in(unit.path);
-            if (e.kind == ErrorKind::io || e.kind == ErrorKind::internal || e.kind == ErrorKind::usage) fatal = e;
-            else run_errors.push_back(e.describe());
-            continue;
-        }
-        for (const auto& e : report->errors) run_errors.push_back(unit.path + ": " + e);
-        if (report->fatal) fatal = report->fatal;
-        runs.push_back({unit, std::move(*report)});
-    }
+    Importer importer(**cache, *units,
+                      args.labels_as_folders == "copy" ? mbox::LabelMode::copy : mbox::LabelMode::first);
+    ProgressBar bar(!args.output.no_progress, [&importer] { return importer.progress_line(); });
+    for (size_t i = 0; i < units->size(); ++i)
+        if (!importer.run(i)) break;
     bar.stop();
-
-    std::vector<std::string> warnings = notes.warnings();
-    for (const auto& r : runs)
-        for (const auto& w : r.report.warnings) warnings.push_back(r.unit.path + ": " + w);
-    std::vector<std::string> errors = notes.errors();
-    errors.insert(errors.end(), run_errors.begin(), run_errors.end());
-    uint64_t error_count = notes.error_count() + run_errors.size();
-    uint64_t warning_count = notes.warning_count() + (warnings.size() - notes.warnings().size());
-
-    for (size_t k = 0; k < warnings.size() && k < kPrintedWarnings; ++k) std::cerr << "warning: " << warnings[k] << "\n";
-    if (warning_count > kPrintedWarnings)
-        std::cerr << "warning: " << warning_count - kPrintedWarnings << " more warning(s) not shown (see --json)\n";
-    for (const auto& e : errors) std::cerr << "error: " << e << "\n";
-    if (error_count > errors.size())
-        std::cerr << "error: " << error_count - errors.size() << " more error(s) not shown\n";
-
-    if (args.output.json) std::cout << to_json(runs, errors, warnings, fatal, args.cache).dump(2) << "\n";
-    else print_summary(runs, error_count, warning_count, args.cache);
-    if (fatal) return report_failure(*fatal);
-    return error_count ? 1 : 0;
+    return importer.finish(args);
 }
 
 }  // namespace mailferry::cli
