@@ -84,50 +84,56 @@ Result<std::vector<SourceFolder>> EmlSource::list_folders() {
     return out;
 }
 
+std::optional<formats::FileEntry> EmlSource::entry_of(const std::string& path) {
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) {
+        context_.notes->error(wrap::errno_error("cannot stat", path).message + ": not imported");
+        return std::nullopt;
+    }
+    if (static_cast<uint64_t>(st.st_size) > context_.max_message_bytes) {
+        context_.notes->error(path + ": " + std::to_string(st.st_size) + " bytes, larger than the limit of " +
+                              std::to_string(context_.max_message_bytes) + ": not imported");
+        return std::nullopt;
+    }
+    auto bytes = wrap::read_file(path);
+    if (!bytes) {
+        context_.notes->error(bytes.error().message + ": not imported");
+        return std::nullopt;
+    }
+    EmlMessage m = split_envelope(*bytes);
+    if (m.bytes.empty()) {
+        context_.notes->warning(path + (bytes->empty() ? ": empty file" : ": only an mbox From_ line") +
+                                ": nothing to import");
+        return std::nullopt;
+    }
+    formats::FileEntry e;
+    e.key = wrap::sha256_hex(m.bytes);
+    e.path = path;
+    e.size = m.bytes.size();
+    if (m.envelope_date) {
+        e.received = *m.envelope_date;
+        e.received_from = "from_line";
+    } else if (auto date = mbox::header_value(m.bytes, "Date"); date && parse_rfc5322_date(*date)) {
+        e.received = *parse_rfc5322_date(*date);
+        e.received_from = "date";
+    } else {
+        e.received = st.st_mtime;
+        e.received_from = "mtime";
+    }
+    return e;
+}
+
 Result<std::vector<formats::FileEntry>> EmlSource::entries_of(const SourceFolder& folder) {
     auto it = files_.find(folder.raw_name);
     if (it == files_.end()) return make_error(ErrorKind::not_found, Radius::folder, "no folder " + folder.name);
     std::vector<formats::FileEntry> entries;
     std::map<std::string, std::string> first_file;  // key -> the file that had it first
     for (const auto& path : it->second) {
-        struct stat st;
-        if (::stat(path.c_str(), &st) != 0) {
-            context_.notes->error(wrap::errno_error("cannot stat", path).message + ": not imported");
-            continue;
-        }
-        if (static_cast<uint64_t>(st.st_size) > context_.max_message_bytes) {
-            context_.notes->error(path + ": " + std::to_string(st.st_size) + " bytes, larger than the limit of " +
-                                  std::to_string(context_.max_message_bytes) + ": not imported");
-            continue;
-        }
-        auto bytes = wrap::read_file(path);
-        if (!bytes) {
-            context_.notes->error(bytes.error().message + ": not imported");
-            continue;
-        }
-        EmlMessage m = split_envelope(*bytes);
-        if (m.bytes.empty()) {
-            context_.notes->warning(path + (bytes->empty() ? ": empty file" : ": only an mbox From_ line") +
-                                    ": nothing to import");
-            continue;
-        }
-        formats::FileEntry e;
-        e.key = wrap::sha256_hex(m.bytes);
-        e.path = path;
-        e.size = m.bytes.size();
-        if (m.envelope_date) {
-            e.received = *m.envelope_date;
-            e.received_from = "from_line";
-        } else if (auto date = mbox::header_value(m.bytes, "Date"); date && parse_rfc5322_date(*date)) {
-            e.received = *parse_rfc5322_date(*date);
-            e.received_from = "date";
-        } else {
-            e.received = st.st_mtime;
-            e.received_from = "mtime";
-        }
-        auto [pos, fresh] = first_file.emplace(e.key, path);
+        auto e = entry_of(path);
+        if (!e) continue;
+        auto [pos, fresh] = first_file.emplace(e->key, path);
         if (!fresh) context_.notes->warning(path + ": the same message as " + pos->second + ": imported once");
-        entries.push_back(std::move(e));
+        entries.push_back(std::move(*e));
     }
     return entries;
 }

@@ -40,6 +40,8 @@ public:
 
 private:
     Result<std::vector<formats::FileEntry>> entries_of(const SourceFolder& folder) override;
+    // One file's message, or nullopt (reported in the notes) when it has none to import.
+    std::optional<formats::FileEntry> entry_of(const std::string& path);
     std::optional<std::string_view> message_of(const formats::FileEntry& entry, std::string_view bytes) override;
 
     EmlSourceOptions options_;

@@ -94,10 +94,13 @@ Status MboxSource::scan() {
     MboxCursor cursor(options_.path, reader_options(context_));
     while (const CursorMessage* m = cursor.next()) scan_message(*m, st.st_mtime);
     if (context_.progress) context_.progress->scanning = false;
-    const Status& read = cursor.status();
-    const ReadReport& r = cursor.report();
     // The fetch pass reads the same way without deciding again (no look-ahead pass).
-    variant_ = r.variant;
+    variant_ = cursor.report().variant;
+    return note_read_problems(cursor.status(), cursor.report());
+}
+
+// What the reader met, into the notes: its warnings, and as errors what cost messages.
+Status MboxSource::note_read_problems(const Status& read, const ReadReport& r) {
     for (const auto& w : r.warnings) {
         // The reader's warning about a message without a final line break is
         // an error here (scan_message said so): not twice.

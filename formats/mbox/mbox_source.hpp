@@ -79,6 +79,7 @@ private:
     };
 
     Status scan();
+    Status note_read_problems(const Status& read, const ReadReport& report);
     void scan_message(const CursorMessage& m, int64_t mtime);
     uint32_t folder_index(const std::string& utf8_name);
     const CursorMessage* seek(const Entry& e);
