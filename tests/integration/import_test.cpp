@@ -20,12 +20,17 @@
 #include <utime.h>
 #include <zlib.h>
 
+#include <signal.h>
+
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <random>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "formats/mbox/mbox_reader.hpp"
 #include "support.hpp"
@@ -602,4 +607,52 @@ TEST_CASE("import names folders after its paths, or --folder", "[import]") {
     CHECK(usage.exit_code == 2);
     CHECK_FALSE(fs::exists(t / "other"));
     CHECK(import(t / "other", {dev + "/no/such/file"}).exit_code == 2);
+}
+
+TEST_CASE("import killed at 15 random moments ends with the cache of an uninterrupted run", "[import][crash]") {
+    TempDir t;
+    // 3000 messages in an mbox, and a Maildir of 1000: enough batches to be killed in the middle of.
+    std::string mbox;
+    std::mt19937 rng(20261126);
+    for (int i = 0; i < 3000; ++i) {
+        mbox += "From list@example.org Sat Jan  1 00:00:00 2011\nMessage-ID: <" + std::to_string(i) +
+                "@test>\nSubject: message " + std::to_string(i) + "\n\n";
+        for (int l = 0; l < 40; ++l) mbox += std::to_string(rng()) + " the quick brown fox\n";
+        mbox += "\n";
+    }
+    spill(t / "big.mbox", mbox);
+    fs::create_directories(t / "md/cur");
+    for (int i = 0; i < 1000; ++i)
+        spill(t / ("md/cur/" + std::to_string(1000000 + i) + ".x.host:2,S"), "Subject: " + std::to_string(i) + "\n\nbody\n");
+    std::vector<std::string> paths = {t / "big.mbox", t / "md"};
+
+    std::string reference = t / "reference";
+    auto started = std::chrono::steady_clock::now();
+    REQUIRE(import(reference, paths).exit_code == 0);
+    auto full_us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
+
+    std::string cache = t / "killed";
+    std::vector<std::string> args = {"import", cache};
+    args.insert(args.end(), paths.begin(), paths.end());
+    args.push_back("--no-progress");
+    int killed_mid_run = 0;
+    for (int i = 0; i < 15; ++i) {
+        pid_t pid = spawn_mailferry(args);
+        std::uniform_int_distribution<long> when(0, full_us);
+        std::this_thread::sleep_for(std::chrono::microseconds(when(rng)));
+        if (::kill(pid, SIGKILL) == 0) ++killed_mid_run;
+        wait_for(pid);
+    }
+    CAPTURE(killed_mid_run);
+    auto last = import(cache, paths);
+    INFO(last.err);
+    REQUIRE(last.exit_code == 0);
+    // Every row as in the reference, source keys included; a file adopted after a
+    // kill cannot know where its received date came from (received_from).
+    auto strip = [](std::vector<Row> rows) {
+        for (auto& r : rows) r.received_from.clear();
+        return rows;
+    };
+    CHECK(strip(rows_of(cache)) == strip(rows_of(reference)));
+    require_consistent(cache);
 }
