@@ -4,6 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
+#include <optional>
+
 #include "cache/schema.hpp"
 #include "mailferry/clock.hpp"
 
@@ -98,19 +101,39 @@ Result<std::string> Cache::info(const std::string& key) {
     return *row ? st->text(0) : std::string();
 }
 
+namespace {
+
+// "host" of "host:port" or "[v6]:port", lower-cased: the mailbox, whatever the route.
+std::string host_of(const std::string& server) {
+    std::string host = server;
+    if (!host.empty() && host.front() == '[') host = host.substr(0, host.find(']') + 1);
+    else if (size_t colon = host.rfind(':'); colon != std::string::npos) host = host.substr(0, colon);
+    for (char& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return host;
+}
+
+}  // namespace
+
 Result<int64_t> Cache::ensure_source(const std::string& kind, const std::string& server,
                                      const std::string& account) {
     Lock l(mutex_);
-    auto ins = db_.prepare(
-        "INSERT OR IGNORE INTO sources(kind, server, account, created_at) VALUES (?, ?, ?, ?)");
+    // pop3s:// and pop3:// (imaps:// and imap://, or a tunnel's port) to one
+    // server reach one mailbox: one source, so that its messages are not
+    // fetched twice. Files (mbox, Maildir) are their own server.
+    auto sel = db_.prepare("SELECT id, server FROM sources WHERE kind = ? AND account = ? ORDER BY id");
+    if (!sel) return sel.error();
+    sel->bind(1, kind).bind(2, account);
+    std::optional<int64_t> found;
+    const bool network = kind == "imap" || kind == "pop3";
+    MF_TRY(sel->each([&] {
+        const std::string known = sel->text(1);
+        if (!found && (known == server || (network && host_of(known) == host_of(server)))) found = sel->int64(0);
+    }));
+    if (found) return *found;
+    auto ins = db_.prepare("INSERT INTO sources(kind, server, account, created_at) VALUES (?, ?, ?, ?)");
     if (!ins) return ins.error();
     MF_TRY(ins->bind(1, kind).bind(2, server).bind(3, account).bind(4, now_epoch()).run());
-    auto sel = db_.prepare("SELECT id FROM sources WHERE kind = ? AND server = ? AND account = ?");
-    if (!sel) return sel.error();
-    sel->bind(1, kind).bind(2, server).bind(3, account);
-    auto row = sel->step();
-    if (!row) return row.error();
-    return sel->int64(0);
+    return db_.last_insert_id();
 }
 
 Status Cache::touch_source(int64_t source_id, int64_t when) {
@@ -252,6 +275,28 @@ Result<uint32_t> Cache::highest_cached_uid(int64_t folder_id, uint32_t uidvalidi
     return static_cast<uint32_t>(st->int64(0));
 }
 
+Result<std::set<std::string>> Cache::cached_source_keys(int64_t source_id) {
+    Lock l(mutex_);
+    auto st = db_.prepare(
+        "SELECT m.source_key FROM messages m JOIN folders f ON f.id = m.folder_id "
+        "WHERE f.source_id = ? AND m.source_key IS NOT NULL");
+    if (!st) return st.error();
+    st->bind(1, source_id);
+    std::set<std::string> keys;
+    MF_TRY(st->each([&] { keys.insert(st->text(0)); }));
+    return keys;
+}
+
+Result<std::string> Cache::source_key_of(int64_t source_id, const std::string& folder, uint32_t uid) {
+    Lock l(mutex_);
+    auto st = db_.prepare("SELECT key FROM source_uids WHERE source_id = ? AND folder = ? AND uid = ?");
+    if (!st) return st.error();
+    st->bind(1, source_id).bind(2, folder).bind(3, int64_t{uid});
+    auto row = st->step();
+    if (!row) return row.error();
+    return *row ? st->text(0) : std::string();
+}
+
 Result<std::vector<uint32_t>> Cache::assign_source_uids(int64_t source_id, const std::string& folder,
                                                        const std::vector<std::string>& keys) {
     Lock l(mutex_);
@@ -286,16 +331,6 @@ Result<std::vector<uint32_t>> Cache::assign_source_uids(int64_t source_id, const
     return uids;
 }
 
-Result<std::map<uint32_t, std::string>> Cache::source_keys(int64_t source_id, const std::string& folder) {
-    Lock l(mutex_);
-    std::map<uint32_t, std::string> out;
-    auto st = db_.prepare("SELECT uid, key FROM source_uids WHERE source_id = ? AND folder = ?");
-    if (!st) return st.error();
-    st->bind(1, source_id).bind(2, folder);
-    MF_TRY(st->each([&] { out.emplace(static_cast<uint32_t>(st->int64(0)), st->text(1)); }));
-    return out;
-}
-
 Result<int64_t> Cache::count_other_generation(int64_t folder_id, uint32_t uidvalidity) {
     Lock l(mutex_);
     auto st = db_.prepare(
@@ -322,6 +357,38 @@ Status Cache::for_each_message(int64_t folder_id,
                         st->int64(6) != 0};
         fn(m);
     }));
+    return {};
+}
+
+Status Cache::for_each_stored(int64_t folder_id, const std::function<Status(const StoredMessage&)>& fn) {
+    Lock l(mutex_);
+    auto st = db_.prepare(
+        "SELECT id, uidvalidity, uid, size, received_at, flags, subject, path, compressed, gone FROM messages "
+        "WHERE folder_id = ? ORDER BY received_at, uidvalidity, uid, id");
+    if (!st) return st.error();
+    st->bind(1, folder_id);
+    for (;;) {
+        auto row = st->step();
+        if (!row) return row.error();
+        if (!*row) break;
+        StoredMessage m;
+        m.id = st->int64(0);
+        m.uidvalidity = static_cast<uint32_t>(st->int64(1));
+        m.uid = static_cast<uint32_t>(st->int64(2));
+        m.size = static_cast<uint64_t>(st->int64(3));
+        m.received = st->int64(4);
+        m.flags = Flags::from_imap(st->text(5));
+        m.subject = st->text(6);
+        m.path = st->text(7);
+        m.compressed = st->int64(8) != 0;
+        m.gone = st->int64(9) != 0;
+        Status s = fn(m);
+        if (!s.ok()) {
+            st->reset();
+            return s;
+        }
+    }
+    st->reset();
     return {};
 }
 

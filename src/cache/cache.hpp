@@ -10,10 +10,10 @@
 
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -60,6 +60,20 @@ struct CachedMessage {
     std::string path;
     std::string sha256;
     bool gone = false;
+};
+
+// A cached message as export reads it (cache -> file formats).
+struct StoredMessage {
+    int64_t id = 0;
+    uint32_t uidvalidity = 0;
+    uint32_t uid = 0;
+    uint64_t size = 0;
+    int64_t received = 0;  // INTERNALDATE, epoch seconds
+    Flags flags;
+    std::string subject;   // raw header value, not decoded
+    std::string path;      // relative to the cache directory
+    bool compressed = false;  // gzip (Dovecot's zlib plugin format)
+    bool gone = false;        // no longer on the source; still cached
 };
 
 struct FlagChange {
@@ -111,14 +125,21 @@ public:
     // UidAssigner for the sources without UIDs (mail_source.hpp): one transaction.
     Result<std::vector<uint32_t>> assign_source_uids(int64_t source_id, const std::string& folder_raw_name,
                                                      const std::vector<std::string>& keys);
-    // The keys assign_source_uids gave UIDs in this folder: uid -> key.
-    Result<std::map<uint32_t, std::string>> source_keys(int64_t source_id, const std::string& folder_raw_name);
     // Messages of the folder cached under another UIDVALIDITY and not yet gone:
     // after a UIDVALIDITY change they wait to be re-matched by SHA-256.
     Result<int64_t> count_other_generation(int64_t folder_id, uint32_t uidvalidity);
     // Calls fn for each cached message of the folder, in UID order. fn must
     // not call back into the Cache (the lock is held).
     Status for_each_message(int64_t folder_id, const std::function<void(const CachedMessage&)>& fn);
+    // Calls fn for each cached message of the folder, gone ones included, in
+    // received order (ties broken by UIDVALIDITY, then UID); stops at fn's first
+    // error and returns it. fn must not call back into the Cache (the lock is held).
+    Status for_each_stored(int64_t folder_id, const std::function<Status(const StoredMessage&)>& fn);
+    // The source keys (POP3 UIDLs...) of the messages indexed for a source:
+    // each has its file durable in the cache.
+    Result<std::set<std::string>> cached_source_keys(int64_t source_id);
+    // The key assign_source_uids gave this UID, "" if none (an IMAP folder).
+    Result<std::string> source_key_of(int64_t source_id, const std::string& folder_raw_name, uint32_t uid);
 
     // One transaction: the rows of a batch whose files are already durable.
     Status insert_messages(const std::vector<MessageRecord>& rows);

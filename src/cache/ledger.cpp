@@ -42,6 +42,42 @@ Result<Ledger> Ledger::for_target(Cache& cache, const std::string& url, const st
     return Ledger(cache, sel->int64(0));
 }
 
+Result<std::optional<Ledger>> Ledger::existing(Cache& cache, const std::string& url) {
+    Lock l(cache.index_mutex());
+    auto sel = cache.index().prepare("SELECT id FROM targets WHERE url = ?");
+    if (!sel) return sel.error();
+    sel->bind(1, url);
+    auto row = sel->step();
+    if (!row) return row.error();
+    if (!*row) return std::optional<Ledger>();
+    return std::optional<Ledger>(Ledger(cache, sel->int64(0)));
+}
+
+Result<std::vector<PlacedMessage>> Ledger::placed() {
+    Lock l(cache_->index_mutex());
+    auto st = cache_->index().prepare(
+        "SELECT m.id, f.name, m.subject, m.message_id, m.size, g.target_folder, coalesce(g.target_uidvalidity, 0), "
+        "coalesce(g.target_uid, 0) FROM ledger g JOIN messages m ON m.id = g.message_id "
+        "JOIN folders f ON f.id = m.folder_id WHERE g.target_id = ? AND g.state = 'done' "
+        "ORDER BY g.target_folder, g.target_uid");
+    if (!st) return st.error();
+    st->bind(1, target_id_);
+    std::vector<PlacedMessage> out;
+    MF_TRY(st->each([&] {
+        PlacedMessage p;
+        p.message_id = st->int64(0);
+        p.folder = st->text(1);
+        p.subject = st->text(2);
+        p.header_message_id = st->text(3);
+        p.size = static_cast<uint64_t>(st->int64(4));
+        p.target_folder = st->text(5);
+        p.target_uidvalidity = static_cast<uint32_t>(st->int64(6));
+        p.target_uid = static_cast<uint32_t>(st->int64(7));
+        out.push_back(std::move(p));
+    }));
+    return out;
+}
+
 Result<std::vector<LedgerItem>> Ledger::to_replay(int64_t folder_id, int64_t after_id, int limit) {
     Lock l(cache_->index_mutex());
     auto st = cache_->index().prepare(

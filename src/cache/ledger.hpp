@@ -45,6 +45,16 @@ struct AppendedAt {
     std::string note;           // what was repaired in the bytes sent, "" if nothing
 };
 
+// A message the ledger says is on the target.
+struct PlacedMessage {
+    int64_t message_id = 0;
+    std::string folder, subject;     // in the cache
+    std::string header_message_id;   // the cached message's Message-ID
+    uint64_t size = 0;               // of the cached bytes
+    std::string target_folder;
+    uint32_t target_uidvalidity = 0, target_uid = 0;  // uid 0: the server gave no APPENDUID
+};
+
 class Ledger {
 public:
     static Result<Ledger> for_target(Cache& cache, const std::string& url, const std::string& profile);
@@ -57,6 +67,10 @@ public:
     Status mark_failed(int64_t message_id, const std::string& state, const std::string& text);
     Result<LedgerCounts> counts();
     Result<std::vector<LedgerFailure>> failures();
+    // Every done row, by target folder then UID.
+    Result<std::vector<PlacedMessage>> placed();
+    // Whether the ledger holds rows for this target (a target never replayed has none).
+    static Result<std::optional<Ledger>> existing(Cache& cache, const std::string& url);
     // Done rows of a target folder without a UID: the office365 profile flags
     // them by UID after the APPEND, so it needs them.
     Result<std::vector<std::pair<uint32_t, uint32_t>>> done_uids(const std::string& target_folder,

@@ -8,10 +8,23 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "cache/cache.hpp"
 
 namespace mailferry::cache {
+
+// What lies in a folder's Maildir besides its indexed files (paths relative
+// to the cache). Recovery acts on it; verify reports it.
+struct FolderScan {
+    std::vector<std::string> tmp_files;    // never renamed into cur/: never indexed
+    std::vector<std::string> stale_links;  // the old name of a flag change (its base is indexed)
+    std::vector<std::string> unindexed;    // mailferry's name, no row: a batch whose index commit never came
+    std::vector<std::string> foreign;      // files mailferry did not write
+};
+
+Result<FolderScan> scan_folder(Cache& cache, const FolderRecord& folder);
 
 struct RecoveryReport {
     uint64_t tmp_removed = 0;

@@ -8,8 +8,10 @@
 #include "cli/connect.hpp"
 #include "cli/terminal.hpp"
 #include "net/imap/imap_source.hpp"
+#include "net/pop3/pop3_source.hpp"
 #include "net/target_profile.hpp"
 #include "pipeline/fetch.hpp"
+#include "pipeline/pop3_cleanup.hpp"
 
 namespace mailferry::cli {
 namespace {
@@ -36,6 +38,7 @@ nlohmann::json to_json(const pipeline::FetchReport& r, const std::string& source
             {"rematched", r.rematched},
             {"cached_messages", r.cached_messages},
             {"recovered_files", r.recovered_adopted},
+            {"deleted_from_source", r.deleted_from_source},
             {"errors", r.errors},
             {"warnings", r.warnings},
             {"fatal", r.fatal ? nlohmann::json(r.fatal->describe()) : nlohmann::json(nullptr)},
@@ -51,6 +54,7 @@ void print_summary(const pipeline::FetchReport& r, const std::string& source, co
               << r.flags_refreshed << " with new flags, " << r.gone << " gone from the source";
     if (r.rematched) std::cout << ", " << r.rematched << " re-matched";
     std::cout << "\n  cache     " << r.cached_messages << " messages\n";
+    if (r.deleted_from_source) std::cout << "  deleted   " << r.deleted_from_source << " from the source (--delete-after-fetch)\n";
     char secs[32];
     std::snprintf(secs, sizeof secs, "%.1f", r.seconds);
     std::cout << "  time      " << secs << " s\n";
@@ -58,14 +62,39 @@ void print_summary(const pipeline::FetchReport& r, const std::string& source, co
 
 }  // namespace
 
+// POP3 keeps mail on the server unless asked; then only what the cache holds goes.
+Result<uint64_t> delete_after_fetch(cache::Cache& cache, const net::ConnectOptions& connect) {
+    auto source = cache.ensure_source("pop3", connect.url.server(), connect.url.user);
+    if (!source) return source.error();
+    auto conn = net::Pop3Connection::open(connect);
+    if (!conn) return conn.error();
+    return pipeline::delete_cached_from_pop3(cache, *source, **conn);
+}
+
 int run_fetch_command(const FetchArgs& args) {
     Warnings warnings;
     auto made = make_connect_options(args.source, warnings);
     if (!made) return report_failure(made.error());
+    if (args.delete_after_fetch && made->url.is_imap())
+        return report_failure(make_error(ErrorKind::usage, Radius::fatal, "--delete-after-fetch is for POP3 sources only"));
     const net::ConnectOptions connect = std::move(*made);
     const net::ServerUrl* url = &connect.url;
 
-    pipeline::SourceFactory open_source = [&connect]() -> Result<std::unique_ptr<MailSource>> {
+    // POP3 messages get their UIDs from the cache, which opens only after the
+    // first connection: the assigner reaches it through this pointer.
+    cache::Cache* opened_cache = nullptr;
+    UidAssigner assign_uids = [&](const std::string& folder, const std::vector<std::string>& keys)
+        -> Result<std::vector<uint32_t>> {
+        auto source = opened_cache->ensure_source("pop3", url->server(), url->user);
+        if (!source) return source.error();
+        return opened_cache->assign_source_uids(*source, folder, keys);
+    };
+    pipeline::SourceFactory open_source = [&]() -> Result<std::unique_ptr<MailSource>> {
+        if (!url->is_imap()) {
+            auto conn = net::Pop3Connection::open(connect);
+            if (!conn) return conn.error();
+            return std::unique_ptr<MailSource>(new net::Pop3Source(std::move(*conn), assign_uids, connect.warn));
+        }
         auto conn = net::ImapConnection::open(connect);
         if (!conn) return conn.error();
         return std::unique_ptr<MailSource>(new net::ImapSource(std::move(*conn)));
@@ -76,8 +105,9 @@ int run_fetch_command(const FetchArgs& args) {
     if (!first) return report_failure(first.error());
     auto cache = cache::Cache::open(args.cache, cache::OpenMode::create_if_missing);
     if (!cache) return report_failure(cache.error());
+    opened_cache = cache->get();
     pipeline::FetchOptions options;
-    options.source_kind = "imap";
+    options.source_kind = url->is_imap() ? "imap" : "pop3";
     options.server = url->server();
     options.account = url->user;
     options.include = args.include;
@@ -105,6 +135,11 @@ int run_fetch_command(const FetchArgs& args) {
     auto report = pipeline::run_fetch(**cache, std::move(*first), open_source, options, progress);
     bar.stop();
     if (!report) return report_failure(report.error());
+    if (args.delete_after_fetch && !report->fatal) {
+        auto deleted = delete_after_fetch(**cache, connect);
+        if (!deleted) report->errors.push_back("--delete-after-fetch: " + deleted.error().describe());
+        else report->deleted_from_source = *deleted;
+    }
 
     for (const auto& w : report->warnings) warnings("warning: " + w);
     for (const auto& e : report->errors) std::cerr << "error: " << e << "\n";

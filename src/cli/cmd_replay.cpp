@@ -85,6 +85,8 @@ int run_replay_command(const ReplayArgs& args) {
     auto made = make_connect_options(args.target, warnings);
     if (!made) return report_failure(made.error());
     const net::ConnectOptions connect = std::move(*made);
+    if (!connect.url.is_imap())
+        return report_failure(make_error(ErrorKind::usage, Radius::fatal, "replay needs an IMAP target (imaps:// or imap://)"));
     const net::TargetProfile* profile =
         args.profile.empty() ? &net::profile_for_host(connect.url.host) : net::find_profile(args.profile);
 

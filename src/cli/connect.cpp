@@ -21,8 +21,6 @@ net::AuthMethod auth_method(const ConnectionArgs& args, const std::string& host)
 Result<net::ConnectOptions> make_connect_options(const ConnectionArgs& args, Warnings& warnings) {
     auto url = net::parse_server_url(args.url);
     if (!url) return url.error();
-    if (!url->is_imap())
-        return make_error(ErrorKind::usage, Radius::fatal, "only IMAP servers (imaps://, imap://) are supported so far");
     net::ConnectOptions o;
     o.auth = auth_method(args, url->host);
     if (o.auth == net::AuthMethod::xoauth2) {

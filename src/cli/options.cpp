@@ -82,6 +82,9 @@ int run_command_line(int argc, char** argv) {
         "  import  mbox files, Maildir trees and message files into the cache\n"
         "  replay  the cache into a target mailbox (Office 365 or any IMAP server)\n"
         "  status  what a cache holds, and how far each replay got\n"
+        "  verify  whether every cached message is intact\n"
+        "  manifest  the chain of custody, per message and target (CSV or JSON)\n"
+        "  export  the cache into mbox files, a Maildir++ tree or EML files\n"
         "  auth    OAuth2 sign-in (Office 365, Gmail) and the token store"};
     app.set_version_flag("--version", "mailferry " MAILFERRY_VERSION);
     app.require_subcommand(1);
@@ -91,12 +94,15 @@ int run_command_line(int argc, char** argv) {
         "fetch", "Download every folder of a source mailbox into CACHE; a second run fetches only what is new");
     fetch_cmd->add_option("CACHE", fetch.cache, "the cache directory (created if missing)")->required();
     fetch_cmd->add_option("--from", fetch.source.url,
-                          "the source: imaps://USER@HOST[:PORT], or imap://... (STARTTLS)")->required();
+                          "the source: imaps://USER@HOST[:PORT], imap://... (STARTTLS), pop3s://USER@HOST[:PORT] "
+                          "or pop3://... (STLS)")->required();
     add_connection_options(fetch_cmd, fetch.source);
     fetch_cmd->add_option("--folder", fetch.include, "fetch only folders matching PATTERN ('*' and '%' as in IMAP); repeatable");
     fetch_cmd->add_option("--exclude", fetch.exclude, "skip folders matching PATTERN; repeatable");
     fetch_cmd->add_option("--connections", fetch.connections, "folders fetched in parallel, one connection each")
         ->default_val(2)->check(CLI::Range(1, 16));
+    fetch_cmd->add_flag("--delete-after-fetch", fetch.delete_after_fetch,
+                        "POP3: delete from the server the messages now safe in the cache (never the others)");
     add_output_options(fetch_cmd, fetch.output);
 
     ImportArgs import;
@@ -153,6 +159,42 @@ int run_command_line(int argc, char** argv) {
     status_cmd->add_flag("--failures", status.failures, "list every message a replay skipped or could not send, with why");
     add_output_options(status_cmd, status.output);
 
+    VerifyArgs verify;
+    CLI::App* verify_cmd = app.add_subcommand(
+        "verify", "Re-hash every cached message against the index; find missing, changed and orphaned files "
+                  "and tmp/ leftovers (exit 0 only for an intact cache)");
+    verify_cmd->add_option("CACHE", verify.cache, "the cache directory")->required();
+    verify_cmd->add_flag("--repair", verify.repair,
+                         "first adopt orphaned message files and remove leftovers, as the next fetch would");
+    verify_cmd->add_option("--target", verify.target.url,
+                           "instead, check on this replay target (imaps://MAILBOX@HOST) that every message the "
+                           "ledger says is there is there");
+    add_connection_options(verify_cmd, verify.target);
+    add_output_options(verify_cmd, verify.output);
+
+    ManifestArgs manifest;
+    CLI::App* manifest_cmd = app.add_subcommand(
+        "manifest", "The chain of custody: per message its source identity, folder, SHA-256, size, received "
+                    "date, flags, and per replay target its state and target folder/UID");
+    manifest_cmd->add_option("CACHE", manifest.cache, "the cache directory")->required();
+    manifest_cmd->add_option("--target", manifest.target, "only this replay target (the URL given to replay)");
+    manifest_cmd->add_option("--format", manifest.format, "csv (RFC 4180) or json")
+        ->default_val("csv")->check(CLI::IsMember({"csv", "json"}));
+
+    ExportArgs exp;
+    CLI::App* export_cmd = app.add_subcommand(
+        "export", "Write the cached mail into DEST as mbox files, a Maildir++ tree or EML files (gone messages included)");
+    export_cmd->add_option("CACHE", exp.cache, "the cache directory")->required()->check(CLI::ExistingDirectory);
+    export_cmd->add_option("DEST", exp.dest, "the directory to write into (created 0700 if missing)")->required();
+    export_cmd->add_option("--format", exp.format,
+                           "mboxrd (default): one mbox file per folder; mboxo: the same with mboxo escaping; "
+                           "maildir: a Maildir++ tree; eml: a directory per folder, a file per message")
+        ->default_val("mboxrd")->check(CLI::IsMember({"mboxrd", "mboxo", "maildir", "eml"}));
+    export_cmd->add_option("--folder", exp.include, "export only folders matching PATTERN ('*' and '%' as in IMAP); repeatable");
+    export_cmd->add_option("--exclude", exp.exclude, "skip folders matching PATTERN; repeatable");
+    export_cmd->add_flag("--force", exp.force, "replace files that already exist in DEST (without it, nothing is replaced)");
+    add_output_options(export_cmd, exp.output);
+
     AuthArgs auth;
     std::vector<CLI::App*> auth_cmds;
     add_auth_commands(app, auth, auth_cmds);
@@ -167,6 +209,9 @@ int run_command_line(int argc, char** argv) {
     if (*import_cmd) return run_import_command(import);
     if (*replay_cmd) return run_replay_command(replay);
     if (*status_cmd) return run_status_command(status);
+    if (*verify_cmd) return run_verify_command(verify);
+    if (*manifest_cmd) return run_manifest_command(manifest);
+    if (*export_cmd) return run_export_command(exp);
     for (CLI::App* c : auth_cmds) {
         if (*c) {
             auth.action = c->get_name();

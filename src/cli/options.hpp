@@ -31,6 +31,7 @@ struct FetchArgs {
     ConnectionArgs source;
     std::vector<std::string> include, exclude;
     int connections = 2;
+    bool delete_after_fetch = false;  // POP3 only
     OutputArgs output;
 };
 
@@ -65,6 +66,28 @@ struct StatusArgs {
     OutputArgs output;
 };
 
+struct VerifyArgs {
+    std::string cache;
+    bool repair = false;
+    ConnectionArgs target;  // url "": verify the cache itself
+    OutputArgs output;
+};
+
+struct ManifestArgs {
+    std::string cache;
+    std::string target;  // a replay target URL; "" = every target
+    std::string format = "csv";
+};
+
+struct ExportArgs {
+    std::string cache;
+    std::string dest;
+    std::string format = "mboxrd";  // mboxrd, mboxo, maildir, eml
+    std::vector<std::string> include, exclude;
+    bool force = false;
+    OutputArgs output;
+};
+
 struct AuthArgs {
     std::string action;  // login, status, logout
     std::string account;
@@ -84,10 +107,13 @@ struct AuthArgs {
 };
 
 int run_auth_command(const AuthArgs& args);
+int run_verify_command(const VerifyArgs& args);
+int run_manifest_command(const ManifestArgs& args);
 int run_fetch_command(const FetchArgs& args);
 int run_import_command(const ImportArgs& args);
 int run_replay_command(const ReplayArgs& args);
 int run_status_command(const StatusArgs& args);
+int run_export_command(const ExportArgs& args);
 
 // Parses argv and runs the command; returns the process exit code.
 int run_command_line(int argc, char** argv);

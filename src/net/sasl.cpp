@@ -19,4 +19,14 @@ std::string oauthbearer_response(const std::string& user, const std::string& hos
            token + "\x01\x01";
 }
 
+Status present_bearer_token(oauth2::TokenSource& tokens, const std::function<Status(const std::string& token)>& present) {
+    auto token = tokens.access_token();
+    if (!token) return token.error();
+    Status first = present(*token);
+    if (first || first.error().kind != ErrorKind::auth) return first;
+    auto renewed = tokens.renew_after_rejection(*token);
+    if (!renewed) return renewed.error();
+    return present(*renewed);
+}
+
 }  // namespace mailferry::net

@@ -3,7 +3,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
+
+#include "mailferry/result.hpp"
+#include "net/oauth2/token_source.hpp"
 
 namespace mailferry::net {
 
@@ -17,5 +21,11 @@ std::string oauthbearer_response(const std::string& user, const std::string& hos
                                  const std::string& token);
 // RFC 7628 §3.2.3: the client answers the error challenge with a single ^A.
 constexpr const char* oauthbearer_failure_ack = "AQ==";
+
+// One try with the current token and, should the server refuse it (an
+// Error of kind auth), one more with a renewed one: a token can expire or be
+// revoked in the middle of a long run, and the next connection must not fail
+// for it. Returns present's last result, or the renewal's error.
+Status present_bearer_token(oauth2::TokenSource& tokens, const std::function<Status(const std::string& token)>& present);
 
 }  // namespace mailferry::net

@@ -313,11 +313,19 @@ bool fetch_one(RunState& st, std::unique_ptr<MailSource>& source, const cache::F
             st.stop(e);
             return false;
         }
-        if (e.radius == Radius::folder || e.radius == Radius::message || attempt >= st.options.reconnect_attempts) {
+        if (e.radius == Radius::folder || e.radius == Radius::message) {
             e.context.clear();  // the report names the folder
             failed.error = e.describe();
             st.finish(std::move(failed));
             return true;
+        }
+        if (attempt >= st.options.reconnect_attempts) {
+            // The connection, not the folder, keeps failing: the other folders
+            // would fare no better, so the run stops here (the next run resumes).
+            e.message += " (gave up after " + std::to_string(attempt + 1) + " connections)";
+            e.in("folder " + folder.info.name);
+            st.stop(e);
+            return false;
         }
         source.reset();  // the connection is suspect: start over on a new one
         std::this_thread::sleep_for(std::chrono::milliseconds(500 << attempt));

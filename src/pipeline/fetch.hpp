@@ -60,6 +60,7 @@ struct FetchReport {
     uint64_t new_messages = 0, new_bytes = 0, flags_refreshed = 0, gone = 0, rematched = 0;
     uint64_t cached_messages = 0;  // in the cache after the run
     uint64_t recovered_adopted = 0, recovered_tmp_removed = 0;
+    uint64_t deleted_from_source = 0;  // POP3 --delete-after-fetch (set by the caller)
     std::vector<std::string> errors;    // one line each
     std::vector<std::string> warnings;  // one line each
     double seconds = 0;

@@ -62,9 +62,14 @@ void read_static(const mailimap_msg_att_static* st, MessageAttributes& out) {
     case MAILIMAP_MSG_ATT_BODY_SECTION: {
         const mailimap_msg_att_body_section* b = st->att_data.att_body_section;
         if (!b) break;
-        out.has_body = true;
-        out.body = b->sec_body_part ? std::string_view(b->sec_body_part, b->sec_length)
-                                    : std::string_view();
+        std::string_view part = b->sec_body_part ? std::string_view(b->sec_body_part, b->sec_length) : std::string_view();
+        // BODY[] has no section; BODY[HEADER.FIELDS (...)] has one.
+        if (b->sec_section && b->sec_section->sec_spec) {
+            out.header_fields = part;
+        } else {
+            out.has_body = true;
+            out.body = part;
+        }
         break;
     }
     default: break;
@@ -246,6 +251,14 @@ Status ImapSession::uid_fetch(const UidRanges& ranges, unsigned items,
     if (items & fetch_body)
         mailimap_fetch_type_new_fetch_att_list_add(
             type, mailimap_fetch_att_new_body_peek_section(mailimap_section_new(nullptr)));
+
+    if (items & fetch_message_id) {
+        clist* names = clist_new();
+        clist_append(names, strdup("MESSAGE-ID"));
+        mailimap_fetch_type_new_fetch_att_list_add(
+            type, mailimap_fetch_att_new_body_peek_section(
+                      mailimap_section_new_header_fields(mailimap_header_list_new(names))));
+    }
 
     FetchContext ctx{&on_message};
     mailimap_set_msg_att_handler(imap_.get(), on_msg_att, &ctx);

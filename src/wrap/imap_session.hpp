@@ -41,6 +41,7 @@ enum FetchItem : unsigned {
     fetch_internaldate = 4,
     fetch_size = 8,
     fetch_body = 16,  // BODY.PEEK[]: never sets \Seen on the source
+    fetch_message_id = 32,  // BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]
 };
 
 struct MessageAttributes {
@@ -52,6 +53,7 @@ struct MessageAttributes {
     Flags flags;
     std::string_view body;
     bool has_body = false;
+    std::string_view header_fields;  // fetch_message_id: "Message-ID: <...>\r\n\r\n"
 };
 
 using UidRanges = std::vector<std::pair<uint32_t, uint32_t>>;  // inclusive; second 0 means '*'

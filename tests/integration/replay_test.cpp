@@ -10,6 +10,8 @@
 #include <sstream>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "pipeline/preflight.hpp"
 #include "support.hpp"
 #include "test_dovecot.hpp"
@@ -274,4 +276,65 @@ TEST_CASE("replay falls back to one synchronizing APPEND at a time without LITER
     REQUIRE(r.exit_code == 0);
     CHECK(r.out.find("\"appended\": 525") != std::string::npos);
     require_target_matches_cache(rig);
+}
+
+TEST_CASE("manifest records, per message, its source identity, hash and where the replay put it", "[replay][manifest]") {
+    ReplayRig rig;
+    rig.fetch();
+    auto before = run_mailferry({"manifest", rig.cache, "--format", "csv"});
+    REQUIRE(before.exit_code == 0);
+    const size_t messages = read_cache_messages(rig.cache).size();
+    CHECK(static_cast<size_t>(std::count(before.out.begin(), before.out.end(), '\n')) == messages + 1);
+    CHECK(before.out.rfind("message_id,source_kind,source_server,source_account,folder,", 0) == 0);
+
+    REQUIRE(rig.replay().exit_code == 0);
+    const std::string target = "imaps://bob@127.0.0.1:" + std::to_string(rig.target.imaps_port());
+    auto after = run_mailferry({"manifest", rig.cache, "--format", "json", "--target", target});
+    INFO(after.err);
+    REQUIRE(after.exit_code == 0);
+    auto rows = nlohmann::json::parse(after.out);
+    REQUIRE(rows.size() == messages);
+    std::map<std::string, std::string> sha_of_path;
+    for (const auto& r : read_cache_messages(rig.cache)) sha_of_path[r.path] = r.sha256;
+    std::set<std::pair<std::string, int64_t>> target_uids;
+    for (const auto& r : rows) {
+        CHECK(r["source_kind"] == "imap");
+        CHECK(r["target"] == "bob@127.0.0.1");
+        CHECK(r["state"] == "done");
+        CHECK(r["sha256"] == sha_of_path[r["path"].get<std::string>()]);
+        REQUIRE(r["target_uid"].is_number());
+        target_uids.insert({r["target_folder"].get<std::string>(), r["target_uid"].get<int64_t>()});
+    }
+    CHECK(target_uids.size() == messages);  // no two messages claim one target message
+
+    auto unknown = run_mailferry({"manifest", rig.cache, "--target", "imaps://carol@example.com"});
+    CHECK(unknown.exit_code != 0);
+    CHECK(unknown.err.find("never replayed to carol@example.com") != std::string::npos);
+}
+
+TEST_CASE("verify --target finds every replayed message on the target, and reports one that went missing",
+          "[replay][verify]") {
+    ReplayRig rig;
+    rig.fetch();
+    REQUIRE(rig.replay().exit_code == 0);
+    auto check = [&] {
+        return run_mailferry({"verify", rig.cache, "--target", "imaps://bob@127.0.0.1:" + std::to_string(rig.target.imaps_port()),
+                              "--password-file", rig.target_pw, "--ca-file", rig.target.ca_file(), "--json"});
+    };
+    auto ok = check();
+    INFO(ok.err);
+    REQUIRE(ok.exit_code == 0);
+    auto j = nlohmann::json::parse(ok.out);
+    CHECK(j["checked"] == read_cache_messages(rig.cache).size());
+    CHECK(j["present"] == j["checked"]);
+
+    // Someone deletes two messages on the target after the migration.
+    imap_command(rig.target.imaps_port(), "bob", kTargetPassword, "INBOX", "UID STORE 2,5 +FLAGS (\\Deleted)");
+    imap_command(rig.target.imaps_port(), "bob", kTargetPassword, "INBOX", "EXPUNGE");
+    auto gone = check();
+    CHECK(gone.exit_code == 1);
+    auto g = nlohmann::json::parse(gone.out);
+    CHECK(g["counts"]["missing"] == 2);
+    CHECK(g["present"].get<int>() == j["present"].get<int>() - 2);
+    for (const auto& p : g["problems"]) CHECK(p["target_folder"] == "INBOX");
 }

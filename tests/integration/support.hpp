@@ -46,6 +46,7 @@ public:
     // The first line of standard output containing needle, or "" after timeout.
     std::string wait_for_line(const std::string& needle, int timeout_seconds);
     RunResult finish();  // waits for the exit
+    pid_t pid() const { return pid_; }
 
 private:
     TempDir dir_;

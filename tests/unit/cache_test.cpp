@@ -207,3 +207,55 @@ TEST_CASE("recovery gives a message of a source without UIDs its source key back
     sqlite3_finalize(st);
     sqlite3_close(db);
 }
+
+TEST_CASE("export reads a folder's messages in received order, gone ones included", "[cache][export]") {
+    TempDir dir;
+    auto c = cache::Cache::open(dir.str("cache"), cache::OpenMode::create_if_missing);
+    REQUIRE(c.ok());
+    auto folder = make_folder(**c, "Lists/dev");
+    std::vector<cache::MessageRecord> rows;
+    // (uid, received): UID order is not received order.
+    for (auto [uid, received] : {std::pair{1u, 3000}, {2u, 1000}, {3u, 2000}, {4u, 1000}}) {
+        cache::MessageRecord m;
+        m.folder_id = folder.id;
+        m.uidvalidity = 7;
+        m.uid = uid;
+        m.sha256 = "x" + std::to_string(uid);
+        m.size = 10 * uid;
+        m.received = received;
+        m.flags = Flags::from_imap(uid == 3 ? "\\Seen \\Flagged $Label" : "");
+        m.headers.subject = "s" + std::to_string(uid);
+        m.path = "mail/.Lists.dev/cur/" + std::to_string(uid);
+        rows.push_back(m);
+    }
+    REQUIRE((*c)->insert_messages(rows).ok());
+    REQUIRE((*c)->set_gone({1}, true).ok());
+
+    std::vector<uint32_t> order;
+    std::vector<cache::StoredMessage> seen;
+    REQUIRE((*c)->for_each_stored(folder.id, [&](const cache::StoredMessage& m) -> Status {
+        order.push_back(m.uid);
+        seen.push_back(m);
+        return {};
+    }).ok());
+    CHECK(order == std::vector<uint32_t>{2, 4, 3, 1});
+    CHECK(seen[2].flags.seen);
+    CHECK(seen[2].flags.flagged);
+    CHECK(seen[2].flags.keywords == std::vector<std::string>{"$Label"});
+    CHECK(seen[2].subject == "s3");
+    CHECK(seen[2].size == 30);
+    CHECK(seen[2].received == 2000);
+    CHECK(seen[2].path == "mail/.Lists.dev/cur/3");
+    CHECK(seen[3].gone);  // messages.id 1 is uid 1
+
+    SECTION("the callback's error stops the walk and comes back") {
+        int calls = 0;
+        auto s = (*c)->for_each_stored(folder.id, [&](const cache::StoredMessage&) -> Status {
+            ++calls;
+            return make_error(ErrorKind::io, Radius::fatal, "disk full");
+        });
+        REQUIRE_FALSE(s.ok());
+        CHECK(s.error().message == "disk full");
+        CHECK(calls == 1);
+    }
+}

@@ -90,3 +90,18 @@ TEST_CASE("header lines too long to send are folded at white space, or the messa
     auto bad = repair_long_lines("X-Blob: " + std::string(5000, 'k') + "\r\n\r\nbody\r\n", 1000);
     CHECK_FALSE(bad.failure.empty());
 }
+
+#include "pipeline/verify_target.hpp"
+
+TEST_CASE("verify --target: Message-IDs compared without brackets, case or space; sizes within a factor of two",
+          "[verify]") {
+    using mailferry::pipeline::normalized_message_id;
+    using mailferry::pipeline::plausible_size;
+    CHECK(normalized_message_id(" <ABC@Example.COM> ") == "abc@example.com");
+    CHECK(normalized_message_id("abc@example.com") == "abc@example.com");
+    CHECK(normalized_message_id("").empty());
+    CHECK(plausible_size(100000, 130000));
+    CHECK(plausible_size(1000, 60000));  // small messages grow by Exchange's headers
+    CHECK_FALSE(plausible_size(1000000, 300000));
+    CHECK_FALSE(plausible_size(100000, 400000));
+}

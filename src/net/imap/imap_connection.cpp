@@ -92,22 +92,13 @@ Status ImapConnection::authenticate_password(const ConnectOptions& o) {
     return {};
 }
 
-// One try with the current token and, should the server refuse it, one more
-// with a renewed one: a token can expire or be revoked in the middle of a
-// long run, and the next connection must not fail for it.
 Status ImapConnection::authenticate_oauth2(const ConnectOptions& o) {
     if (!o.tokens) return account_error(ErrorKind::internal, "OAuth2 without a token source");
     if (!has_capability("AUTH=XOAUTH2") && !has_capability("AUTH=OAUTHBEARER"))
         return account_error(ErrorKind::auth, o.url.server() + " offers neither XOAUTH2 nor OAUTHBEARER: use --auth password");
-    auto token = o.tokens->access_token();
-    if (!token) return token.error();
-    Status first = present_token(o, *token);
-    if (first || first.error().kind != ErrorKind::auth) return first;
-    auto renewed = o.tokens->renew_after_rejection(*token);
-    if (!renewed) return renewed.error();
-    Status second = present_token(o, *renewed);
-    if (second || second.error().kind != ErrorKind::auth) return second;
-    Error e = second.error();
+    Status s = present_bearer_token(*o.tokens, [&](const std::string& token) { return present_token(o, token); });
+    if (s || s.error().kind != ErrorKind::auth || s.error().message.rfind("AUTHENTICATE", 0) != 0) return s;
+    Error e = s.error();
     e.message = o.url.server() + " rejected the OAuth2 token of " + o.tokens->account() + " for the mailbox " +
                 o.url.user + " (token rejected: revoked, for another mailbox, or missing the IMAP permission)";
     return e;

@@ -39,7 +39,9 @@ Connection::Connection(const ProxyContext& ctx, int client_fd, int id, std::stri
       filter_(ctx.rules, ctx.log, id, ctx.options.close_after_greeting),
       latency_(ctx.options.latency_ms),
       drop_at_(drop_threshold(ctx.options, id)),
-      stall_at_(ctx.options.stall_after_bytes.value_or(kNever)) {}
+      stall_at_(ctx.options.stall_after_bytes.value_or(kNever)) {
+    filter_.set_strip_capabilities(ctx.options.strip_capabilities);
+}
 
 Connection::~Connection() {
     if (client_fd_ >= 0) ::close(client_fd_);

@@ -153,7 +153,7 @@ void ImapFilter::from_server(std::string_view data, Out& out, std::uint64_t up_b
     while (i < data.size()) {
         ImapFramer::Event ev;
         std::size_t n = server_framer_.feed(data.substr(i), ev);
-        out.down.append(data.substr(i, n));
+        emit_server(data.substr(i, n), ev.line_end, out);
         i += n;
         if (ev.literal) {
             server_framer_.accept_literal();
@@ -161,11 +161,38 @@ void ImapFilter::from_server(std::string_view data, Out& out, std::uint64_t up_b
             on_server_message(out);
             if (discard_server_) return;
             if (passthrough_) {
-                out.down.append(data.substr(i));
+                emit_server(data.substr(i), true, out);
                 return;
             }
         }
     }
+}
+
+void ImapFilter::emit_server(std::string_view bytes, bool line_end, Out& out) {
+    if (strip_.empty()) {
+        out.down.append(bytes);
+        return;
+    }
+    server_line_.append(bytes);
+    if (!line_end) return;
+    std::size_t first_line_end = server_line_.find('\n');
+    std::string line = server_line_.substr(0, first_line_end);
+    if (line.find("CAPABILITY") != std::string::npos) {
+        for (const auto& word : strip_) {
+            for (std::size_t at = line.find(" " + word); at != std::string::npos; at = line.find(" " + word, at)) {
+                std::size_t after = at + 1 + word.size();
+                if (after < line.size() && line[after] != ' ' && line[after] != ']' && line[after] != '\r') {
+                    at = after;
+                    continue;
+                }
+                line.erase(at, 1 + word.size());
+                log_.write(conn_, "fault", "kind=strip-capability word=" + word);
+            }
+        }
+        server_line_.replace(0, first_line_end, line);
+    }
+    out.down.append(server_line_);
+    server_line_.clear();
 }
 
 void ImapFilter::on_server_message(Out& out) {

@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <deque>
 #include <string>
+#include <vector>
 #include <string_view>
 
 namespace mailferry::test::fault_proxy {
@@ -37,6 +38,10 @@ public:
     };
 
     ImapFilter(RuleSet& rules, const EventLog& log, int conn, bool close_after_greeting);
+    // --strip-capability: these words vanish from every server line that lists
+    // capabilities (the greeting's [CAPABILITY ...], "* CAPABILITY ...", a
+    // tagged OK [CAPABILITY ...]), as a man in the middle would strip STARTTLS.
+    void set_strip_capabilities(std::vector<std::string> words) { strip_ = std::move(words); }
 
     // up_budget: how many more bytes may go upstream (--drop/--stall-after-bytes);
     // no further client command is framed (or logged) once `out.up` holds that many.
@@ -87,6 +92,7 @@ private:
     void on_client_literal(const ImapFramer::Literal& lit);
     void end_client_message();
     void on_server_message(Out& out);
+    void emit_server(std::string_view bytes, bool line_end, Out& out);
     void start_passthrough(Out& out);
     void inject(std::string bytes, bool close, std::string event, std::string fields);
     void flush_injections(Out& out, bool force);
@@ -115,6 +121,8 @@ private:
     bool discard_server_ = false;
     bool close_requested_ = false;
     std::uint64_t server_messages_ = 0;
+    std::vector<std::string> strip_;
+    std::string server_line_;  // with strip_: the server line being read
 };
 
 }  // namespace mailferry::test::fault_proxy

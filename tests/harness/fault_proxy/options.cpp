@@ -105,6 +105,7 @@ const char* usage_text() {
            "  --seed S                 seed for --drop-jitter\n"
            "  --stall-after-bytes N    go silent (sockets open) after N bytes client->server\n"
            "  --close-after-greeting   relay the server greeting, then close\n"
+           "  --strip-capability WORD  remove WORD from every capability list the server sends (repeatable)\n"
            "  --rule SPEC              COMMAND:every=K:reply=TEXT[:bye=TEXT][:close][:early]\n"
            "  --plain                  plain TCP on both sides (upstream: a plain IMAP port)\n";
 }
@@ -147,6 +148,7 @@ Options parse_options(int argc, char** argv) {
         else if (arg == "--seed") o.seed = parse_u64(need(), arg);
         else if (arg == "--stall-after-bytes") o.stall_after_bytes = parse_u64(need(), arg);
         else if (arg == "--close-after-greeting") o.close_after_greeting = flag();
+        else if (arg == "--strip-capability") o.strip_capabilities.push_back(need());
         else if (arg == "--rule") o.rules.push_back(parse_rule(need()));
         else throw std::invalid_argument("unknown option '" + std::string(arg) + "'");
     }

@@ -44,6 +44,7 @@ struct Options {
     double drop_jitter_percent = 0;
     std::optional<std::uint64_t> stall_after_bytes;
     bool close_after_greeting = false;
+    std::vector<std::string> strip_capabilities;
     std::optional<std::uint64_t> seed;  // for --drop-jitter
     std::vector<Rule> rules;
 };

@@ -1,0 +1,92 @@
+// mailferry export CACHE DEST --format F: the cache into mbox files, a Maildir++ tree or EML files.
+#include <cstdio>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "cache/cache.hpp"
+#include "cli/connect.hpp"
+#include "cli/options.hpp"
+#include "cli/terminal.hpp"
+#include "pipeline/export.hpp"
+
+namespace mailferry::cli {
+namespace {
+
+nlohmann::json to_json(const pipeline::ExportReport& r, const ExportArgs& args) {
+    nlohmann::json folders = nlohmann::json::array();
+    for (const auto& f : r.folders)
+        folders.push_back({{"name", f.name}, {"path", f.path}, {"messages", f.messages}, {"bytes", f.bytes},
+                           {"gone", f.gone}, {"newlines_added", f.newlines_added},
+                           {"escaped_lines", f.escaped_lines}, {"replaced", f.replaced}, {"errors", f.errors}});
+    return {{"command", "export"},
+            {"cache", args.cache},
+            {"dest", args.dest},
+            {"format", args.format},
+            {"ok", r.ok()},
+            {"folders", folders},
+            {"messages", r.messages},
+            {"bytes", r.bytes},
+            {"gone", r.gone},
+            {"newlines_added", r.newlines_added},
+            {"escaped_lines", r.escaped_lines},
+            {"replaced", r.replaced},
+            {"errors", r.errors},
+            {"warnings", r.warnings},
+            {"fatal", r.fatal ? nlohmann::json(r.fatal->describe()) : nlohmann::json(nullptr)},
+            {"seconds", r.seconds}};
+}
+
+void print_summary(const pipeline::ExportReport& r, const ExportArgs& args) {
+    std::cout << "exported " << args.cache << " to " << args.dest << " (" << args.format << ")\n"
+              << "  folders   " << r.folders.size() << "\n"
+              << "  messages  " << r.messages << " (" << human_bytes(r.bytes) << "), " << r.gone
+              << " of them gone from the source";
+    if (!r.errors.empty()) std::cout << ", " << r.errors.size() << " not exported";
+    std::cout << "\n";
+    if (r.newlines_added)
+        std::cout << "  repaired  " << r.newlines_added << " messages without a final line break got one (mbox)\n";
+    if (r.replaced) std::cout << "  replaced  " << r.replaced << " existing files (--force)\n";
+    char secs[32];
+    std::snprintf(secs, sizeof secs, "%.1f", r.seconds);
+    std::cout << "  time      " << secs << " s\n";
+}
+
+}  // namespace
+
+int run_export_command(const ExportArgs& args) {
+    auto format = pipeline::parse_export_format(args.format);
+    if (!format) return report_failure(make_error(ErrorKind::usage, Radius::fatal, "unknown format " + args.format));
+    auto cache = cache::Cache::open(args.cache, cache::OpenMode::existing);
+    if (!cache) return report_failure(cache.error());
+
+    pipeline::ExportOptions options;
+    options.dest = args.dest;
+    options.format = *format;
+    options.include = args.include;
+    options.exclude = args.exclude;
+    options.force = args.force;
+    pipeline::ExportProgress progress;
+    ProgressBar bar(!args.output.no_progress, [&progress] {
+        ProgressLine l;
+        l.done = progress.bytes_done;
+        l.total = progress.bytes_planned;
+        l.text = std::to_string(progress.messages_done.load()) + "/" + std::to_string(progress.messages_planned.load()) +
+                 " messages, " + human_bytes(progress.bytes_done) + ", folders " +
+                 std::to_string(progress.folders_done.load()) + "/" + std::to_string(progress.folders_total.load());
+        return l;
+    });
+    auto report = pipeline::run_export(**cache, options, progress);
+    bar.stop();
+    if (!report) return report_failure(report.error());
+
+    Warnings warnings;
+    for (const auto& w : report->warnings) warnings("warning: " + w);
+    for (const auto& e : report->errors) std::cerr << "error: " << e << "\n";
+    if (args.output.json) std::cout << to_json(*report, args).dump(2) << "\n";
+    else print_summary(*report, args);
+    if (report->fatal) return report_failure(*report->fatal);
+    return report->errors.empty() ? 0 : 1;
+}
+
+}  // namespace mailferry::cli

@@ -1,0 +1,101 @@
+#include "net/pop3/pop3_connection.hpp"
+
+#include <sstream>
+
+#include "net/sasl.hpp"
+#include "wrap/tls_verify.hpp"
+
+namespace mailferry::net {
+namespace {
+
+Error account_error(ErrorKind kind, std::string text) {
+    return make_error(kind, Radius::account, std::move(text));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Pop3Connection>> Pop3Connection::open(const ConnectOptions& o) {
+    std::unique_ptr<Pop3Connection> c(new Pop3Connection(o.timeout_seconds));
+    MF_TRY(c->secure(o));
+    MF_TRY(c->authenticate(o));
+    MF_TRY(c->refresh_capabilities());  // UIDL may be announced only now (RFC 2449 §5)
+    return c;
+}
+
+bool Pop3Connection::offers_sasl(const std::string& mechanism) const {
+    for (const auto& cap : caps_) {
+        if (cap.rfind("SASL ", 0) != 0) continue;
+        std::istringstream words(cap.substr(5));
+        for (std::string w; words >> w;)
+            if (w == mechanism) return true;
+    }
+    return false;
+}
+
+Status Pop3Connection::refresh_capabilities() {
+    auto caps = session_.capa();
+    if (!caps) return caps.error();
+    caps_ = std::set<std::string>(caps->begin(), caps->end());
+    return {};
+}
+
+Status Pop3Connection::secure(const ConnectOptions& o) {
+    const ServerUrl& u = o.url;
+    auto verify = [&]() -> Status {
+        if (o.insecure) {
+            if (o.warn) o.warn("warning: --insecure: the certificate of " + u.host + " is not verified");
+            return {};
+        }
+        return wrap::verify_peer_chain(wrap::peer_chain_der(session_.stream()), u.host, o.ca_file);
+    };
+    if (u.security == Security::implicit_tls) {
+        MF_TRY(session_.connect_tls(u.host, u.port));
+        MF_TRY(verify());
+        return refresh_capabilities();
+    }
+    MF_TRY(session_.connect_plain(u.host, u.port));
+    MF_TRY(refresh_capabilities());
+    if (has_capability("STLS")) {
+        MF_TRY(session_.stls());
+        MF_TRY(verify());
+        // What the server said before TLS may have been forged (RFC 2595 §4).
+        return refresh_capabilities();
+    }
+    if (!o.allow_plaintext)
+        return account_error(ErrorKind::tls, u.server() +
+                                                 " does not offer STLS: refusing to log in without encryption "
+                                                 "(use pop3s:// or, on a trusted network, --allow-plaintext)");
+    if (o.warn) o.warn("warning: " + u.server() + " offers no STLS; the password goes unencrypted (--allow-plaintext)");
+    return {};
+}
+
+Status Pop3Connection::authenticate(const ConnectOptions& o) {
+    if (o.auth == AuthMethod::xoauth2) return authenticate_oauth2(o);
+    if (auto s = session_.login(o.url.user, o.password); !s) {
+        Error e = s.error();
+        if (e.kind != ErrorKind::auth) return e;
+        e.message = "the server refused the login of " + o.url.user + " at " + o.url.server() +
+                    ": wrong user name or password?";
+        return e;
+    }
+    return {};
+}
+
+Status Pop3Connection::authenticate_oauth2(const ConnectOptions& o) {
+    if (!o.tokens) return account_error(ErrorKind::internal, "OAuth2 without a token source");
+    const bool xoauth2 = offers_sasl("XOAUTH2");
+    if (!xoauth2 && !offers_sasl("OAUTHBEARER"))
+        return account_error(ErrorKind::auth, o.url.server() + " offers neither XOAUTH2 nor OAUTHBEARER: use --auth password");
+    Status s = present_bearer_token(*o.tokens, [&](const std::string& token) {
+        return xoauth2 ? session_.authenticate("XOAUTH2", xoauth2_response(o.url.user, token), xoauth2_failure_ack)
+                       : session_.authenticate("OAUTHBEARER", oauthbearer_response(o.url.user, o.url.host, o.url.port, token),
+                                               oauthbearer_failure_ack);
+    });
+    if (s || s.error().kind != ErrorKind::auth || s.error().message.rfind("AUTH ", 0) != 0) return s;
+    Error e = s.error();
+    e.message = o.url.server() + " rejected the OAuth2 token of " + o.tokens->account() + " for the mailbox " +
+                o.url.user + " (token rejected: revoked, for another mailbox, or missing the POP permission)";
+    return e;
+}
+
+}  // namespace mailferry::net

@@ -1,0 +1,246 @@
+#include "pipeline/export.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+
+#include "formats/maildir/maildir_naming.hpp"
+#include "pipeline/export_sink.hpp"
+#include "pipeline/folder_filter.hpp"
+#include "wrap/file_input.hpp"
+#include "wrap/posix_file.hpp"
+
+namespace mailferry::pipeline {
+namespace {
+
+namespace fs = std::filesystem;
+
+Error usage(std::string text) { return make_error(ErrorKind::usage, Radius::fatal, std::move(text)); }
+
+bool inside(const fs::path& inner, const fs::path& outer) {
+    auto [o, i] = std::mismatch(outer.begin(), outer.end(), inner.begin(), inner.end());
+    return o == outer.end();
+}
+
+// DEST must be a directory (or not exist yet) apart from the cache: an export
+// inside the cache would write into its Maildir, one around it could put an
+// mbox file among the cache's own.
+Status check_dest(const std::string& cache_dir, const std::string& dest) {
+    std::error_code ec;
+    fs::path c = fs::weakly_canonical(cache_dir, ec);
+    fs::path d = ec ? fs::path() : fs::weakly_canonical(dest, ec);
+    if (ec) return make_error(ErrorKind::io, Radius::fatal, "cannot resolve " + dest + ": " + ec.message());
+    if (inside(d, c) || inside(c, d))
+        return usage("the export directory " + dest + " and the cache " + cache_dir +
+                     " must not contain each other: choose a directory outside the cache");
+    auto st = fs::status(d, ec);
+    if (!ec && st.type() != fs::file_type::not_found && st.type() != fs::file_type::directory)
+        return usage(dest + " exists and is not a directory");
+    return {};
+}
+
+// Mail is private: DEST is created 0700. One that already exists keeps its mode, with a warning if others may read it.
+Status make_dest(const std::string& dest, std::vector<std::string>& warnings) {
+    std::error_code ec;
+    if (fs::exists(dest, ec)) {
+        auto perms = fs::status(dest, ec).permissions();
+        if (!ec && (perms & (fs::perms::group_all | fs::perms::others_all)) != fs::perms::none)
+            warnings.push_back(dest + " can be read by other users: the mail exported there too");
+        return {};
+    }
+    return wrap::make_directories(dest, 0700);
+}
+
+// Maildir: the folder's directory in the cache's own tree (unique there). The
+// index is ours, but a path is checked before it is used (design.md §7).
+Result<std::string> maildir_path(const cache::FolderRecord& f) {
+    const std::string& m = f.maildir;
+    bool ok = m.empty() || (m.size() > 1 && m[0] == '.' && m != ".." && m.find('/') == std::string::npos);
+    for (char c : m) ok = ok && static_cast<unsigned char>(c) >= 0x20 && c != 0x7F;
+    if (!ok)
+        return make_error(ErrorKind::invalid_data, Radius::folder, "the index holds a bad Maildir name for " + f.info.name);
+    return m;
+}
+
+Result<std::string> path_for(const cache::FolderRecord& f, ExportFormat format, ExportPaths& paths) {
+    auto levels = maildir::split_levels(f.info.name, f.info.delimiter);
+    switch (format) {
+        case ExportFormat::mboxrd:
+        case ExportFormat::mboxo: return paths.folder_file(levels, ".mbox");
+        case ExportFormat::eml: return paths.folder_directory(levels);
+        case ExportFormat::maildir: return maildir_path(f);
+    }
+    return make_error(ErrorKind::internal, Radius::fatal, "unknown export format");
+}
+
+std::unique_ptr<ExportSink> make_sink(const ExportOptions& o, const ExportPaths& paths) {
+    switch (o.format) {
+        case ExportFormat::mboxrd: return make_mbox_sink(o.dest, mbox::Variant::mboxrd, o.force);
+        case ExportFormat::mboxo: return make_mbox_sink(o.dest, mbox::Variant::mboxo, o.force);
+        case ExportFormat::maildir: return make_maildir_sink(o.dest, o);
+        case ExportFormat::eml: return make_eml_sink(o.dest, o.force, paths);
+    }
+    return nullptr;
+}
+
+// The cached file's bytes; gzip when the index says so (Dovecot's zlib plugin format).
+Result<std::string> read_cached(cache::Cache& cache, const cache::StoredMessage& m) {
+    std::string path = cache.absolute(m.path);
+    if (!m.compressed) return wrap::read_file(path);
+    auto in = wrap::FileInput::open(path);
+    if (!in) return in.error();
+    std::string out;
+    char buf[65536];
+    for (;;) {
+        auto n = in->read(buf, sizeof buf);
+        if (!n) return n.error();
+        if (*n == 0) return out;
+        out.append(buf, *n);
+    }
+}
+
+struct Planned {
+    ExportFolder folder;
+    int64_t messages = 0, bytes = 0;
+};
+
+Result<std::vector<Planned>> plan(cache::Cache& cache, const ExportOptions& o, ExportPaths& paths) {
+    auto summaries = cache.folder_summaries();
+    if (!summaries) return summaries.error();
+    FolderFilter filter(o.include, o.exclude);
+    std::vector<Planned> out;
+    for (const auto& s : *summaries) {
+        if (!filter.accepts(s.folder.info)) continue;
+        if (!s.folder.info.selectable && s.messages == 0) continue;  // a hierarchy level, no mail
+        auto path = path_for(s.folder, o.format, paths);
+        if (!path) return path.error();
+        out.push_back({{s.folder, *path}, s.messages, s.bytes});
+    }
+    if (out.empty() && !o.include.empty()) return usage("no cached folder matches --folder");
+    return out;
+}
+
+// Nothing is replaced without force: every file that would be is found first.
+Status check_existing(cache::Cache& cache, ExportSink& sink, const std::vector<Planned>& planned,
+                      const ExportOptions& o) {
+    if (o.force) return {};
+    std::vector<std::string> existing;
+    for (const auto& p : planned) MF_TRY(sink.find_existing(cache, p.folder, existing));
+    if (existing.empty()) return {};
+    size_t others = existing.size() - 1;
+    std::string more = others == 0 ? ""
+                       : " (and " + std::to_string(others) + (others == 1 ? " more file)" : " more files)");
+    return usage(o.dest + "/" + existing.front() + " exists" + more +
+                 ": nothing was exported; --force replaces existing files");
+}
+
+class FolderRun {
+public:
+    FolderRun(cache::Cache& cache, ExportSink& sink, ExportProgress& progress)
+        : cache_(cache), sink_(sink), progress_(progress) {}
+
+    // Folder-level results go into r; the Result is an error only when the export must stop.
+    Status run(const ExportFolder& f, ExportFolderReport& r) {
+        MF_TRY(sink_.begin_folder(f, r));
+        MF_TRY(cache_.for_each_stored(f.record.id, [&](const cache::StoredMessage& m) { return one(f, m, r); }));
+        return sink_.end_folder(r);
+    }
+
+private:
+    Status one(const ExportFolder& f, const cache::StoredMessage& m, ExportFolderReport& r) {
+        auto bytes = read_cached(cache_, m);
+        Status s = bytes ? sink_.add(m, *bytes, r) : Status(bytes.error());
+        progress_.messages_done += 1;
+        progress_.bytes_done += m.size;
+        if (!s.ok()) {
+            // A cached file that cannot be read costs that message; a write error stops the export.
+            if (bytes && s.error().radius != Radius::message) return s;
+            Error e = s.error();
+            e.in("folder " + f.record.info.name + ", UID " + std::to_string(m.uid));
+            r.errors.push_back(e.describe());
+            return {};
+        }
+        ++r.messages;
+        r.bytes += bytes->size();
+        r.gone += m.gone;
+        return {};
+    }
+
+    cache::Cache& cache_;
+    ExportSink& sink_;
+    ExportProgress& progress_;
+};
+
+void add_up(ExportReport& report, const ExportFolderReport& f) {
+    report.messages += f.messages;
+    report.bytes += f.bytes;
+    report.gone += f.gone;
+    report.newlines_added += f.newlines_added;
+    report.escaped_lines += f.escaped_lines;
+    report.replaced += f.replaced;
+    report.errors.insert(report.errors.end(), f.errors.begin(), f.errors.end());
+}
+
+std::string summary_json(const ExportOptions& o, const ExportReport& r) {
+    return std::string("{\"format\": \"") + export_format_name(o.format) + "\", \"folders\": " +
+           std::to_string(r.folders.size()) + ", \"messages\": " + std::to_string(r.messages) +
+           ", \"bytes\": " + std::to_string(r.bytes) + ", \"errors\": " + std::to_string(r.errors.size()) + "}";
+}
+
+}  // namespace
+
+std::optional<ExportFormat> parse_export_format(std::string_view name) {
+    for (auto f : {ExportFormat::mboxrd, ExportFormat::mboxo, ExportFormat::maildir, ExportFormat::eml})
+        if (name == export_format_name(f)) return f;
+    return std::nullopt;
+}
+
+const char* export_format_name(ExportFormat format) {
+    switch (format) {
+        case ExportFormat::mboxrd: return "mboxrd";
+        case ExportFormat::mboxo: return "mboxo";
+        case ExportFormat::maildir: return "maildir";
+        case ExportFormat::eml: return "eml";
+    }
+    return "?";
+}
+
+Result<ExportReport> run_export(cache::Cache& cache, const ExportOptions& o, ExportProgress& progress) {
+    auto started = std::chrono::steady_clock::now();
+    MF_TRY(check_dest(cache.dir(), o.dest));
+    ExportPaths paths;
+    auto planned = plan(cache, o, paths);
+    if (!planned) return planned.error();
+    auto sink = make_sink(o, paths);
+    MF_TRY(check_existing(cache, *sink, *planned, o));
+
+    ExportReport report;
+    MF_TRY(make_dest(o.dest, report.warnings));
+    auto run_id = cache.begin_run("export", std::nullopt);
+    if (!run_id) return run_id.error();
+    progress.folders_total = planned->size();
+    for (const auto& p : *planned) {
+        progress.messages_planned += static_cast<uint64_t>(p.messages);
+        progress.bytes_planned += static_cast<uint64_t>(p.bytes);
+    }
+    FolderRun folder_run(cache, *sink, progress);
+    for (const auto& p : *planned) {
+        ExportFolderReport r;
+        r.name = p.folder.record.info.name;
+        r.path = p.folder.path.empty() ? "." : p.folder.path;
+        Status s = folder_run.run(p.folder, r);
+        add_up(report, r);
+        report.folders.push_back(std::move(r));
+        ++progress.folders_done;
+        if (!s.ok()) {
+            report.fatal = s.error();
+            report.fatal->in("folder " + p.folder.record.info.name);
+            break;
+        }
+    }
+    report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    (void)cache.end_run(*run_id, report.ok(), summary_json(o, report));
+    return report;
+}
+
+}  // namespace mailferry::pipeline

@@ -1,0 +1,50 @@
+// Where export puts each folder below DEST for the formats with a file or a
+// directory per folder (mbox, EML). Folder names come from mail, so they may
+// hold anything: "../../x", "/etc", '/' or '\\' inside a level, control
+// characters, invalid UTF-8. Each level becomes one path component that
+//  - is never empty, ".", ".." or hidden (a leading '.' becomes '_');
+//  - holds no '/', '\\', control character (C0, DEL, C1) or bidi control,
+//    and none of < > : " | ? * (reserved on NTFS/FAT, where archives get copied);
+//  - holds only valid UTF-8 (an invalid byte becomes '_'; non-ASCII letters stay);
+//  - does not end in '.' or ' ', is not a Windows device name (CON, NUL, COM1...);
+//  - is at most kMaxComponentBytes long (cut at a character boundary).
+// So a path built from these components never leaves DEST. Two folders that
+// end up with the same path (after sanitising, or differing only in ASCII
+// case) get " (2)", " (3)"... on the later one, in the order asked.
+//
+// Not thread-safe: one ExportPaths per export.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mailferry::pipeline {
+
+constexpr size_t kMaxComponentBytes = 200;
+
+// One folder level as a file or directory name (rules above).
+std::string safe_component(std::string_view level);
+
+class ExportPaths {
+public:
+    // The directory of the folder with these levels (its own messages, and
+    // the directories of its subfolders), relative to DEST: "Lists/dev".
+    std::string folder_directory(const std::vector<std::string>& levels);
+    // The folder as one file: its parent levels as directories (shared with
+    // the folder's siblings), its last level plus suffix: "Lists/dev.mbox".
+    std::string folder_file(const std::vector<std::string>& levels, std::string_view suffix);
+    // Whether rel (compared without regard to ASCII case) was given out.
+    bool taken(const std::string& rel) const;
+
+private:
+    std::string unique(const std::string& parent, const std::string& base, std::string_view suffix);
+    // Keyed by the original levels: every folder below "A" lands in the same directory.
+    std::map<std::vector<std::string>, std::string> dirs_;
+    std::set<std::string> taken_;  // lower-cased
+};
+
+}  // namespace mailferry::pipeline

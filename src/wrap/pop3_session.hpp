@@ -1,0 +1,79 @@
+// A thin RAII wrapper over one POP3 session (RFC 1939, 2449, 2595, 5034).
+// libetpan opens the connection (TCP or TLS, SNI) and upgrades it for STLS;
+// the commands themselves are spoken here over its stream, because
+// libetpan's RETR reader rewrites line endings and stops at a NUL byte, and
+// a message's bytes in the cache must be exactly what the server sent
+// (dot-unstuffed, nothing else).
+//
+// One session per thread. Message bytes handed to a callback live only
+// during the call.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mailferry/result.hpp"
+
+struct mailpop3;
+struct _mailstream;
+
+namespace mailferry::wrap {
+
+struct Pop3Listing {
+    uint32_t number = 0;  // message number in this session
+    uint64_t size = 0;    // as LIST says (the server's count, CRLF included)
+    std::string uidl;     // "" when the server has no UIDL
+};
+
+class Pop3Session {
+public:
+    explicit Pop3Session(int timeout_seconds);
+    ~Pop3Session();  // QUIT when still connected, then frees
+    Pop3Session(const Pop3Session&) = delete;
+    Pop3Session& operator=(const Pop3Session&) = delete;
+
+    Status connect_tls(const std::string& host, uint16_t port);
+    Status connect_plain(const std::string& host, uint16_t port);
+    Status stls();
+    // CAPA lines, upper-cased: "UIDL", "STLS", "USER", "SASL XOAUTH2 PLAIN". Empty if CAPA is refused.
+    Result<std::vector<std::string>> capa();
+    Status login(const std::string& user, const std::string& password);  // USER + PASS
+    // AUTH with a one-step SASL mechanism, initial response on the command
+    // line (RFC 5034). A "+ <challenge>" after it is the server's error report:
+    // answered with failure_ack so that the -ERR follows. Refusal: kind auth.
+    Status authenticate(const std::string& mechanism, std::string_view initial_response,
+                        std::string_view failure_ack);
+    // LIST, and UIDL when the server has it.
+    Result<std::vector<Pop3Listing>> list(bool with_uidl);
+    // RETR: the message, dot-unstuffed, line endings as sent.
+    Status retr(uint32_t number, const std::function<Status(std::string_view)>& on_message);
+    Status dele(uint32_t number);
+    // QUIT: the server commits DELEs only now (RFC 1939 §6).
+    Status quit();
+
+    _mailstream* stream() const;
+    std::string last_response() const { return last_response_; }
+
+private:
+    Status send(const std::string& line);
+    Result<std::string> read_line();  // without its line ending
+    // Sends a command and reads its status line; -ERR is an Error of `kind`.
+    Result<std::string> command(const std::string& line, ErrorKind kind, const std::string& what);
+    // Reads a multi-line answer up to ".", calling on_line with each line (raw, EOL included, dot-unstuffed).
+    Status read_multiline(const std::function<Status(std::string_view)>& on_line);
+    Error lost(const std::string& what) const;
+
+    struct Free {
+        void operator()(mailpop3* p) const;
+    };
+    std::unique_ptr<mailpop3, Free> pop_;
+    std::string sni_host_;
+    std::string last_response_;
+    bool connected_ = false;
+};
+
+}  // namespace mailferry::wrap
