@@ -30,6 +30,13 @@ void escape_level(std::string& out, std::string_view level) {
     }
 }
 
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
 template <typename T>
 std::optional<T> to_number(std::string_view s) {
     T v{};
@@ -66,6 +73,57 @@ std::string folder_directory(const std::vector<std::string>& levels) {
     for (const auto& level : levels) {
         out += '.';
         escape_level(out, level);
+    }
+    return out;
+}
+
+std::optional<std::vector<std::string>> directory_levels(std::string_view dir) {
+    if (dir.size() < 2 || dir[0] != '.' || dir == "..") return std::nullopt;
+    std::vector<std::string> levels;
+    for (std::string_view level : split_levels(dir.substr(1), '.')) {
+        if (level == "\\00") {
+            levels.emplace_back();
+            continue;
+        }
+        std::string out;
+        for (size_t i = 0; i < level.size(); ++i) {
+            if (level[i] == '\\' && i + 2 < level.size()) {
+                int hi = hex_value(level[i + 1]), lo = hex_value(level[i + 2]);
+                if (hi >= 0 && lo >= 0) {
+                    out += static_cast<char>(hi * 16 + lo);
+                    i += 2;
+                    continue;
+                }
+            }
+            out += level[i];
+        }
+        levels.push_back(std::move(out));
+    }
+    return levels;
+}
+
+std::string level_from_fs_name(std::string_view name) {
+    return mutf7_decode(name) ? std::string(name) : mutf7_encode(name);
+}
+
+std::string raw_name_of(const std::vector<std::string>& levels) {
+    std::string out;
+    for (size_t i = 0; i < levels.size(); ++i) {
+        if (i) out += '/';
+        for (char c : levels[i]) {
+            if (c == '/') out += "\\2f";
+            else out += c;
+        }
+    }
+    return out;
+}
+
+std::string display_name_of(const std::vector<std::string>& levels) {
+    std::string out;
+    for (size_t i = 0; i < levels.size(); ++i) {
+        if (i) out += '/';
+        auto decoded = mutf7_decode(levels[i]);
+        out += decoded ? *decoded : levels[i];
     }
     return out;
 }

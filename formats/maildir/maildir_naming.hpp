@@ -22,6 +22,26 @@ std::vector<std::string> split_levels(std::string_view raw_name, char delimiter)
 // are written in modified UTF-7.
 std::string folder_directory(const std::vector<std::string>& levels);
 
+// The inverse of folder_directory for a directory name found in a Maildir++
+// root (".Lists.dev@maven\2eapache\2eorg"): its levels with Dovecot's
+// listescape undone ({"Lists", "dev@maven.apache.org"}), still in modified
+// UTF-7 as on disk. An escape that is not '\' and two hex digits is kept as
+// it is; "\00" is the empty level folder_directory writes. nullopt when the
+// name is not a Maildir++ folder name ("", ".", "..", no leading '.').
+std::optional<std::vector<std::string>> directory_levels(std::string_view dir_name);
+
+// A level as an IMAP name holds it (modified UTF-7) from a directory name of a
+// file-system layout Maildir tree (notmuch, Dovecot LAYOUT=fs), which may be
+// modified UTF-7 already or plain UTF-8: kept when it is valid modified
+// UTF-7, else encoded.
+std::string level_from_fs_name(std::string_view name);
+
+// The levels joined with '/', as the cache's raw folder names are; a '/'
+// inside a level is written "\2f" (listescape's form), never a delimiter.
+std::string raw_name_of(const std::vector<std::string>& levels);
+// The same for people: each level decoded from modified UTF-7 when it is valid.
+std::string display_name_of(const std::vector<std::string>& levels);
+
 // The unique part of a message file name that mailferry gives a message fetched
 // from IMAP: "<received>.U<uidvalidity>_<uid>.mailferry,S=<size>". Deterministic,
 // so a re-fetch after a crash lands on the same name.

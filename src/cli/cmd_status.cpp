@@ -98,9 +98,11 @@ int run_status_command(const StatusArgs& args) {
     }
     std::cout << "cache " << args.cache << " (format v" << *version << ", made by "
               << (created_by ? *created_by : "?") << ")\n";
-    for (const auto& s : *sources)
-        std::cout << "source " << s.id << ": " << s.kind << " " << s.account << "@" << s.server
-                  << ", last fetch " << when(s.last_fetch) << "\n";
+    for (const auto& s : *sources) {
+        // Imported files have no account: their server is the file's path.
+        std::string who = s.account.empty() ? s.server : s.account + "@" + s.server;
+        std::cout << "source " << s.id << ": " << s.kind << " " << who << ", last fetch " << when(s.last_fetch) << "\n";
+    }
     std::cout << "\n  " << std::left << std::setw(40) << "folder" << std::setw(10) << "role"
               << std::right << std::setw(9) << "messages" << std::setw(12) << "size" << "  last fetch\n";
     for (const auto& f : *folders) {

@@ -79,6 +79,7 @@ int run_command_line(int argc, char** argv) {
     CLI::App app{
         "mailferry: moves a mailbox into Office 365 in two stages, with a cache you own in between.\n"
         "  fetch   a source mailbox into the cache (a Maildir++ tree plus index.sqlite)\n"
+        "  import  mbox files, Maildir trees and message files into the cache\n"
         "  replay  the cache into a target mailbox (Office 365 or any IMAP server)\n"
         "  status  what a cache holds, and how far each replay got\n"
         "  verify  whether every cached message is intact\n"
@@ -104,6 +105,24 @@ int run_command_line(int argc, char** argv) {
     fetch_cmd->add_flag("--delete-after-fetch", fetch.delete_after_fetch,
                         "POP3: delete from the server the messages now safe in the cache (never the others)");
     add_output_options(fetch_cmd, fetch.output);
+
+    ImportArgs import;
+    CLI::App* import_cmd = app.add_subcommand(
+        "import", "Import mbox files (plain or gzip, Google Takeout too), Maildir trees and message files (EML) "
+                  "into CACHE; importing the same files again adds nothing");
+    import_cmd->add_option("CACHE", import.cache, "the cache directory (created if missing)")->required();
+    import_cmd->add_option("PATH", import.paths, "an mbox file, a Maildir, a directory of mbox or message files")
+        ->required()->check(CLI::ExistingPath);
+    import_cmd->add_option("--format", import.format, "what PATH holds (default: auto, from its contents)")
+        ->default_val("auto")->check(CLI::IsMember({"auto", "mbox", "maildir", "eml"}));
+    import_cmd->add_option("--folder", import.folder,
+                           "the folder PATH becomes ('/' between levels); default: its file or directory name "
+                           "(a Maildir: INBOX and its folders)");
+    import_cmd->add_option("--labels-as-folders", import.labels_as_folders,
+                           "Google Takeout (X-Gmail-Labels): 'first' puts a message in its first label's folder, "
+                           "'copy' in every label's folder")
+        ->default_val("first")->check(CLI::IsMember({"first", "copy"}));
+    add_output_options(import_cmd, import.output);
 
     ReplayArgs replay;
     CLI::App* replay_cmd = app.add_subcommand(
@@ -211,6 +230,7 @@ int run_command_line(int argc, char** argv) {
         return code == 0 ? 0 : exit_code_for(ErrorKind::usage);
     }
     if (*fetch_cmd) return run_fetch_command(fetch);
+    if (*import_cmd) return run_import_command(import);
     if (*replay_cmd) return run_replay_command(replay);
     if (*status_cmd) return run_status_command(status);
     if (*verify_cmd) return run_verify_command(verify);

@@ -36,6 +36,15 @@ struct FetchArgs {
     OutputArgs output;
 };
 
+struct ImportArgs {
+    std::string cache;
+    std::vector<std::string> paths;
+    std::string format = "auto";             // auto, mbox, maildir, eml
+    std::string folder;                      // "" = from each path's name
+    std::string labels_as_folders = "first"; // first, copy
+    OutputArgs output;
+};
+
 struct ReplayArgs {
     std::string cache;
     ConnectionArgs target;
@@ -116,6 +125,7 @@ int run_reindex_command(const ReviewArgs& args);
 int run_search_command(const ReviewArgs& args);
 int run_show_command(const ReviewArgs& args);
 int run_fetch_command(const FetchArgs& args);
+int run_import_command(const ImportArgs& args);
 int run_replay_command(const ReplayArgs& args);
 int run_status_command(const StatusArgs& args);
 int run_export_command(const ExportArgs& args);

@@ -1,7 +1,6 @@
-// Dates in message headers (RFC 5322 §3.3, with the obsolete forms of §4.3
-// that real mail still carries), and the received date of a message that came
-// without one (POP3, files): the newest Received: header's date, else Date:,
-// else a fallback the caller gives.
+// The received date of a message that came without one (POP3): the newest
+// Received: header's date, else Date:, else a fallback the caller gives. The
+// dates themselves are read by mailferry/rfc5322_date.hpp.
 #pragma once
 
 #include <cstdint>
@@ -9,10 +8,6 @@
 #include <string_view>
 
 namespace mailferry::mime {
-
-// "Thu, 13 Feb 1969 23:32:54 -0330", "13 Feb 69 23:32 EST", comments and
-// extra spaces allowed; no zone means UTC. nullopt when it is not a date.
-std::optional<int64_t> parse_rfc5322_date(std::string_view text);
 
 struct ReceivedDate {
     int64_t when = 0;

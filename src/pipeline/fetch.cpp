@@ -224,7 +224,7 @@ private:
     Status record_missing(const std::vector<uint32_t>& asked, const std::set<uint32_t>& returned) {
         for (uint32_t uid : asked) {
             if (returned.count(uid)) continue;
-            MF_TRY(cache_.record_failure(folder_.id, uidvalidity_, uid, "the server did not return the message"));
+            MF_TRY(cache_.record_failure(folder_.id, uidvalidity_, uid, "the source did not return the message"));
             missing_.push_back(uid);
         }
         return {};
@@ -305,7 +305,7 @@ bool fetch_one(RunState& st, std::unique_ptr<MailSource>& source, const cache::F
         if (r) {
             if (!fetcher.missing_.empty()) {
                 r->error = std::to_string(fetcher.missing_.size()) +
-                           " message(s) not returned by the server (first UID " +
+                           " message(s) not returned by the source (first UID " +
                            std::to_string(fetcher.missing_.front()) + "); retried on the next run";
             }
             st.finish(std::move(*r));
@@ -375,7 +375,8 @@ Result<FetchReport> run_fetch(cache::Cache& cache, std::unique_ptr<MailSource> f
                               const SourceFactory& open_source, const FetchOptions& options,
                               FetchProgress& progress) {
     auto started = std::chrono::steady_clock::now();
-    auto recovered = cache::recover(cache);
+    Result<cache::RecoveryReport> recovered = cache::RecoveryReport{};
+    if (options.recover) recovered = cache::recover(cache);
     if (!recovered) return recovered.error();
 
     auto listed = first->list_folders();
@@ -383,7 +384,7 @@ Result<FetchReport> run_fetch(cache::Cache& cache, std::unique_ptr<MailSource> f
 
     auto source_id = cache.ensure_source(options.source_kind, options.server, options.account);
     if (!source_id) return source_id.error();
-    auto run_id = cache.begin_run("fetch", *source_id);
+    auto run_id = cache.begin_run(options.command, *source_id);
     if (!run_id) return run_id.error();
 
     RunState st{cache, open_source, options, progress, {}, {}, {}, {}};

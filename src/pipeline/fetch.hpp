@@ -25,6 +25,7 @@ namespace mailferry::pipeline {
 using SourceFactory = std::function<Result<std::unique_ptr<MailSource>>()>;
 
 struct FetchOptions {
+    std::string command = "fetch";  // as the runs table records it: fetch, import
     std::string source_kind = "imap";
     std::string server;   // host:port
     std::string account;  // user name
@@ -33,6 +34,9 @@ struct FetchOptions {
     uint64_t batch_bytes = 16ull << 20;
     size_t batch_messages = 2000;
     int reconnect_attempts = 3;
+    // Bring a cache left by a killed run back first (cache/recovery.hpp). A
+    // command that runs several sources in a row (import) does it once.
+    bool recover = true;
 };
 
 // Live counters, read by the progress bar from another thread.

@@ -181,6 +181,33 @@ TEST_CASE("sources without UIDs get stable ones: the same key always, new keys a
     CHECK((*again)->assign_source_uids(*src, "INBOX", {"uidl-c", "uidl-a"}).value() == std::vector<uint32_t>{3, 1});
 }
 
+TEST_CASE("recovery gives a message of a source without UIDs its source key back", "[cache][recovery]") {
+    TempDir t;
+    std::string dir = t.str("c");
+    auto c = cache::Cache::open(dir, cache::OpenMode::create_if_missing);
+    REQUIRE(c.ok());
+    auto src = (*c)->ensure_source("mbox", "/home/alice/old.mbox", "");
+    REQUIRE(src.ok());
+    SourceFolder f{"old", "old", '/', "", true};
+    auto folder = (*c)->ensure_folder(*src, f, ".old");
+    REQUIRE(folder.ok());
+    REQUIRE((*c)->assign_source_uids(*src, "old", {"0:aaa", "120:bbb"}).ok());
+    // A crash after the rename, before the index commit: the file of UID 2.
+    store(**c, *folder, 2, "Subject: two\n\nbody\n", false);
+    auto rep = cache::recover(**c);
+    REQUIRE(rep.ok());
+    CHECK(rep->adopted == 1);
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open_v2((dir + "/index.sqlite").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db, "SELECT uid, source_key FROM messages", -1, &st, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+    CHECK(sqlite3_column_int64(st, 0) == 2);
+    CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 1))) == "120:bbb");
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
 TEST_CASE("export reads a folder's messages in received order, gone ones included", "[cache][export]") {
     TempDir dir;
     auto c = cache::Cache::open(dir.str("cache"), cache::OpenMode::create_if_missing);

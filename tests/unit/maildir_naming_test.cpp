@@ -64,3 +64,50 @@ TEST_CASE("foreign Maildir names parse without an identity", "[maildir]") {
     CHECK(bare.base == "1234.new-message");
     CHECK(bare.letters.empty());
 }
+
+TEST_CASE("Maildir++ directory names decode to the levels Dovecot's listescape encoded", "[maildir]") {
+    struct Row {
+        const char* dir;
+        std::vector<std::string> levels;
+        const char* name;  // for people
+    };
+    const Row table[] = {
+        {".Lists.dev@maven\\2eapache\\2eorg", {"Lists", "dev@maven.apache.org"}, "Lists/dev@maven.apache.org"},
+        {".Archive.2016.ponymail-commits", {"Archive", "2016", "ponymail-commits"}, "Archive/2016/ponymail-commits"},
+        {".&ZeVnLIqe-.&U9dP4Xux-", {"&ZeVnLIqe-", "&U9dP4Xux-"}, "日本語/受信箱"},
+        {".Listen.ImageMagick &IBM- &AMQ-rger &- Co", {"Listen", "ImageMagick &IBM- &AMQ-rger &- Co"},
+         "Listen/ImageMagick – Ärger & Co"},
+        {".a\\2fb\\5cc\\7ed", {"a/b\\c~d"}, "a/b\\c~d"},
+        {".\\2e\\2e.\\2e\\2e.etc", {"..", "..", "etc"}, "../../etc"},
+        {".\\00", {""}, ""},
+        {".x\\zz\\2", {"x\\zz\\2"}, "x\\zz\\2"},
+        {".Drafts", {"Drafts"}, "Drafts"},
+    };
+    for (const auto& r : table) {
+        CAPTURE(r.dir);
+        auto levels = directory_levels(r.dir);
+        REQUIRE(levels.has_value());
+        CHECK(*levels == r.levels);
+        CHECK(display_name_of(*levels) == r.name);
+    }
+    for (const char* not_a_folder : {"", ".", "..", "cur", "Lists.dev"}) {
+        CAPTURE(not_a_folder);
+        CHECK_FALSE(directory_levels(not_a_folder).has_value());
+    }
+}
+
+TEST_CASE("decoding and encoding a folder directory are inverse", "[maildir]") {
+    for (const char* dir : {".Lists.dev@maven\\2eapache\\2eorg", ".&ZeVnLIqe-.&U9dP4Xux-", ".a\\2fb\\5cc\\7ed",
+                            ".\\2e\\2e.\\2e\\2e.etc", ".tab\\09here", ".\\00", ".Archive.2016.ponymail-commits"}) {
+        CAPTURE(dir);
+        CHECK(folder_directory(*directory_levels(dir)) == dir);
+    }
+}
+
+TEST_CASE("file-system layout directory names: modified UTF-7 kept, UTF-8 encoded", "[maildir]") {
+    CHECK(level_from_fs_name("Projects") == "Projects");
+    CHECK(level_from_fs_name("&ZeVnLIqe-") == "&ZeVnLIqe-");
+    CHECK(level_from_fs_name("Überächt") == "&ANw-ber&AOQ-cht");
+    CHECK(level_from_fs_name("Tom & Jerry") == "Tom &- Jerry");
+    CHECK(raw_name_of({"a", "b/c"}) == "a/b\\2fc");
+}
