@@ -9,7 +9,7 @@ namespace mailferry::cache {
 namespace {
 
 using Lock = std::lock_guard<std::mutex>;
-constexpr int kBatch = 500;
+constexpr int kBatch = 2000;
 
 struct Pending {
     int64_t id;
@@ -81,7 +81,24 @@ std::string like_pattern(const std::string& imap_pattern) {
 
 }  // namespace
 
+// The index can always be rebuilt from the message files, and its rows and
+// their text_state commit together: a power cut may lose the last batches,
+// never make them disagree. So its transactions need not wait for the disk.
+class RelaxedSync {
+public:
+    explicit RelaxedSync(Cache& cache) : cache_(cache) { set("NORMAL"); }
+    ~RelaxedSync() { set("FULL"); }
+
+private:
+    void set(const char* mode) {
+        Lock l(cache_.index_mutex());
+        (void)cache_.index().exec(std::string("PRAGMA synchronous = ") + mode);
+    }
+    Cache& cache_;
+};
+
 Result<TextIndexReport> index_text(Cache& cache, bool rebuild, TextIndexProgress& progress) {
+    RelaxedSync relaxed(cache);
     if (rebuild) MF_TRY(clear(cache));
     {
         Lock l(cache.index_mutex());

@@ -122,6 +122,7 @@ int run_fetch_command(const FetchArgs& args) {
         options.exclude.push_back(name + "/*");
     }
     options.connections = args.connections;
+    options.index_text = !args.no_index;
 
     pipeline::FetchProgress progress;
     ProgressBar bar(!args.output.no_progress, [&progress] {

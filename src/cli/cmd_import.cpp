@@ -154,8 +154,9 @@ ProgressLine sample(const formats::ReadProgress& read, const pipeline::FetchProg
 // One import: the sources run one after the other into one cache.
 class Importer {
 public:
-    Importer(cache::Cache& cache, const std::vector<formats::ImportUnit>& units, mbox::LabelMode labels)
-        : cache_(cache), units_(units), labels_(labels) {}
+    Importer(cache::Cache& cache, const std::vector<formats::ImportUnit>& units, mbox::LabelMode labels,
+             bool index_text)
+        : cache_(cache), units_(units), labels_(labels), index_text_(index_text) {}
 
     ProgressLine progress_line() const { return sample(read_progress_, progress_, current_, units_); }
 
@@ -179,6 +180,7 @@ public:
         options.server = unit.path;
         options.connections = 1;
         options.recover = i == 0;  // once per run, not once per source
+        options.index_text = index_text_;
         auto report = pipeline::run_fetch(cache_, make_source(unit, ctx, labels_), open, options, progress_);
         if (!report) {
             Error e = report.error();
@@ -233,6 +235,7 @@ private:
     cache::Cache& cache_;
     const std::vector<formats::ImportUnit>& units_;
     const mbox::LabelMode labels_;
+    const bool index_text_;
     formats::ImportNotes notes_;
     formats::ReadProgress read_progress_;
     pipeline::FetchProgress progress_;
@@ -251,7 +254,8 @@ int run_import_command(const ImportArgs& args) {
     auto cache = cache::Cache::open(args.cache, cache::OpenMode::create_if_missing);
     if (!cache) return report_failure(cache.error());
     Importer importer(**cache, *units,
-                      args.labels_as_folders == "copy" ? mbox::LabelMode::copy : mbox::LabelMode::first);
+                      args.labels_as_folders == "copy" ? mbox::LabelMode::copy : mbox::LabelMode::first,
+                      !args.no_index);
     ProgressBar bar(!args.output.no_progress, [&importer] { return importer.progress_line(); });
     for (size_t i = 0; i < units->size(); ++i)
         if (!importer.run(i)) break;

@@ -102,6 +102,8 @@ int run_command_line(int argc, char** argv) {
     fetch_cmd->add_option("--exclude", fetch.exclude, "skip folders matching PATTERN; repeatable");
     fetch_cmd->add_option("--connections", fetch.connections, "folders fetched in parallel, one connection each")
         ->default_val(2)->check(CLI::Range(1, 16));
+    fetch_cmd->add_flag("--no-index", fetch.no_index,
+                        "do not add the new messages to the full-text index now ('mailferry reindex' does it later)");
     fetch_cmd->add_flag("--delete-after-fetch", fetch.delete_after_fetch,
                         "POP3: delete from the server the messages now safe in the cache (never the others)");
     add_output_options(fetch_cmd, fetch.output);
@@ -118,6 +120,8 @@ int run_command_line(int argc, char** argv) {
     import_cmd->add_option("--folder", import.folder,
                            "the folder PATH becomes ('/' between levels); default: its file or directory name "
                            "(a Maildir: INBOX and its folders)");
+    import_cmd->add_flag("--no-index", import.no_index,
+                         "do not add the new messages to the full-text index now ('mailferry reindex' does it later)");
     import_cmd->add_option("--labels-as-folders", import.labels_as_folders,
                            "Google Takeout (X-Gmail-Labels): 'first' puts a message in its first label's folder, "
                            "'copy' in every label's folder")

@@ -33,6 +33,7 @@ struct FetchArgs {
     std::vector<std::string> include, exclude;
     int connections = 2;
     bool delete_after_fetch = false;  // POP3 only
+    bool no_index = false;
     OutputArgs output;
 };
 
@@ -42,6 +43,7 @@ struct ImportArgs {
     std::string format = "auto";             // auto, mbox, maildir, eml
     std::string folder;                      // "" = from each path's name
     std::string labels_as_folders = "first"; // first, copy
+    bool no_index = false;
     OutputArgs output;
 };
 

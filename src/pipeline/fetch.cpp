@@ -413,11 +413,13 @@ Result<FetchReport> run_fetch(cache::Cache& cache, std::unique_ptr<MailSource> f
     FetchReport report = summarize(st, *recovered);
     // The full-text index takes what this run (or a killed one) added.
     cache::TextIndexProgress text_progress;
-    if (auto text = cache::index_text(cache, false, text_progress)) {
-        report.text_indexed = text->indexed;
-        report.text_unparsed = text->unparsed;
-    } else {
-        report.warnings.push_back("the full-text index was not updated: " + text.error().describe());
+    if (options.index_text) {
+        if (auto text = cache::index_text(cache, false, text_progress)) {
+            report.text_indexed = text->indexed;
+            report.text_unparsed = text->unparsed;
+        } else {
+            report.warnings.push_back("the full-text index was not updated: " + text.error().describe());
+        }
     }
     if (auto n = cache.message_count()) report.cached_messages = static_cast<uint64_t>(*n);
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

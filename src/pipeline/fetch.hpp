@@ -37,6 +37,9 @@ struct FetchOptions {
     // Bring a cache left by a killed run back first (cache/recovery.hpp). A
     // command that runs several sources in a row (import) does it once.
     bool recover = true;
+    // Add what is new to the full-text index at the end (cache/text_index.hpp);
+    // --no-index leaves it for `mailferry reindex`.
+    bool index_text = true;
 };
 
 // Live counters, read by the progress bar from another thread.
