@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "mailferry/utf8.hpp"
 #include "wrap/iconv_converter.hpp"
 
 namespace mailferry::mime {
@@ -181,23 +182,8 @@ bool cap_output(std::string& out, size_t start, size_t max_out) {
 }  // namespace
 
 void append_code_point(char32_t cp, std::string& out) {
-    if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-        out += kReplacementChar;
-    } else if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
+    if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) out += kReplacementChar;
+    else mailferry::append_utf8(out, cp);
 }
 
 bool is_valid_utf8(std::string_view s) {
