@@ -91,7 +91,7 @@ Status MboxSource::scan() {
         context_.progress->scanning = true;
     }
     // The cursor splits the file on its own thread while this one hashes.
-    MboxCursor cursor(options_.path, reader_options(context_));
+    MboxCursor cursor(options_.path, reader_options(context_, options_.variant));
     while (const CursorMessage* m = cursor.next()) scan_message(*m, st.st_mtime);
     if (context_.progress) context_.progress->scanning = false;
     // The fetch pass reads the same way without deciding again (no look-ahead pass).

@@ -49,6 +49,9 @@ struct MboxSourceOptions {
     std::string path;    // the mbox file
     std::string folder;  // UTF-8 ('/' between levels): the folder of its messages
     LabelMode labels = LabelMode::first;
+    // auto_detect, or what the user knows the file is (mailferry's own mboxrd
+    // export usually has no ">>From" line for auto-detection to see).
+    Variant variant = Variant::auto_detect;
 };
 
 class MboxSource final : public MailSource {

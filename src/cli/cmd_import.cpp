@@ -38,7 +38,7 @@ formats::Format format_of(const std::string& name) {
 }
 
 std::unique_ptr<MailSource> make_source(const formats::ImportUnit& u, const formats::SourceContext& ctx,
-                                        mbox::LabelMode labels) {
+                                        mbox::LabelMode labels, mbox::Variant variant) {
     switch (u.format) {
     case formats::Format::maildir:
         return std::make_unique<maildir::MaildirSource>(maildir::MaildirSourceOptions{u.path, u.folder}, ctx);
@@ -48,7 +48,7 @@ std::unique_ptr<MailSource> make_source(const formats::ImportUnit& u, const form
     case formats::Format::auto_detect:
         break;
     }
-    return std::make_unique<mbox::MboxSource>(mbox::MboxSourceOptions{u.path, u.folder, labels}, ctx);
+    return std::make_unique<mbox::MboxSource>(mbox::MboxSourceOptions{u.path, u.folder, labels, variant}, ctx);
 }
 
 Result<std::vector<formats::ImportUnit>> plan(const ImportArgs& args) {
@@ -155,8 +155,8 @@ ProgressLine sample(const formats::ReadProgress& read, const pipeline::FetchProg
 class Importer {
 public:
     Importer(cache::Cache& cache, const std::vector<formats::ImportUnit>& units, mbox::LabelMode labels,
-             bool index_text)
-        : cache_(cache), units_(units), labels_(labels), index_text_(index_text) {}
+             mbox::Variant variant, bool index_text)
+        : cache_(cache), units_(units), labels_(labels), variant_(variant), index_text_(index_text) {}
 
     ProgressLine progress_line() const { return sample(read_progress_, progress_, current_, units_); }
 
@@ -172,7 +172,7 @@ public:
         }
         formats::SourceContext ctx = context_for(*source_id);
         pipeline::SourceFactory open = [&unit, ctx, this]() -> Result<std::unique_ptr<MailSource>> {
-            return make_source(unit, ctx, labels_);
+            return make_source(unit, ctx, labels_, variant_);
         };
         pipeline::FetchOptions options;
         options.command = "import";
@@ -181,7 +181,7 @@ public:
         options.connections = 1;
         options.recover = i == 0;  // once per run, not once per source
         options.index_text = index_text_;
-        auto report = pipeline::run_fetch(cache_, make_source(unit, ctx, labels_), open, options, progress_);
+        auto report = pipeline::run_fetch(cache_, make_source(unit, ctx, labels_, variant_), open, options, progress_);
         if (!report) {
             Error e = report.error();
             e.in(unit.path);
@@ -235,6 +235,7 @@ private:
     cache::Cache& cache_;
     const std::vector<formats::ImportUnit>& units_;
     const mbox::LabelMode labels_;
+    const mbox::Variant variant_;
     const bool index_text_;
     formats::ImportNotes notes_;
     formats::ReadProgress read_progress_;
@@ -255,6 +256,9 @@ int run_import_command(const ImportArgs& args) {
     if (!cache) return report_failure(cache.error());
     Importer importer(**cache, *units,
                       args.labels_as_folders == "copy" ? mbox::LabelMode::copy : mbox::LabelMode::first,
+                      args.mbox_variant == "mboxrd"  ? mbox::Variant::mboxrd
+                      : args.mbox_variant == "mboxo" ? mbox::Variant::mboxo
+                                                     : mbox::Variant::auto_detect,
                       !args.no_index);
     ProgressBar bar(!args.output.no_progress, [&importer] { return importer.progress_line(); });
     for (size_t i = 0; i < units->size(); ++i)

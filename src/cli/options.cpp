@@ -120,6 +120,10 @@ int run_command_line(int argc, char** argv) {
     import_cmd->add_option("--folder", import.folder,
                            "the folder PATH becomes ('/' between levels); default: its file or directory name "
                            "(a Maildir: INBOX and its folders)");
+    import_cmd->add_option("--mbox-variant", import.mbox_variant,
+                           "how From_ lines in bodies were escaped: auto (mboxrd if a \">>From\" line is seen), "
+                           "mboxrd (what mailferry export writes) or mboxo")
+        ->default_val("auto")->check(CLI::IsMember({"auto", "mboxrd", "mboxo"}));
     import_cmd->add_flag("--no-index", import.no_index,
                          "do not add the new messages to the full-text index now ('mailferry reindex' does it later)");
     import_cmd->add_option("--labels-as-folders", import.labels_as_folders,

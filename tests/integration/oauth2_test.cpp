@@ -172,7 +172,7 @@ TEST_CASE("the device flow ends clearly when the user declines, the code expires
     }
 }
 
-TEST_CASE("client credentials sign an application in with a secret or a certificate; wrong ones are refused",
+TEST_CASE("client credentials sign an application in with a secret or a certificate, wrong ones are refused",
           "[oauth2]") {
     TestOAuthServer oauth(OAuthServerOptions{{"alice", "bob"}});
     TempDir dir;
@@ -281,7 +281,7 @@ TEST_CASE("fetch and replay the dev corpus over XOAUTH2 with 60-second tokens, r
     watch.require_clean();
 }
 
-TEST_CASE("a refused access token is renewed once; a revoked grant, a forged token or Exchange's NO end clearly",
+TEST_CASE("a refused access token is renewed once, a revoked grant, a forged token or Exchange's NO end clearly",
           "[oauth2][errors]") {
     TestOAuthServer oauth(OAuthServerOptions{{"alice"}});
     TestDovecot server(DovecotOptions{"dovecot", {"alice:" + kAlicePw}, true, oauth.dir()});

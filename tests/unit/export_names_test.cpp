@@ -104,7 +104,7 @@ TEST_CASE("folders map to paths below DEST that never leave it and never collide
     CHECK_FALSE(paths.taken("Lists/other.mbox"));
 }
 
-TEST_CASE("EML folders are directories; subfolders live inside their parent's", "[export]") {
+TEST_CASE("EML folders are directories, subfolders live inside their parent's", "[export]") {
     ExportPaths paths;
     CHECK(paths.folder_directory({"INBOX"}) == "INBOX");
     CHECK(paths.folder_directory({"INBOX", "Sub"}) == "INBOX/Sub");
@@ -145,7 +145,7 @@ TEST_CASE("a subject becomes an ASCII slug", "[export]") {
     CHECK(eml::subject_slug(std::string(100, 'x')) == std::string(eml::kMaxSlugLength, 'x'));
 }
 
-TEST_CASE("EML file names: date, UID, slug; ASCII, bounded, unique", "[export]") {
+TEST_CASE("EML file names: date, UID, slug, ASCII, bounded, unique", "[export]") {
     CHECK(eml::file_name(1709294400, 42, "Release plan") == "20240301T120000Z-42-release-plan.eml");
     CHECK(eml::file_name(0, 1, "") == "19700101T000000Z-1-no-subject.eml");
     std::string longest = eml::file_name(1709294400, 4294967295u, std::string(500, 'y'));

@@ -256,7 +256,7 @@ TEST_CASE("gzip input is recognised by its magic bytes and gives the same messag
     CHECK(got.warned("after the end of the gzip stream"));
 }
 
-TEST_CASE("a broken gzip stream is an error naming the file and offset; earlier messages are kept", "[mbox]") {
+TEST_CASE("a broken gzip stream is an error naming the file and offset, earlier messages are kept", "[mbox]") {
     auto [file, originals] = synthetic_mbox(300);
     std::string gz = gzip(file);
     REQUIRE(gz.size() > 20000);

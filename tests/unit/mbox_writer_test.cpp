@@ -77,7 +77,7 @@ TEST_CASE("writer: mboxrd escapes ^>*From , mboxo only ^From ", "[mbox]") {
     CHECK(read_all(tmp.file("w.mbox"), rd).bytes() == std::vector<std::string>{own});
 }
 
-TEST_CASE("writer: line endings are the message's own; a missing last one is added and said", "[mbox]") {
+TEST_CASE("writer: line endings are the message's own, a missing last one is added and said", "[mbox]") {
     TempDir tmp;
     std::string crlf = "S: x\r\n\r\nbody\r\n";
     CHECK(write_one(tmp, crlf) == "From MAILER-DAEMON Sat Jan  1 00:00:00 2011\r\n" + crlf + "\r\n");

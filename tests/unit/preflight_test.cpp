@@ -93,7 +93,7 @@ TEST_CASE("header lines too long to send are folded at white space, or the messa
 
 #include "pipeline/verify_target.hpp"
 
-TEST_CASE("verify --target: Message-IDs compared without brackets, case or space; sizes within a factor of two",
+TEST_CASE("verify --target: Message-IDs compared without brackets, case or space, sizes within a factor of two",
           "[verify]") {
     using mailferry::pipeline::normalized_message_id;
     using mailferry::pipeline::plausible_size;
