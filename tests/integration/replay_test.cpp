@@ -287,7 +287,11 @@ TEST_CASE("manifest records, per message, its source identity, hash and where th
     CHECK(static_cast<size_t>(std::count(before.out.begin(), before.out.end(), '\n')) == messages + 1);
     CHECK(before.out.rfind("message_id,source_kind,source_server,source_account,folder,", 0) == 0);
 
-    REQUIRE(rig.replay().exit_code == 0);
+    {
+        auto replayed = rig.replay();
+        INFO(replayed.err);
+        REQUIRE(replayed.exit_code == 0);
+    }
     const std::string target = "imaps://bob@127.0.0.1:" + std::to_string(rig.target.imaps_port());
     auto after = run_mailferry({"manifest", rig.cache, "--format", "json", "--target", target});
     INFO(after.err);
@@ -316,7 +320,11 @@ TEST_CASE("verify --target finds every replayed message on the target, and repor
           "[replay][verify]") {
     ReplayRig rig;
     rig.fetch();
-    REQUIRE(rig.replay().exit_code == 0);
+    {
+        auto replayed = rig.replay();
+        INFO(replayed.err);
+        REQUIRE(replayed.exit_code == 0);
+    }
     auto check = [&] {
         return run_mailferry({"verify", rig.cache, "--target", "imaps://bob@127.0.0.1:" + std::to_string(rig.target.imaps_port()),
                               "--password-file", rig.target_pw, "--ca-file", rig.target.ca_file(), "--json"});
