@@ -1,7 +1,9 @@
 #include "cache/text_index.hpp"
 
+#include <future>
 #include <mutex>
 
+#include "cache/search_snippet.hpp"
 #include "mime/text_extract.hpp"
 #include "wrap/posix_file.hpp"
 
@@ -9,7 +11,10 @@ namespace mailferry::cache {
 namespace {
 
 using Lock = std::lock_guard<std::mutex>;
-constexpr int kBatch = 2000;
+// A batch is one transaction of the index; its messages' text is in memory
+// at once, twice over while the next batch is extracted.
+constexpr int kBatchMessages = 2000;
+constexpr int64_t kBatchBytes = 32 * 1024 * 1024;
 
 struct Pending {
     int64_t id;
@@ -30,11 +35,36 @@ std::string joined(const std::vector<std::string>& names) {
 Result<std::vector<Pending>> next_batch(Cache& cache, int64_t after) {
     Lock l(cache.index_mutex());
     auto st = cache.index().prepare(
-        "SELECT id, path FROM messages WHERE text_state = 0 AND id > ? ORDER BY id LIMIT ?");
+        "SELECT id, path, size FROM messages WHERE text_state = 0 AND id > ? ORDER BY id LIMIT ?");
     if (!st) return st.error();
-    st->bind(1, after).bind(2, int64_t{kBatch});
+    st->bind(1, after).bind(2, int64_t{kBatchMessages});
     std::vector<Pending> out;
-    MF_TRY(st->each([&] { out.push_back({st->int64(0), st->text(1)}); }));
+    int64_t bytes = 0;
+    MF_TRY(st->each([&] {
+        if (bytes >= kBatchBytes) return;  // the rest waits for the next batch
+        out.push_back({st->int64(0), st->text(1)});
+        bytes += st->int64(2);
+    }));
+    return out;
+}
+
+struct Extracted {
+    std::vector<Row> rows;
+    uint64_t unreadable = 0;
+};
+
+Extracted extract(Cache& cache, const std::vector<Pending>& batch, TextIndexProgress& progress) {
+    Extracted out;
+    out.rows.reserve(batch.size());
+    for (const auto& p : batch) {
+        progress.done += 1;
+        auto bytes = wrap::read_file(cache.absolute(p.path));
+        if (!bytes) {  // left for verify and the next run; the index goes on
+            ++out.unreadable;
+            continue;
+        }
+        out.rows.push_back({p.id, mime::extract_text(*bytes)});
+    }
     return out;
 }
 
@@ -45,7 +75,7 @@ Status store(Cache& cache, const std::vector<Row>& rows) {
     auto tx = wrap::Transaction::begin(db);
     if (!tx) return tx.error();
     auto ins = db.prepare(
-        "INSERT OR REPLACE INTO message_text(rowid, subject, sender, recipients, body, attachments) "
+        "INSERT INTO message_text(rowid, subject, sender, recipients, body, attachments) "
         "VALUES (?, ?, ?, ?, ?, ?)");
     auto mark = db.prepare("UPDATE messages SET text_state = ? WHERE id = ?");
     if (!ins) return ins.error();
@@ -65,7 +95,8 @@ Status clear(Cache& cache) {
     auto& db = cache.index();
     auto tx = wrap::Transaction::begin(db);
     if (!tx) return tx.error();
-    MF_TRY(db.exec("DELETE FROM message_text; UPDATE messages SET text_state = 0;"));
+    MF_TRY(db.exec("INSERT INTO message_text(message_text) VALUES ('delete-all');"
+                   "UPDATE messages SET text_state = 0;"));
     return tx->commit();
 }
 
@@ -107,40 +138,51 @@ Result<TextIndexReport> index_text(Cache& cache, bool rebuild, TextIndexProgress
         if (auto r = st->step(); !r) return r.error();
         progress.total = static_cast<uint64_t>(st->int64(0));
     }
+    // Two stages: a thread extracts the text of the next batch while this
+    // one stores the current batch (SQLite's FTS5 tokenizer is the larger part).
     TextIndexReport report;
     int64_t after = 0;
-    for (;;) {
+    auto start_next = [&]() -> Result<std::future<Extracted>> {
         auto batch = next_batch(cache, after);
         if (!batch) return batch.error();
-        if (batch->empty()) break;
-        std::vector<Row> rows;
-        rows.reserve(batch->size());
-        for (const auto& p : *batch) {
-            after = p.id;
-            progress.done += 1;
-            auto bytes = wrap::read_file(cache.absolute(p.path));
-            if (!bytes) {  // left for verify and the next run; the index goes on
-                ++report.unreadable;
-                continue;
-            }
-            rows.push_back({p.id, mime::extract_text(*bytes)});
-            if (!rows.back().text.parsed) ++report.unparsed;
+        if (!batch->empty()) after = batch->back().id;
+        return std::async(std::launch::async, [&cache, &progress, b = std::move(*batch)] {
+            return extract(cache, b, progress);
+        });
+    };
+    auto next = start_next();
+    if (!next) return next.error();
+    for (;;) {
+        Extracted current = next->get();
+        if (current.rows.empty() && current.unreadable == 0) break;
+        next = start_next();
+        if (!next) return next.error();
+        report.unreadable += current.unreadable;
+        for (const auto& r : current.rows)
+            if (!r.text.parsed) ++report.unparsed;
+        if (Status s = store(cache, current.rows); !s) {
+            next->wait();
+            return s.error();
         }
-        MF_TRY(store(cache, rows));
-        report.indexed += rows.size();
+        report.indexed += current.rows.size();
     }
     return report;
 }
 
-Result<std::vector<SearchHit>> search(Cache& cache, const SearchQuery& q) {
+namespace {
+
+struct Match {
+    SearchHit hit;
+    std::string path, raw_from, raw_subject;
+};
+
+Result<std::vector<Match>> find_matches(Cache& cache, const SearchQuery& q) {
     Lock l(cache.index_mutex());
-    // Decoded From and Subject from the text index when the message is in it.
     std::string sql =
-        "SELECT m.id, m.received_at, f.name, coalesce(message_text.sender, m.from_header), "
-        "coalesce(message_text.subject, m.subject), " +
-        std::string(q.match.empty() ? "''" : "snippet(message_text, 3, '[', ']', '...', 12)") +
-        " FROM messages m JOIN folders f ON f.id = m.folder_id " + (q.match.empty() ? "LEFT " : "") +
-        "JOIN message_text ON message_text.rowid = m.id WHERE 1";
+        "SELECT m.id, m.received_at, f.name, m.path, m.from_header, m.subject "
+        "FROM messages m JOIN folders f ON f.id = m.folder_id";
+    if (!q.match.empty()) sql += " JOIN message_text ON message_text.rowid = m.id";
+    sql += " WHERE 1";
     if (!q.match.empty()) sql += " AND message_text MATCH :match";
     if (!q.folder.empty()) sql += " AND f.name LIKE :folder ESCAPE '\\'";
     if (!q.from.empty()) sql += " AND instr(lower(m.from_header), lower(:from)) > 0";
@@ -160,12 +202,9 @@ Result<std::vector<SearchHit>> search(Cache& cache, const SearchQuery& q) {
     if (q.since) bind(":since", *q.since);
     if (q.before) bind(":before", *q.before);
     bind(":limit", int64_t{q.limit});
-    std::vector<SearchHit> hits;
+    std::vector<Match> out;
     Status s = st->each([&] {
-        std::string snippet = st->text(5);
-        for (char& c : snippet)
-            if (c == '\n' || c == '\r' || c == '\t') c = ' ';
-        hits.push_back({st->int64(0), st->int64(1), st->text(2), st->text(3), st->text(4), std::move(snippet)});
+        out.push_back({{st->int64(0), st->int64(1), st->text(2), "", "", ""}, st->text(3), st->text(4), st->text(5)});
     });
     if (!s) {
         Error e = s.error();
@@ -174,6 +213,32 @@ Result<std::vector<SearchHit>> search(Cache& cache, const SearchQuery& q) {
             e.message = "cannot read the query '" + q.match + "': " + e.message;
         }
         return e;
+    }
+    return out;
+}
+
+}  // namespace
+
+Result<std::vector<SearchHit>> search(Cache& cache, const SearchQuery& q) {
+    auto matches = find_matches(cache, q);
+    if (!matches) return matches.error();
+    // The decoded From, Subject and a snippet come from the message file
+    // itself (the index keeps no text): a few hits, read after the query.
+    auto words = query_words(q.match);
+    std::vector<SearchHit> hits;
+    for (auto& m : *matches) {
+        SearchHit h = std::move(m.hit);
+        auto bytes = wrap::read_file(cache.absolute(m.path));
+        if (bytes) {
+            auto text = mime::extract_text(*bytes);
+            h.from = std::move(text.from);
+            h.subject = std::move(text.subject);
+            if (!q.match.empty()) h.snippet = make_snippet(text.body, words);
+        } else {  // verify says more; the hit is still shown
+            h.from = std::move(m.raw_from);
+            h.subject = std::move(m.raw_subject);
+        }
+        hits.push_back(std::move(h));
     }
     return hits;
 }
