@@ -1,16 +1,22 @@
-// The full-text index (SQLite FTS5, table message_text): per message its
-// subject, sender, recipients, decoded text and attachment names
-// (mime/text_extract). Filled after each fetch or import for the messages not
+// The full-text index (SQLite FTS5, table message_text, contentless): per
+// message its subject, sender, recipients, decoded text and attachment names
+// (mime/text_extract). Filled beside each fetch or import for the messages not
 // indexed yet, so it is incremental and a killed run simply leaves some for
 // the next one; `mailferry reindex` rebuilds it. A message whose MIME cannot
 // be read is indexed by its headers and counted, never fatal.
+//
+// The indexer writes through a SQLite connection of its own, so that it can
+// run in a thread beside a fetch that writes through the cache's connection
+// (WAL: one writer at a time, each waits for the other's short transaction).
+// Its connection is synchronous=NORMAL: the index can always be rebuilt from
+// the message files, and a message's index rows and its text_state commit
+// together, so a power cut may lose the last batches, never make them disagree.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
-#include <optional>
-#include <string>
-#include <vector>
+#include <memory>
+#include <thread>
 
 #include "cache/cache.hpp"
 
@@ -26,25 +32,30 @@ struct TextIndexProgress {
     std::atomic<uint64_t> total{0}, done{0};
 };
 
-// rebuild: empty the index first and index every message again.
+// Indexes every message not indexed yet; rebuild: empty the index first.
 Result<TextIndexReport> index_text(Cache& cache, bool rebuild, TextIndexProgress& progress);
 
-struct SearchQuery {
-    std::string match;        // FTS5 query syntax; "" = every message
-    std::string folder;       // pattern as in IMAP ('*', '%'), "" = all
-    std::string from;         // substring of the From header, case-insensitive
-    std::optional<int64_t> since, before;  // received date bounds (epoch s; since inclusive, before exclusive)
-    int limit = 50;
-};
+// Indexes, in a thread of its own, what a running fetch commits, and what is
+// left once the fetch is done. The Cache must outlive it.
+class BackgroundTextIndex {
+public:
+    explicit BackgroundTextIndex(Cache& cache);
+    ~BackgroundTextIndex();
+    BackgroundTextIndex(const BackgroundTextIndex&) = delete;
+    BackgroundTextIndex& operator=(const BackgroundTextIndex&) = delete;
 
-struct SearchHit {
-    int64_t id = 0;
-    int64_t received = 0;
-    std::string folder, from, subject, snippet;
-};
+    // Call when nothing more will be committed: indexes the rest, stops the
+    // thread, and says what was done (or the first error).
+    Result<TextIndexReport> finish();
 
-// The hits, best first (FTS5 rank; newest first without a query). An FTS5
-// syntax error is a usage error that quotes SQLite's words.
-Result<std::vector<SearchHit>> search(Cache& cache, const SearchQuery& query);
+private:
+    void run();
+
+    Cache& cache_;
+    TextIndexProgress progress_;
+    std::atomic<bool> stop_{false};
+    Result<TextIndexReport> result_ = TextIndexReport{};
+    std::thread thread_;
+};
 
 }  // namespace mailferry::cache

@@ -6,6 +6,7 @@
 
 #include "cache/cache.hpp"
 #include "cache/text_index.hpp"
+#include "cache/text_search.hpp"
 #include "cli/connect.hpp"
 #include "cli/options.hpp"
 #include "cli/terminal.hpp"

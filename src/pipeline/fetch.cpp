@@ -5,6 +5,7 @@
 #include <chrono>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 #include <unordered_map>
@@ -404,6 +405,11 @@ Result<FetchReport> run_fetch(cache::Cache& cache, std::unique_ptr<MailSource> f
     if (auto s = cache.mark_folders_absent(*source_id, present); !s) return s.error();
     progress.folders_total = st.queue.size();
 
+    // The full-text index takes what this run (or a killed one) adds, beside
+    // the fetch and to the end after it.
+    std::optional<cache::BackgroundTextIndex> text_index;
+    if (options.index_text) text_index.emplace(cache);
+
     int workers = std::max(1, std::min<int>(options.connections, static_cast<int>(st.queue.size())));
     std::vector<std::thread> threads;
     for (int i = 1; i < workers; ++i) threads.emplace_back(worker, std::ref(st), nullptr);
@@ -411,10 +417,8 @@ Result<FetchReport> run_fetch(cache::Cache& cache, std::unique_ptr<MailSource> f
     for (auto& t : threads) t.join();
 
     FetchReport report = summarize(st, *recovered);
-    // The full-text index takes what this run (or a killed one) added.
-    cache::TextIndexProgress text_progress;
-    if (options.index_text) {
-        if (auto text = cache::index_text(cache, false, text_progress)) {
+    if (text_index) {
+        if (auto text = text_index->finish()) {
             report.text_indexed = text->indexed;
             report.text_unparsed = text->unparsed;
         } else {

@@ -1,0 +1,96 @@
+#include "cache/text_search.hpp"
+
+#include <mutex>
+
+#include "cache/search_snippet.hpp"
+#include "mime/text_extract.hpp"
+#include "wrap/posix_file.hpp"
+
+namespace mailferry::cache {
+namespace {
+
+using Lock = std::lock_guard<std::mutex>;
+
+std::string like_pattern(const std::string& imap_pattern) {
+    std::string out;
+    for (char c : imap_pattern) {
+        if (c == '*' || c == '%') out += '%';
+        else if (c == '_' || c == '\\') out += std::string("\\") + c;
+        else out += c;
+    }
+    return out;
+}
+
+struct Match {
+    SearchHit hit;
+    std::string path, raw_from, raw_subject;
+};
+
+Result<std::vector<Match>> find_matches(Cache& cache, const SearchQuery& q) {
+    Lock l(cache.index_mutex());
+    std::string sql =
+        "SELECT m.id, m.received_at, f.name, m.path, m.from_header, m.subject "
+        "FROM messages m JOIN folders f ON f.id = m.folder_id";
+    if (!q.match.empty()) sql += " JOIN message_text ON message_text.rowid = m.id";
+    sql += " WHERE 1";
+    if (!q.match.empty()) sql += " AND message_text MATCH :match";
+    if (!q.folder.empty()) sql += " AND f.name LIKE :folder ESCAPE '\\'";
+    if (!q.from.empty()) sql += " AND instr(lower(m.from_header), lower(:from)) > 0";
+    if (q.since) sql += " AND m.received_at >= :since";
+    if (q.before) sql += " AND m.received_at < :before";
+    sql += q.match.empty() ? " ORDER BY m.received_at DESC" : " ORDER BY message_text.rank";
+    sql += " LIMIT :limit";
+    auto st = cache.index().prepare(sql);
+    if (!st) return st.error();
+    auto bind = [&](const char* name, auto value) {
+        int i = st->parameter_index(name);
+        if (i > 0) st->bind(i, value);
+    };
+    bind(":match", q.match);
+    bind(":folder", like_pattern(q.folder));
+    bind(":from", q.from);
+    if (q.since) bind(":since", *q.since);
+    if (q.before) bind(":before", *q.before);
+    bind(":limit", int64_t{q.limit});
+    std::vector<Match> out;
+    Status s = st->each([&] {
+        out.push_back({{st->int64(0), st->int64(1), st->text(2), "", "", ""}, st->text(3), st->text(4), st->text(5)});
+    });
+    if (!s) {
+        Error e = s.error();
+        if (!q.match.empty() && e.message.find("fts5") != std::string::npos) {
+            e.kind = ErrorKind::usage;
+            e.message = "cannot read the query '" + q.match + "': " + e.message;
+        }
+        return e;
+    }
+    return out;
+}
+
+}  // namespace
+
+Result<std::vector<SearchHit>> search(Cache& cache, const SearchQuery& q) {
+    auto matches = find_matches(cache, q);
+    if (!matches) return matches.error();
+    // The decoded From, Subject and a snippet come from the message file
+    // itself (the index keeps no text): a few hits, read after the query.
+    auto words = query_words(q.match);
+    std::vector<SearchHit> hits;
+    for (auto& m : *matches) {
+        SearchHit h = std::move(m.hit);
+        auto bytes = wrap::read_file(cache.absolute(m.path));
+        if (bytes) {
+            auto text = mime::extract_text(*bytes);
+            h.from = std::move(text.from);
+            h.subject = std::move(text.subject);
+            if (!q.match.empty()) h.snippet = make_snippet(text.body, words);
+        } else {  // verify says more; the hit is still shown
+            h.from = std::move(m.raw_from);
+            h.subject = std::move(m.raw_subject);
+        }
+        hits.push_back(std::move(h));
+    }
+    return hits;
+}
+
+}  // namespace mailferry::cache

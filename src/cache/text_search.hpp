@@ -1,0 +1,33 @@
+// Search over the full-text index (text_index.hpp): FTS5 query syntax plus
+// field filters. The index keeps no text, so each hit's decoded From,
+// Subject and snippet are read from its message file after the query.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cache/cache.hpp"
+
+namespace mailferry::cache {
+
+struct SearchQuery {
+    std::string match;        // FTS5 query syntax; "" = every message
+    std::string folder;       // pattern as in IMAP ('*', '%'), "" = all
+    std::string from;         // substring of the From header, case-insensitive
+    std::optional<int64_t> since, before;  // received date bounds (epoch s; since inclusive, before exclusive)
+    int limit = 50;
+};
+
+struct SearchHit {
+    int64_t id = 0;
+    int64_t received = 0;
+    std::string folder, from, subject, snippet;
+};
+
+// The hits, best first (FTS5 rank; newest first without a query). An FTS5
+// syntax error is a usage error that quotes SQLite's words.
+Result<std::vector<SearchHit>> search(Cache& cache, const SearchQuery& query);
+
+}  // namespace mailferry::cache
