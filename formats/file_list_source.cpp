@@ -14,10 +14,8 @@ Result<FolderStatus> FileListSource::open_folder(const SourceFolder& folder) {
     std::vector<std::string> keys;
     keys.reserve(entries->size());
     for (const auto& e : *entries) keys.push_back(e.key);
-    auto uids = context_.assign_uids(folder.raw_name, keys);
+    auto uids = assign_folder_uids(context_, folder.raw_name, keys);
     if (!uids) return uids.error();
-    if (uids->size() != entries->size())
-        return make_error(ErrorKind::internal, Radius::fatal, "the UID assigner gave a wrong number of UIDs");
     // The same key twice (an EML file and its copy) is one message: the first one.
     std::unordered_set<uint32_t> seen;
     for (size_t i = 0; i < entries->size(); ++i) {
@@ -26,11 +24,7 @@ Result<FolderStatus> FileListSource::open_folder(const SourceFolder& folder) {
         if (seen.insert(e.uid).second) open_.push_back(std::move(e));
     }
     std::sort(open_.begin(), open_.end(), [](const FileEntry& a, const FileEntry& b) { return a.uid < b.uid; });
-    FolderStatus status;
-    status.uidvalidity = 1;  // UIDs come from the cache and never change meaning
-    status.uidnext = open_.empty() ? 1 : open_.back().uid + 1;
-    status.exists = static_cast<uint32_t>(open_.size());
-    return status;
+    return file_folder_status(open_.empty() ? 0 : open_.back().uid, open_.size());
 }
 
 Result<std::vector<MessageRef>> FileListSource::list_messages(uint32_t first_uid) {

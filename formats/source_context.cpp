@@ -35,6 +35,23 @@ uint64_t ImportNotes::warning_count() const {
     return warning_count_;
 }
 
+Result<std::vector<uint32_t>> assign_folder_uids(const SourceContext& context, const std::string& folder,
+                                                 const std::vector<std::string>& keys) {
+    auto uids = context.assign_uids(folder, keys);
+    if (!uids) return uids.error();
+    if (uids->size() != keys.size())
+        return make_error(ErrorKind::internal, Radius::fatal, "the UID assigner gave a wrong number of UIDs");
+    return uids;
+}
+
+FolderStatus file_folder_status(uint32_t highest_uid, size_t messages) {
+    FolderStatus status;
+    status.uidvalidity = 1;  // UIDs come from the cache and never change meaning
+    status.uidnext = highest_uid + 1;
+    status.exists = static_cast<uint32_t>(messages);
+    return status;
+}
+
 SourceFolder folder_from_utf8(std::string_view name) {
     std::vector<std::string> utf8_levels, levels;
     for (const auto& level : maildir::split_levels(name, '/')) {

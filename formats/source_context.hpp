@@ -61,6 +61,15 @@ struct SourceContext {
     uint64_t max_message_bytes = kDefaultMaxMessageBytes;
 };
 
+// The UIDs a folder's keys get from the cache, one per key in order: the
+// assigner's answer, checked.
+Result<std::vector<uint32_t>> assign_folder_uids(const SourceContext& context, const std::string& folder,
+                                                 const std::vector<std::string>& keys);
+
+// The status of a folder of a file source once its messages are known, by
+// their UIDs in ascending order.
+FolderStatus file_folder_status(uint32_t highest_uid, size_t messages);
+
 // A folder named by people ("Archive/2016", UTF-8, '/' between levels) as a
 // source presents it: raw_name in modified UTF-7, delimiter '/'. "INBOX" in
 // any case is INBOX. Empty levels are dropped.

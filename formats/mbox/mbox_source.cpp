@@ -143,17 +143,11 @@ Result<FolderStatus> MboxSource::open_folder(const SourceFolder& folder) {
         members.push_back(i);
         keys.push_back(entries_[i].key);
     }
-    auto uids = context_.assign_uids(folder.raw_name, keys);
+    auto uids = formats::assign_folder_uids(context_, folder.raw_name, keys);
     if (!uids) return uids.error();
-    if (uids->size() != members.size())
-        return make_error(ErrorKind::internal, Radius::fatal, "the UID assigner gave a wrong number of UIDs");
     for (size_t k = 0; k < members.size(); ++k) open_.push_back({(*uids)[k], members[k]});
     std::sort(open_.begin(), open_.end(), [](const Open& a, const Open& b) { return a.uid < b.uid; });
-    FolderStatus status;
-    status.uidvalidity = 1;  // UIDs come from the cache and never change meaning
-    status.uidnext = open_.empty() ? 1 : open_.back().uid + 1;
-    status.exists = static_cast<uint32_t>(open_.size());
-    return status;
+    return formats::file_folder_status(open_.empty() ? 0 : open_.back().uid, open_.size());
 }
 
 Result<std::vector<MessageRef>> MboxSource::list_messages(uint32_t first_uid) {

@@ -67,15 +67,7 @@ int run_export_command(const ExportArgs& args) {
     options.exclude = args.exclude;
     options.force = args.force;
     pipeline::ExportProgress progress;
-    ProgressBar bar(!args.output.no_progress, [&progress] {
-        ProgressLine l;
-        l.done = progress.bytes_done;
-        l.total = progress.bytes_planned;
-        l.text = std::to_string(progress.messages_done.load()) + "/" + std::to_string(progress.messages_planned.load()) +
-                 " messages, " + human_bytes(progress.bytes_done) + ", folders " +
-                 std::to_string(progress.folders_done.load()) + "/" + std::to_string(progress.folders_total.load());
-        return l;
-    });
+    ProgressBar bar(!args.output.no_progress, [&progress] { return transfer_progress_line(progress); });
     auto report = pipeline::run_export(**cache, options, progress);
     bar.stop();
     if (!report) return report_failure(report.error());

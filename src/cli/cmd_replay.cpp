@@ -117,15 +117,7 @@ int run_replay_command(const ReplayArgs& args) {
     if (!first) return report_failure(first.error());
 
     pipeline::ReplayProgress progress;
-    ProgressBar bar(!args.output.no_progress && !args.dry_run, [&progress] {
-        ProgressLine l;
-        l.done = progress.bytes_done;
-        l.total = progress.bytes_planned;
-        l.text = std::to_string(progress.messages_done.load()) + "/" + std::to_string(progress.messages_planned.load()) +
-                 " messages, " + human_bytes(progress.bytes_done) + ", folders " +
-                 std::to_string(progress.folders_done.load()) + "/" + std::to_string(progress.folders_total.load());
-        return l;
-    });
+    ProgressBar bar(!args.output.no_progress && !args.dry_run, [&progress] { return transfer_progress_line(progress); });
     auto report = pipeline::run_replay(**cache, std::move(*first), open_target, o, progress);
     bar.stop();
     if (!report) return report_failure(report.error());

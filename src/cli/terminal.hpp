@@ -45,4 +45,18 @@ private:
 
 std::string human_bytes(uint64_t bytes);
 
+// The line of a run that moves messages folder by folder (export, replay):
+// "120/3400 messages, 12.5 MB, folders 2/9", the bar measured in bytes.
+// Progress: any counters named as in pipeline::ExportProgress.
+template <typename Progress>
+ProgressLine transfer_progress_line(const Progress& p) {
+    ProgressLine l;
+    l.done = p.bytes_done;
+    l.total = p.bytes_planned;
+    l.text = std::to_string(p.messages_done.load()) + "/" + std::to_string(p.messages_planned.load()) +
+             " messages, " + human_bytes(p.bytes_done) + ", folders " + std::to_string(p.folders_done.load()) + "/" +
+             std::to_string(p.folders_total.load());
+    return l;
+}
+
 }  // namespace mailferry::cli
