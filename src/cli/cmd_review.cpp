@@ -48,6 +48,15 @@ struct SaveReport {
     mime::AttachmentScan scan;
 };
 
+// One line per file as it is saved. The name the message gave is not printed:
+// it may hold bidi or other tricks for a terminal; --json has it.
+void print_saved(const pipeline::SavedAttachment& s) {
+    bool sanitised = !s.name.empty() && pipeline::safe_file_name(s.name) != s.name;
+    std::cout << "saved " << s.file << "  " << s.bytes << " bytes  " << s.content_type
+              << (sanitised ? "  (name sanitised: --json shows the one in the message)" : "")
+              << (s.decoded ? "" : "  (still in its transfer encoding: not decoded here)") << "\n";
+}
+
 // Every attachment of message into dir. dir is made (0700) at the first
 // attachment, so a message without any leaves no empty directory behind.
 SaveReport save_attachments(std::string_view message, const std::string& dir, bool print) {
@@ -62,11 +71,7 @@ SaveReport save_attachments(std::string_view message, const std::string& dir, bo
         }
         auto saved = saver->save(a);
         if (!saved) return saved.error();
-        const auto& s = *saved;
-        if (print)
-            std::cout << "saved " << s.file << "  " << s.bytes << " bytes  " << s.content_type
-                      << (!s.name.empty() && s.file != s.name ? "  (renamed: --json shows the name in the message)" : "")
-                      << (s.decoded ? "" : "  (still in its transfer encoding: not decoded here)") << "\n";
+        if (print) print_saved(*saved);
         r.saved.push_back(std::move(*saved));
         return {};
     };
