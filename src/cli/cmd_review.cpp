@@ -1,6 +1,8 @@
-// Air-gapped review of a cache: mailferry reindex, search and show. Nothing
-// here touches the network.
+// Air-gapped review of a cache: mailferry reindex, search and show (text,
+// headers, exact bytes, or the attachments saved as files). Nothing here
+// touches the network.
 #include <iostream>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -11,7 +13,10 @@
 #include "cli/options.hpp"
 #include "cli/terminal.hpp"
 #include "mailferry/clock.hpp"
+#include "mime/attachments.hpp"
 #include "mime/text_extract.hpp"
+#include "pipeline/attachment_saver.hpp"
+#include "pipeline/export_paths.hpp"
 #include "wrap/posix_file.hpp"
 
 namespace mailferry::cli {
@@ -34,6 +39,82 @@ std::string_view header_section(std::string_view bytes) {
     size_t end = std::min(crlf == std::string_view::npos ? bytes.size() : crlf + 4,
                           lf == std::string_view::npos ? bytes.size() : lf + 2);
     return bytes.substr(0, end);
+}
+
+// What show --save-attachments did, for its report.
+struct SaveReport {
+    std::vector<pipeline::SavedAttachment> saved;
+    std::vector<std::string> warnings;
+    std::optional<Error> failure;  // what stopped the saving (disk full...)
+    mime::AttachmentScan scan;
+};
+
+// One line per file as it is saved. The name the message gave is not printed:
+// it may hold bidi or other tricks for a terminal; --json has it.
+void print_saved(const pipeline::SavedAttachment& s) {
+    bool sanitised = !s.name.empty() && pipeline::safe_file_name(s.name) != s.name;
+    std::cout << "saved " << s.file << "  " << s.bytes << " bytes  " << s.content_type
+              << (sanitised ? "  (name sanitised: --json shows the one in the message)" : "")
+              << (s.decoded ? "" : "  (still in its transfer encoding: not decoded here)") << "\n";
+}
+
+// Every attachment of message into dir. dir is made (0700) at the first
+// attachment, so a message without any leaves no empty directory behind.
+SaveReport save_attachments(std::string_view message, const std::string& dir, bool print) {
+    SaveReport r;
+    std::optional<pipeline::AttachmentSaver> saver;
+    auto save_one = [&](const mime::Attachment& a) -> Status {
+        if (!saver) {
+            MF_TRY(pipeline::make_output_directory(dir, r.warnings));
+            auto opened = pipeline::AttachmentSaver::open(dir);
+            if (!opened) return opened.error();
+            saver.emplace(std::move(*opened));
+        }
+        auto saved = saver->save(a);
+        if (!saved) return saved.error();
+        if (print) print_saved(*saved);
+        r.saved.push_back(std::move(*saved));
+        return {};
+    };
+    r.scan = mime::for_each_attachment(message, [&](const mime::Attachment& a) {
+        Status ok = save_one(a);
+        if (!ok) r.failure = ok.error();
+        return ok.ok();
+    });
+    if (saver && !r.failure)
+        if (Status synced = saver->finish(); !synced) r.failure = synced.error();
+    return r;
+}
+
+int show_attachments(const ReviewArgs& args, const std::string& cache_dir, std::string_view message) {
+    const std::string& dir = args.save_attachments;
+    if (Status ok = pipeline::check_output_directory(cache_dir, dir, "the attachment directory"); !ok)
+        return report_failure(ok.error());
+    SaveReport r = save_attachments(message, dir, !args.output.json);
+    uint64_t bytes = 0;
+    for (const auto& s : r.saved) bytes += s.bytes;
+    for (const auto& w : r.warnings) std::cerr << "warning: " << w << "\n";
+    if (args.output.json) {
+        nlohmann::json list = nlohmann::json::array();
+        for (const auto& s : r.saved)
+            list.push_back({{"file", s.file}, {"path", dir + "/" + s.file}, {"name", s.name},
+                            {"content_type", s.content_type}, {"bytes", s.bytes}, {"decoded", s.decoded}});
+        nlohmann::json j{{"command", "show"}, {"id", args.id}, {"directory", dir}, {"attachments", list},
+                         {"saved", r.saved.size()}, {"bytes", bytes}, {"complete", r.scan.parsed}};
+        if (!r.scan.parsed) j["problem"] = r.scan.problem;
+        if (r.failure) j["error"] = r.failure->describe();
+        std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    } else if (r.saved.empty() && !r.failure) {
+        std::cout << "no attachments in message " << args.id << "\n";
+    } else {
+        std::cout << r.saved.size() << " attachment(s) saved in " << dir << ", " << bytes << " bytes\n";
+    }
+    if (r.failure) return report_failure(*r.failure);
+    if (!r.scan.parsed) {
+        std::cerr << "mailferry: message " << args.id << ": attachments may be missing: " << r.scan.problem << "\n";
+        return 1;
+    }
+    return 0;
 }
 
 }  // namespace
@@ -109,6 +190,7 @@ int run_show_command(const ReviewArgs& args) {
         std::cout.write(bytes->data(), static_cast<std::streamsize>(bytes->size()));
         return std::cout ? 0 : exit_code_for(ErrorKind::io);
     }
+    if (!args.save_attachments.empty()) return show_attachments(args, args.cache, *bytes);
     if (args.headers) {
         std::string_view h = header_section(*bytes);
         std::cout.write(h.data(), static_cast<std::streamsize>(h.size()));

@@ -222,7 +222,15 @@ int run_command_line(int argc, char** argv) {
     show_cmd->add_option("CACHE", review.cache, "the cache directory")->required();
     show_cmd->add_option("ID", review.id, "the message's id")->required();
     auto* raw = show_cmd->add_flag("--raw", review.raw, "the exact bytes as fetched");
-    show_cmd->add_flag("--headers", review.headers, "the header section as fetched")->excludes(raw);
+    auto* headers = show_cmd->add_flag("--headers", review.headers, "the header section as fetched")->excludes(raw);
+    auto* save = show_cmd
+                     ->add_option("--save-attachments", review.save_attachments,
+                                  "save the attachments as files in DIR (created 0700 if missing): names sanitised, "
+                                  "made unique, nothing overwritten, nothing written outside DIR")
+                     ->type_name("DIR")
+                     ->excludes(raw)
+                     ->excludes(headers);
+    show_cmd->add_flag("--json", review.output.json, "with --save-attachments: the saved files as JSON")->needs(save);
     CLI::App* reindex_cmd = app.add_subcommand("reindex", "Rebuild CACHE's full-text index from the message files");
     reindex_cmd->add_option("CACHE", review.cache, "the cache directory")->required();
     add_output_options(reindex_cmd, review.output);

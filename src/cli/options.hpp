@@ -100,6 +100,7 @@ struct ReviewArgs {
     int limit = 50;
     int64_t id = 0;     // show
     bool raw = false, headers = false;
+    std::string save_attachments;  // show: the directory, or empty
     OutputArgs output;
 };
 

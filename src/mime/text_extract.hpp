@@ -3,8 +3,9 @@
 //
 // Input: the message bytes exactly as cached (LF or CRLF or both, NUL bytes,
 // 8-bit headers, broken MIME all allowed). The MIME structure is found by our
-// own splitter (mime/mime_entity.hpp says why not mimetic's); every limit
-// below is enforced here.
+// own splitter (mime/mime_entity.hpp says why not mimetic's) along the walk
+// shared with the attachment reader (mime/part_walk.hpp); every limit of
+// TextLimits (mime/text_limits.hpp) is enforced.
 //
 // Output: every string is valid UTF-8 without NUL bytes; body lines end in
 // "\n". The body holds, in message order:
@@ -18,10 +19,10 @@
 //    lines, then its text, within the depth limit;
 //  - the body of a multipart in which no boundary line is found, as plain text.
 // A part is an attachment when its Content-Disposition is "attachment", or
-// when it has none and its Content-Type has a name. Attachment contents are
-// never read, nor other types (images, text/calendar...) nor parts in the
-// x-uuencode or x-gzip64 transfer encodings; the filename or name of every
-// part that has one is listed.
+// when it has none and its Content-Type has a name (mime/part_info.hpp).
+// Attachment contents are never read, nor other types (images,
+// text/calendar...) nor parts in the x-uuencode or x-gzip64 transfer
+// encodings; the filename or name of every part that has one is listed.
 //
 // Errors: none cross this function and nothing throws out of it. parsed is
 // false when the text may be incomplete: the structure was broken beyond
@@ -37,15 +38,9 @@
 #include <string_view>
 #include <vector>
 
-namespace mailferry::mime {
+#include "mime/text_limits.hpp"
 
-struct TextLimits {
-    size_t max_depth = 20;                      // nested multiparts and embedded messages
-    size_t max_parts = 500;                     // MIME entities read, the message itself included
-    size_t max_header_bytes = 256 * 1024;       // per header section (the message's and each part's)
-    size_t max_body_bytes = 1024 * 1024;        // decoded text kept in `body`
-    size_t max_input_bytes = 64 * 1024 * 1024;  // of the message, read at all
-};
+namespace mailferry::mime {
 
 struct ExtractedText {
     // Decoded (RFC 2047, raw 8-bit guessed), unfolded, one line each. to and cc

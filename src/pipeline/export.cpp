@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
-#include <filesystem>
 
 #include "formats/maildir/maildir_naming.hpp"
+#include "pipeline/export_paths.hpp"
 #include "pipeline/export_sink.hpp"
 #include "pipeline/folder_filter.hpp"
 #include "wrap/file_input.hpp"
@@ -13,43 +13,7 @@
 namespace mailferry::pipeline {
 namespace {
 
-namespace fs = std::filesystem;
-
 Error usage(std::string text) { return make_error(ErrorKind::usage, Radius::fatal, std::move(text)); }
-
-bool inside(const fs::path& inner, const fs::path& outer) {
-    auto [o, i] = std::mismatch(outer.begin(), outer.end(), inner.begin(), inner.end());
-    return o == outer.end();
-}
-
-// DEST must be a directory (or not exist yet) apart from the cache: an export
-// inside the cache would write into its Maildir, one around it could put an
-// mbox file among the cache's own.
-Status check_dest(const std::string& cache_dir, const std::string& dest) {
-    std::error_code ec;
-    fs::path c = fs::weakly_canonical(cache_dir, ec);
-    fs::path d = ec ? fs::path() : fs::weakly_canonical(dest, ec);
-    if (ec) return make_error(ErrorKind::io, Radius::fatal, "cannot resolve " + dest + ": " + ec.message());
-    if (inside(d, c) || inside(c, d))
-        return usage("the export directory " + dest + " and the cache " + cache_dir +
-                     " must not contain each other: choose a directory outside the cache");
-    auto st = fs::status(d, ec);
-    if (!ec && st.type() != fs::file_type::not_found && st.type() != fs::file_type::directory)
-        return usage(dest + " exists and is not a directory");
-    return {};
-}
-
-// Mail is private: DEST is created 0700. One that already exists keeps its mode, with a warning if others may read it.
-Status make_dest(const std::string& dest, std::vector<std::string>& warnings) {
-    std::error_code ec;
-    if (fs::exists(dest, ec)) {
-        auto perms = fs::status(dest, ec).permissions();
-        if (!ec && (perms & (fs::perms::group_all | fs::perms::others_all)) != fs::perms::none)
-            warnings.push_back(dest + " can be read by other users: the mail exported there too");
-        return {};
-    }
-    return wrap::make_directories(dest, 0700);
-}
 
 // Maildir: the folder's directory in the cache's own tree (unique there). The
 // index is ours, but a path is checked before it is used (design.md §7).
@@ -207,7 +171,7 @@ const char* export_format_name(ExportFormat format) {
 
 Result<ExportReport> run_export(cache::Cache& cache, const ExportOptions& o, ExportProgress& progress) {
     auto started = std::chrono::steady_clock::now();
-    MF_TRY(check_dest(cache.dir(), o.dest));
+    MF_TRY(check_output_directory(cache.dir(), o.dest, "the export directory"));
     ExportPaths paths;
     auto planned = plan(cache, o, paths);
     if (!planned) return planned.error();
@@ -215,7 +179,7 @@ Result<ExportReport> run_export(cache::Cache& cache, const ExportOptions& o, Exp
     MF_TRY(check_existing(cache, *sink, *planned, o));
 
     ExportReport report;
-    MF_TRY(make_dest(o.dest, report.warnings));
+    MF_TRY(make_output_directory(o.dest, report.warnings));
     auto run_id = cache.begin_run("export", std::nullopt);
     if (!run_id) return run_id.error();
     progress.folders_total = planned->size();

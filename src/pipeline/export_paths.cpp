@@ -1,6 +1,10 @@
 #include "pipeline/export_paths.hpp"
 
+#include <algorithm>
 #include <cstdint>
+#include <filesystem>
+
+#include "wrap/posix_file.hpp"
 
 namespace mailferry::pipeline {
 namespace {
@@ -54,31 +58,80 @@ bool windows_device_name(const std::string& component) {
 
 }  // namespace
 
-std::string safe_component(std::string_view level) {
+namespace {
+
+// Every character of name that may stand in a file name, the others as '_',
+// up to max bytes (never cutting a character).
+std::string safe_characters(std::string_view name, size_t max) {
     std::string out;
-    for (size_t i = 0; i < level.size();) {
-        auto uc = static_cast<unsigned char>(level[i]);
+    for (size_t i = 0; i < name.size() && out.size() < max;) {
+        auto uc = static_cast<unsigned char>(name[i]);
         size_t len = 1;
         if (uc < 0x80) {
-            out += unsafe_ascii(level[i]) ? '_' : level[i];
+            out += unsafe_ascii(name[i]) ? '_' : name[i];
         } else {
             uint32_t cp = 0;
-            len = utf8_sequence(level, i, cp);
+            len = utf8_sequence(name, i, cp);
             if (len == 0 || unsafe_code_point(cp)) {
                 out += '_';
                 len = len == 0 ? 1 : len;
-            } else if (out.size() + len <= kMaxComponentBytes) {
-                out.append(level.substr(i, len));
+            } else if (out.size() + len <= max) {
+                out.append(name.substr(i, len));
+            } else {
+                break;
             }
         }
         i += len;
-        if (out.size() >= kMaxComponentBytes) break;
     }
+    return out;
+}
+
+// No empty, hidden, ".", ".." or Windows device name; no '.' or ' ' at the end.
+std::string finish_component(std::string out) {
     if (out.empty()) return "_";
     if (out[0] == '.') out[0] = '_';
     if (out.back() == '.' || out.back() == ' ') out.back() = '_';
     if (windows_device_name(out)) out.insert(0, "_");
     return out;
+}
+
+// Start of the extension of a sanitised name ("report.pdf" -> 6), or npos: a
+// short run of letters and digits after the last '.', which is not the first byte.
+size_t extension_start(const std::string& name) {
+    constexpr size_t kMaxExtensionBytes = 16;
+    size_t dot = name.rfind('.');
+    if (dot == std::string::npos || dot == 0 || name.size() - dot > kMaxExtensionBytes || dot + 1 == name.size())
+        return std::string::npos;
+    for (size_t i = dot + 1; i < name.size(); ++i) {
+        char c = name[i];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '-'))
+            return std::string::npos;
+    }
+    return dot;
+}
+
+// The longest prefix of valid UTF-8 s that is at most max bytes and ends between characters.
+size_t character_cut(const std::string& s, size_t max) {
+    if (s.size() <= max) return s.size();
+    size_t cut = max;
+    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+    return cut;
+}
+
+}  // namespace
+
+std::string safe_component(std::string_view level) {
+    return finish_component(safe_characters(level, kMaxComponentBytes));
+}
+
+std::string safe_file_name(std::string_view name) {
+    std::string all = safe_characters(name, std::string::npos);
+    if (all.size() <= kMaxComponentBytes) return finish_component(std::move(all));
+    size_t dot = extension_start(all);
+    std::string extension = dot == std::string::npos ? "" : all.substr(dot);
+    std::string stem = all.substr(0, dot == std::string::npos ? all.size() : dot);
+    stem.resize(character_cut(stem, kMaxComponentBytes - extension.size()));
+    return finish_component(stem + extension);
 }
 
 std::string ExportPaths::unique(const std::string& parent, const std::string& base, std::string_view suffix) {
@@ -107,5 +160,42 @@ std::string ExportPaths::folder_file(const std::vector<std::string>& levels, std
 }
 
 bool ExportPaths::taken(const std::string& rel) const { return taken_.count(ascii_lower(rel)) != 0; }
+
+namespace {
+
+bool inside(const std::filesystem::path& inner, const std::filesystem::path& outer) {
+    auto [o, i] = std::mismatch(outer.begin(), outer.end(), inner.begin(), inner.end());
+    return o == outer.end();
+}
+
+}  // namespace
+
+Status check_output_directory(const std::string& cache_dir, const std::string& dir, std::string_view what) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    fs::path c = fs::weakly_canonical(cache_dir, ec);
+    fs::path d = ec ? fs::path() : fs::weakly_canonical(dir, ec);
+    if (ec) return make_error(ErrorKind::io, Radius::fatal, "cannot resolve " + dir + ": " + ec.message());
+    if (inside(d, c) || inside(c, d))
+        return make_error(ErrorKind::usage, Radius::fatal,
+                          std::string(what) + " " + dir + " and the cache " + cache_dir +
+                              " must not contain each other: choose a directory outside the cache");
+    auto st = fs::status(d, ec);
+    if (!ec && st.type() != fs::file_type::not_found && st.type() != fs::file_type::directory)
+        return make_error(ErrorKind::usage, Radius::fatal, dir + " exists and is not a directory");
+    return {};
+}
+
+Status make_output_directory(const std::string& dir, std::vector<std::string>& warnings) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (fs::exists(dir, ec)) {
+        auto perms = fs::status(dir, ec).permissions();
+        if (!ec && (perms & (fs::perms::group_all | fs::perms::others_all)) != fs::perms::none)
+            warnings.push_back(dir + " can be read by other users: the mail written there too");
+        return {};
+    }
+    return wrap::make_directories(dir, 0700);
+}
 
 }  // namespace mailferry::pipeline

@@ -22,12 +22,29 @@
 #include <string_view>
 #include <vector>
 
+#include "mailferry/result.hpp"
+
 namespace mailferry::pipeline {
 
 constexpr size_t kMaxComponentBytes = 200;
 
 // One folder level as a file or directory name (rules above).
 std::string safe_component(std::string_view level);
+// A file name that comes from mail (an attachment's): the same rules, but a
+// name over kMaxComponentBytes is cut in its stem so that its extension
+// (".pdf": up to 16 letters, digits, '-' or '_') stays.
+std::string safe_file_name(std::string_view name);
+
+// A directory mailferry writes into (export's DEST, show's attachment
+// folder), checked before anything is written: it must be a directory or not
+// exist yet, and it and the cache must not contain each other (what is
+// written there would land among the cache's own files). what names it in
+// the error ("the export directory"). Errors: usage; io when a path cannot
+// be resolved.
+Status check_output_directory(const std::string& cache_dir, const std::string& dir, std::string_view what);
+// Creates dir and its missing parents 0700 (mail is private). One that exists
+// keeps its mode, with a warning if other users may read it.
+Status make_output_directory(const std::string& dir, std::vector<std::string>& warnings);
 
 class ExportPaths {
 public:

@@ -119,6 +119,21 @@ Status remove_file(const std::string& path) {
     return {};
 }
 
+Result<UniqueFd> create_new_file_in(const UniqueFd& dir, const std::string& name, const std::string& path) {
+    if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos ||
+        name.find('\0') != std::string::npos)
+        return make_error(ErrorKind::internal, Radius::fatal, "not a file name: " + path);
+    int fd = ::openat(dir.get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0 && errno == EEXIST) return UniqueFd();
+    if (fd < 0) return errno_error("cannot create", path);
+    return UniqueFd(fd);
+}
+
+Status remove_file_in(const UniqueFd& dir, const std::string& name, const std::string& path) {
+    if (::unlinkat(dir.get(), name.c_str(), 0) != 0 && errno != ENOENT) return errno_error("cannot remove", path);
+    return {};
+}
+
 Status make_directories(const std::string& path, unsigned mode) {
     if (path.empty()) return {};
     size_t pos = 0;

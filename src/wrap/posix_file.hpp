@@ -52,6 +52,15 @@ Status sync_filesystem_of(const std::string& path);
 Status rename_path(const std::string& from, const std::string& to);
 Status link_path(const std::string& from, const std::string& to);
 Status remove_file(const std::string& path);  // ENOENT is not an error
+// A new file called name inside the open directory dir, for writing, mode
+// 0600. name must be one path component (no '/', not "." or ".."): anything
+// else is an error of kind internal. O_EXCL and O_NOFOLLOW: neither an
+// existing file nor a symbolic link planted under that name is ever opened
+// or followed; a name that exists (a dangling link included) gives an
+// invalid UniqueFd, not an error. path_for_errors names dir/name in errors.
+Result<UniqueFd> create_new_file_in(const UniqueFd& dir, const std::string& name, const std::string& path_for_errors);
+// unlinkat(2) of name in dir; ENOENT is not an error.
+Status remove_file_in(const UniqueFd& dir, const std::string& name, const std::string& path_for_errors);
 // mkdir -p with the given mode for each directory it creates.
 Status make_directories(const std::string& path, unsigned mode = 0700);
 bool exists(const std::string& path);
