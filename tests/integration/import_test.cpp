@@ -20,7 +20,12 @@
 #include <utime.h>
 #include <zlib.h>
 
+#include <fcntl.h>
+#include <openssl/evp.h>
 #include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -711,6 +716,141 @@ TEST_CASE("import killed at 15 random moments ends with the cache of an uninterr
     };
     CHECK(strip(rows_of(cache)) == strip(rows_of(reference)));
     require_consistent(cache);
+}
+
+namespace {
+
+struct Measured {
+    int exit_code = -1;
+    std::string err;
+    long max_rss_kb = 0;  // the child's peak resident set (getrusage's ru_maxrss)
+    double seconds = 0;
+};
+
+// Runs mailferry as run_mailferry does, and measures its peak memory with wait4().
+Measured run_measured(const std::vector<std::string>& args, const std::string& err_file) {
+    auto started = std::chrono::steady_clock::now();
+    pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        int null = ::open("/dev/null", O_RDWR);
+        int err = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        dup2(null, 0);
+        dup2(null, 1);
+        dup2(err, 2);
+        std::vector<char*> argv = {const_cast<char*>(MAILFERRY_BINARY)};
+        for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+        argv.push_back(nullptr);
+        execv(MAILFERRY_BINARY, argv.data());
+        _exit(127);
+    }
+    int status = 0;
+    struct rusage usage {};
+    while (wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
+    }
+    Measured m;
+    m.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    m.err = slurp(err_file);
+    m.max_rss_kb = usage.ru_maxrss;
+    m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return m;
+}
+
+// Streams pieces into a file and a SHA-256 at once: the 200 MB message is never whole in the test.
+class HashingWriter {
+public:
+    explicit HashingWriter(const std::string& path) : out_(path, std::ios::binary | std::ios::trunc) {
+        REQUIRE(EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr) == 1);
+    }
+    ~HashingWriter() { EVP_MD_CTX_free(ctx_); }
+    void write(const std::string& bytes, bool hashed) {
+        out_.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+        REQUIRE(out_.good());
+        if (hashed) REQUIRE(EVP_DigestUpdate(ctx_, bytes.data(), bytes.size()) == 1);
+    }
+    std::string hex() {
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned len = 0;
+        REQUIRE(EVP_DigestFinal_ex(ctx_, md, &len) == 1);
+        std::string out;
+        char buf[3];
+        for (unsigned i = 0; i < len; ++i) {
+            std::snprintf(buf, sizeof buf, "%02x", md[i]);
+            out += buf;
+        }
+        out_.close();
+        return out;
+    }
+
+private:
+    std::ofstream out_;
+    EVP_MD_CTX* ctx_ = EVP_MD_CTX_new();
+};
+
+#ifdef __SANITIZE_ADDRESS__
+constexpr bool kSanitized = true;  // ASan's shadow memory and quarantine inflate the resident set
+#else
+constexpr bool kSanitized = false;
+#endif
+
+}  // namespace
+
+// Issue 5's bad input: "a 200 MB message: every good message imported, nothing lost".
+TEST_CASE("a 200 MB message between two small ones: imported whole, memory bounded, exported back",
+          "[import][export][big]") {
+    TempDir t;
+    const std::string mbox = t / "big.mbox";
+    std::string big_sha;
+    uint64_t big_size = 0;
+    {
+        HashingWriter w(mbox);
+        w.write("From a@example.org Sat Jan  1 00:00:00 2011\nSubject: small one\nMessage-ID: <s1@test>\n\nsmall\n\n",
+                false);
+        w.write("From b@example.org Sun Jan  2 00:00:00 2011\n", false);
+        const std::string head = "Subject: 200 MB\nMessage-ID: <big@test>\nContent-Type: text/plain\n\n";
+        w.write(head, true);
+        // 25 MB of 79-byte lines, eight times: no line starts with "From ".
+        const std::string line = "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempo\n";
+        std::string piece;
+        piece.reserve(25u << 20);
+        while (piece.size() + line.size() <= (25u << 20)) piece += line;
+        for (int i = 0; i < 8; ++i) w.write(piece, true);
+        big_size = head.size() + 8 * piece.size();
+        w.write("\nFrom c@example.org Mon Jan  3 00:00:00 2011\nSubject: small two\n\nsmall\n", false);
+        big_sha = w.hex();
+    }
+    REQUIRE(big_size > 200u * 1000 * 1000);
+
+    const std::string cache = t / "cache";
+    auto imported = run_measured({"import", cache, mbox, "--no-index", "--no-progress"}, t / "import.err");
+    INFO(imported.err);
+    INFO("import: " << imported.seconds << " s, peak RSS " << imported.max_rss_kb / 1024 << " MB");
+    REQUIRE(imported.exit_code == 0);
+    auto rows = rows_of(cache);
+    REQUIRE(rows.size() == 3);
+    CHECK(rows[0].size < 100);
+    CHECK(rows[2].size < 100);
+    CHECK(rows[1].size == big_size);
+    CHECK(rows[1].sha256 == big_sha);
+    auto on_disk = wrap::sha256_file(cache + "/" + rows[1].path);
+    REQUIRE(on_disk.ok());
+    CHECK(on_disk->hex == big_sha);
+    CHECK(on_disk->size == big_size);
+    // The pipeline holds a message whole (the splitter's buffer, and the
+    // cursor's copy of it): about twice its size, never the whole file more.
+    if (!kSanitized) CHECK(imported.max_rss_kb < 3 * static_cast<long>(big_size / 1024));
+
+    auto exported = run_measured({"export", cache, t / "out", "--format", "mboxrd", "--no-progress"}, t / "export.err");
+    INFO(exported.err);
+    INFO("export: " << exported.seconds << " s, peak RSS " << exported.max_rss_kb / 1024 << " MB");
+    REQUIRE(exported.exit_code == 0);
+    auto back = run_measured({"import", t / "back", t / "out/big.mbox", "--format", "mbox", "--mbox-variant", "mboxrd",
+                              "--no-index", "--no-progress"},
+                             t / "back.err");
+    INFO(back.err);
+    REQUIRE(back.exit_code == 0);
+    CHECK(shas(rows_of(t / "back")) == shas(rows));
+    if (!kSanitized) CHECK(exported.max_rss_kb < 3 * static_cast<long>(big_size / 1024));
 }
 
 TEST_CASE("round trips: mbox, Maildir and EML through the cache and back give the same messages",
