@@ -2,6 +2,7 @@
 
 #include <mutex>
 
+#include "mailferry/failpoint.hpp"
 #include "mime/text_extract.hpp"
 #include "wrap/posix_file.hpp"
 
@@ -127,6 +128,7 @@ Result<TextIndexReport> index_text(Cache& cache, bool rebuild, TextIndexProgress
             if (!rows.back().text.parsed) ++report.unparsed;
         }
         MF_TRY(store(cache, rows));
+        failpoint("text.committed");
         report.indexed += rows.size();
     }
     return report;
