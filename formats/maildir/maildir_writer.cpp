@@ -87,14 +87,18 @@ Status MaildirWriter::write_dovecot_keywords(const std::string& dir, const Dovec
     auto fd = wrap::open_file(temp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     if (!fd) return fd.error();
     std::string text = keywords.serialize();
-    MF_TRY(wrap::write_all(fd->get(), text.data(), text.size(), temp));
+    Status written = wrap::write_all(fd->get(), text.data(), text.size(), temp);
     // Dovecot re-reads the file only when its mtime changed (maildir-keywords.c).
     int64_t mtime = static_cast<int64_t>(::time(nullptr));
     struct stat old;
     if (::stat(path.c_str(), &old) == 0 && old.st_mtime >= mtime) mtime = old.st_mtime + 1;
-    MF_TRY(wrap::set_mtime(fd->get(), mtime, temp));
-    MF_TRY(wrap::fsync_fd(fd->get(), temp));
-    MF_TRY(wrap::rename_path(temp, path));
+    if (written.ok()) written = wrap::set_mtime(fd->get(), mtime, temp);
+    if (written.ok()) written = wrap::fsync_fd(fd->get(), temp);
+    if (written.ok()) written = wrap::rename_path(temp, path);
+    if (!written.ok()) {
+        (void)wrap::remove_file(temp);
+        return written;
+    }
     return wrap::fsync_directory(join(root_, dir));
 }
 

@@ -902,6 +902,13 @@ TEST_CASE("round trips: mbox, Maildir and EML through the cache and back give th
             fs::rename(file, file.parent_path() / (name + letters[n++ % 7]));
         }
         REQUIRE(import(t / "a", {src}).exit_code == 0);
+        // Killed as the first message file is renamed into cur/: dovecot-keywords is already there, whole.
+        auto killed = run_mailferry({"export", t / "a", t / "killed", "--format", "maildir", "--no-progress"},
+                                    {{"MAILFERRY_FAILPOINT", "maildir.renamed:1"}});
+        CHECK(killed.exit_code == 128 + SIGKILL);
+        CHECK(sorted_files(t / "killed/cur").size() == 1);
+        CHECK(keywords_of(t / "killed").size() == 6);
+        CHECK(keyword_letters_ok(t / "killed"));
         run_export(t / "a", t / "md", "maildir");
         REQUIRE(import(t / "b", {t / "md"}).exit_code == 0);
         auto a = rows_of(t / "a"), b = rows_of(t / "b");
