@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "formats/maildir/dovecot_keywords.hpp"
 #include "formats/maildir/maildir_naming.hpp"
 
 namespace mailferry::maildir {
@@ -163,15 +164,13 @@ Result<MaildirListing> list_maildir_messages(const std::string& folder_dir) {
 }
 
 std::map<char, std::string> read_dovecot_keywords(const std::string& folder_dir) {
+    std::ifstream in(folder_dir + "/" + DovecotKeywords::kFileName, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    auto table = DovecotKeywords::parse(text.str());
     std::map<char, std::string> out;
-    std::ifstream in(folder_dir + "/dovecot-keywords");
-    for (std::string line; std::getline(in, line);) {
-        std::istringstream fields(line);
-        int index = -1;
-        std::string keyword;
-        if (!(fields >> index >> keyword) || index < 0 || index >= 26) continue;
-        out[static_cast<char>('a' + index)] = keyword;
-    }
+    for (char c = 'a'; c <= 'z'; ++c)
+        if (!table.keyword_of(c).empty()) out[c] = table.keyword_of(c);
     return out;
 }
 

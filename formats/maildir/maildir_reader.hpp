@@ -71,7 +71,8 @@ struct MaildirListing {
 Result<MaildirListing> list_maildir_messages(const std::string& folder_dir);
 
 // Dovecot's dovecot-keywords in a folder directory: keyword letter ('a' is
-// index 0) -> keyword. Empty when the file is missing or unreadable.
+// index 0) -> keyword, read as DovecotKeywords::parse reads it. Empty when
+// the file is missing or unreadable.
 std::map<char, std::string> read_dovecot_keywords(const std::string& folder_dir);
 
 // The flags of an info suffix: D F R S T as the Maildir spec says, P (passed:

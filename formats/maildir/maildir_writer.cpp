@@ -2,6 +2,9 @@
 #include "mailferry/failpoint.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
+
+#include <ctime>
 
 #include "wrap/posix_file.hpp"
 #include "formats/maildir/maildir_naming.hpp"
@@ -39,7 +42,7 @@ Status MaildirWriter::ensure_folder(const std::string& dir) {
 }
 
 Status MaildirWriter::stage(const std::string& dir, const std::string& base, std::string_view bytes,
-                            int64_t received, const Flags& flags) {
+                            int64_t received, const Flags& flags, std::string_view keyword_letters) {
     std::string path = join(root_, join(dir, "tmp/" + base));
     auto fd = wrap::open_file(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     if (!fd) return fd.error();
@@ -49,7 +52,8 @@ Status MaildirWriter::stage(const std::string& dir, const std::string& base, std
         (void)wrap::remove_file(path);
         return written;
     }
-    staged_.push_back({dir, base, flags.maildir_letters()});
+    // System flags are upper case, keyword letters lower case: ASCII order holds.
+    staged_.push_back({dir, base, flags.maildir_letters() + std::string(keyword_letters)});
     staged_bytes_ += bytes.size();
     failpoint("maildir.staged");
     return {};
@@ -75,6 +79,27 @@ Result<std::vector<std::string>> MaildirWriter::commit() {
     MF_TRY(sync_folders(dirs));
     failpoint("maildir.committed");
     return paths;
+}
+
+Status MaildirWriter::write_dovecot_keywords(const std::string& dir, const DovecotKeywords& keywords) {
+    std::string path = join(root_, join(dir, DovecotKeywords::kFileName));
+    std::string temp = path + ".tmp";
+    auto fd = wrap::open_file(temp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (!fd) return fd.error();
+    std::string text = keywords.serialize();
+    Status written = wrap::write_all(fd->get(), text.data(), text.size(), temp);
+    // Dovecot re-reads the file only when its mtime changed (maildir-keywords.c).
+    int64_t mtime = static_cast<int64_t>(::time(nullptr));
+    struct stat old;
+    if (::stat(path.c_str(), &old) == 0 && old.st_mtime >= mtime) mtime = old.st_mtime + 1;
+    if (written.ok()) written = wrap::set_mtime(fd->get(), mtime, temp);
+    if (written.ok()) written = wrap::fsync_fd(fd->get(), temp);
+    if (written.ok()) written = wrap::rename_path(temp, path);
+    if (!written.ok()) {
+        (void)wrap::remove_file(temp);
+        return written;
+    }
+    return wrap::fsync_directory(join(root_, dir));
 }
 
 void MaildirWriter::abort() {

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "formats/maildir/dovecot_keywords.hpp"
 #include "mailferry/flags.hpp"
 #include "mailferry/result.hpp"
 
@@ -29,8 +30,17 @@ public:
     Status ensure_folder(const std::string& dir);
 
     // Writes one message into <dir>/tmp/<base> with mtime = received. Not durable yet.
+    // keyword_letters: Dovecot keyword letters (DovecotKeywords::letters), put
+    // after the system flag letters in its name; the caller has made the
+    // folder's dovecot-keywords durable first (write_dovecot_keywords). The
+    // cache passes none: its keywords live in the index.
     Status stage(const std::string& dir, const std::string& base, std::string_view bytes,
-                 int64_t received, const Flags& flags);
+                 int64_t received, const Flags& flags, std::string_view keyword_letters = {});
+
+    // Replaces <dir>/dovecot-keywords with `keywords`, durably: written to a
+    // temporary name beside it, synced, renamed over it, the rename synced.
+    // Its mtime grows past the old file's, as Dovecot's cache of the file needs.
+    Status write_dovecot_keywords(const std::string& dir, const DovecotKeywords& keywords);
 
     // Makes every staged file durable, renames each into cur/ with its flags,
     // makes the renames durable. Returns the new paths in staging order.

@@ -340,6 +340,7 @@ Result<std::vector<uint32_t>> Cache::assign_source_uids(int64_t source_id, const
         find->reset();
     }
     MF_TRY(tx->commit());
+    failpoint("uids.assigned");  // the keys have their UIDs; no message of them is stored yet
     return uids;
 }
 

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <future>
 
+#include "mailferry/failpoint.hpp"
 #include "mime/text_extract.hpp"
 #include "wrap/posix_file.hpp"
 #include "wrap/sqlite.hpp"
@@ -101,6 +102,7 @@ public:
                 next->wait();
                 return s;
             }
+            failpoint("text.committed");
             report.indexed += current.rows.size();
         }
     }

@@ -37,11 +37,11 @@ Result<std::string> path_for(const cache::FolderRecord& f, ExportFormat format, 
     return make_error(ErrorKind::internal, Radius::fatal, "unknown export format");
 }
 
-std::unique_ptr<ExportSink> make_sink(const ExportOptions& o, const ExportPaths& paths) {
+std::unique_ptr<ExportSink> make_sink(cache::Cache& cache, const ExportOptions& o, const ExportPaths& paths) {
     switch (o.format) {
         case ExportFormat::mboxrd: return make_mbox_sink(o.dest, mbox::Variant::mboxrd, o.force);
         case ExportFormat::mboxo: return make_mbox_sink(o.dest, mbox::Variant::mboxo, o.force);
-        case ExportFormat::maildir: return make_maildir_sink(o.dest, o);
+        case ExportFormat::maildir: return make_maildir_sink(cache, o.dest, o);
         case ExportFormat::eml: return make_eml_sink(o.dest, o.force, paths);
     }
     return nullptr;
@@ -143,6 +143,7 @@ void add_up(ExportReport& report, const ExportFolderReport& f) {
     report.escaped_lines += f.escaped_lines;
     report.replaced += f.replaced;
     report.errors.insert(report.errors.end(), f.errors.begin(), f.errors.end());
+    report.warnings.insert(report.warnings.end(), f.warnings.begin(), f.warnings.end());
 }
 
 std::string summary_json(const ExportOptions& o, const ExportReport& r) {
@@ -175,7 +176,7 @@ Result<ExportReport> run_export(cache::Cache& cache, const ExportOptions& o, Exp
     ExportPaths paths;
     auto planned = plan(cache, o, paths);
     if (!planned) return planned.error();
-    auto sink = make_sink(o, paths);
+    auto sink = make_sink(cache, o, paths);
     MF_TRY(check_existing(cache, *sink, *planned, o));
 
     ExportReport report;

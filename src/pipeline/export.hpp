@@ -10,7 +10,15 @@
 //  - maildir: a Maildir++ tree at DEST named as the cache's own mail/ tree
 //    (INBOX = DEST/{cur,new,tmp}, folders .A.B with listescape), flags in the
 //    ":2," suffix, mtime = received date, written by formats/maildir's
-//    MaildirWriter (tmp/, sync, cur/, sync).
+//    MaildirWriter (tmp/, sync, cur/, sync). Keywords as Dovecot writes them:
+//    each folder's dovecot-keywords file gives letters a..z to the keywords
+//    its messages use (the letters an existing file gave kept, new ones by
+//    how many messages use them, then by name), written durably before any
+//    message file that uses them; the letters follow the system flags in the
+//    ":2," suffix, sorted ("...:2,FSab"). A folder using more than 26
+//    keywords (Dovecot's limit) exports the rarest without their letters:
+//    one warning per folder names them and counts the messages; the cache
+//    keeps them.
 //  - eml: a directory per folder (as for mbox, without suffix) holding one
 //    file per message, named by eml::file_name, unique in its directory.
 //
@@ -68,6 +76,7 @@ struct ExportFolderReport {
     uint64_t escaped_lines = 0;        // mbox: From_ lines escaped with '>'
     uint64_t replaced = 0;             // existing files replaced (force)
     std::vector<std::string> errors;   // messages not exported, one line each
+    std::vector<std::string> warnings; // exported with a loss (Maildir: keywords without a letter), one line each
 };
 
 struct ExportReport {

@@ -38,7 +38,8 @@ public:
 };
 
 std::unique_ptr<ExportSink> make_mbox_sink(const std::string& dest, mbox::Variant variant, bool force);
-std::unique_ptr<ExportSink> make_maildir_sink(const std::string& dest, const ExportOptions& options);
+// cache: read for the keywords of each folder before its first message.
+std::unique_ptr<ExportSink> make_maildir_sink(cache::Cache& cache, const std::string& dest, const ExportOptions& options);
 // paths: the folder directories given out, so that no message file takes a subfolder's name.
 std::unique_ptr<ExportSink> make_eml_sink(const std::string& dest, bool force, const ExportPaths& paths);
 

@@ -2,9 +2,12 @@
 // duplicate something (include/mailferry/failpoint.hpp), at several passes
 // of each, then run again to the end, must give exactly what an uninterrupted
 // run gives: 0 lost, 0 duplicated, and `verify` clean. Fetch over IMAP (new
-// mail and flag changes), fetch over POP3, and replay. Each (point, pass)
-// must really kill the run: a walk that never crashes would prove nothing.
+// mail and flag changes), fetch over POP3, import (mbox files, a Maildir++
+// tree, message files), and replay. Each (point, pass) must really kill the
+// run: a walk that never crashes would prove nothing.
 #include <catch2/catch.hpp>
+
+#include <sqlite3.h>
 
 #include <boost/filesystem.hpp>
 #include <sstream>
@@ -52,6 +55,26 @@ void require_consistent(const std::string& cache) {
 }
 
 std::string step_name(const std::string& point, int pass) { return point + ":" + std::to_string(pass); }
+
+// Messages the full-text index has not taken yet.
+int64_t text_pending(const std::string& cache) {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open_v2((cache + "/index.sqlite").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db, "SELECT count(*) FROM messages WHERE text_state = 0", -1, &st, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+    int64_t n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+// folder -> the SHA-256 multiset of its messages.
+std::map<std::string, std::multiset<std::string>> shas_by_folder(const std::vector<CachedMessageRow>& rows) {
+    std::map<std::string, std::multiset<std::string>> out;
+    for (const auto& r : rows) out[r.folder_raw_name].insert(r.sha256);
+    return out;
+}
 
 }  // namespace
 
@@ -199,4 +222,67 @@ TEST_CASE("crash walk: replay, killed at every step, puts every message on the t
         }
     }
     require_consistent(cache);
+}
+
+TEST_CASE("crash walk: import of mbox files, a Maildir++ tree and message files, killed at every step, "
+          "ends with the cache of an uninterrupted run",
+          "[crash][walk][import]") {
+    // Writable copies (the corpus is read-only, and a source must not change between runs).
+    TempDir dir;
+    const fs::path corpus = corpus_dir();
+    std::vector<std::string> paths;
+    for (const char* mbox : {"mbox/ponymail-asf/maven-dev-2017-12-listsao.mbox", "mbox/perl-mail-box/mbox.src.mbox",
+                             "mbox/mimekit/simple.mbox"}) {
+        paths.push_back(dir / fs::path(mbox).filename().string());
+        fs::copy_file(corpus / mbox, paths.back());
+    }
+    for (const auto& [from, to] : {std::pair{"maildir/dovecot-maildirpp", "maildir"}, {"eml/python-email", "eml"}}) {
+        paths.push_back(dir / to);
+        fs::copy(corpus / from, paths.back(), fs::copy_options::recursive);
+    }
+    auto import = [&](const std::string& cache, const std::string& failpoint) {
+        std::map<std::string, std::string> env;
+        if (!failpoint.empty()) env["MAILFERRY_FAILPOINT"] = failpoint;
+        std::vector<std::string> args = {"import", cache};
+        args.insert(args.end(), paths.begin(), paths.end());
+        args.push_back("--no-progress");
+        return run_mailferry(args, env);
+    };
+    auto reference = import(dir / "reference", "");
+    INFO(reference.err);
+    REQUIRE(reference.exit_code == 0);
+    auto expected = read_cache_messages(dir / "reference");
+    std::sort(expected.begin(), expected.end());
+    // 222 + 45 + 3 mbox messages, 525 in the Maildir's 10 folders (Junk empty), 47 message files.
+    REQUIRE(expected.size() == 842);
+    REQUIRE(shas_by_folder(expected).size() == 13);
+    REQUIRE(text_pending(dir / "reference") == 0);
+
+    // Passes: a UID assignment per folder (14, Junk's included), a stage and a
+    // rename per message, one batch per non-empty folder (13), one text batch.
+    const std::vector<Step> walk = {
+        {"uids.assigned", spread(14, 3)},      {"maildir.staged", spread(842, 3)},
+        {"maildir.renamed", spread(842, 3)},   {"maildir.before_rename", spread(13, 2)},
+        {"maildir.committed", spread(13, 2)},  {"index.before_commit", spread(13, 2)},
+        {"index.committed", spread(13, 2)},    {"text.committed", {1}},
+    };
+    CHECK(count_steps(walk) == 18);
+    int n = 0;
+    for (const auto& step : walk) {
+        for (int pass : step.passes) {
+            CAPTURE(step_name(step.point, pass));
+            const std::string cache = dir / ("walk-" + std::to_string(n++));
+            REQUIRE(import(cache, step_name(step.point, pass)).exit_code == kKilled);
+            auto after = import(cache, "");
+            INFO(after.err);
+            REQUIRE(after.exit_code == 0);
+            auto got = read_cache_messages(cache);
+            std::sort(got.begin(), got.end());
+            CHECK(shas_by_folder(got) == shas_by_folder(expected));  // 0 lost, 0 duplicated, per folder
+            CHECK(got == expected);  // and each with its UID, flags, date and file
+            CHECK(text_pending(cache) == 0);
+            require_consistent(cache);
+            fs::remove_all(cache);
+        }
+    }
 }

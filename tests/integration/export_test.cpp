@@ -24,6 +24,7 @@ namespace {
 
 const std::string kUser = "alice";
 const std::string kPassword = "export pw 4 tests";
+const std::string kReader = "bob";  // an account an export is loaded into, to see what Dovecot makes of it
 
 // A Dovecot with the corpus' Maildir++ account, fetched into a cache.
 struct Fetched {
@@ -38,7 +39,7 @@ struct Fetched {
     }
     static DovecotOptions options() {
         DovecotOptions o;
-        o.users = {kUser + ":" + kPassword};
+        o.users = {kUser + ":" + kPassword, kReader + ":" + kPassword};
         return o;
     }
     void fetch() const {
@@ -121,6 +122,28 @@ std::map<std::string, std::pair<uint64_t, int64_t>> snapshot(const std::string& 
     return out;
 }
 
+// The keyword letters of a Maildir++ folder directory, as its dovecot-keywords gives them.
+std::map<std::string, char> letters_of(const std::string& folder_dir) {
+    std::map<std::string, char> out;
+    std::ifstream in(folder_dir + "/dovecot-keywords");
+    int n;
+    std::string keyword;
+    while (in >> n >> keyword) out[keyword] = static_cast<char>('a' + n);
+    return out;
+}
+
+// Where the export puts a cached message: its cache path below mail/, with the
+// folder's keyword letters after the system flags (Dovecot's order: sorted).
+std::string exported_path(const std::string& dest, const CachedMessageRow& r) {
+    std::string rel = r.path.substr(5);
+    size_t slash = rel.find("/cur/");
+    auto letters = letters_of(slash == std::string::npos || slash == 0 ? dest : dest + "/" + rel.substr(0, slash));
+    std::string kw;
+    for (const auto& k : Flags::from_imap(r.flags).keywords) kw += letters.at(k);
+    std::sort(kw.begin(), kw.end());
+    return rel + kw;
+}
+
 // Message files of a Maildir++ tree: those in some cur/ or new/.
 std::set<std::string> maildir_messages(const std::string& root) {
     std::set<std::string> out;
@@ -157,21 +180,39 @@ TEST_CASE("export to Maildir++ keeps bytes, flags, dates and folder names", "[ex
 
     // The same tree as the cache's mail/: same folder directories, same names, same flags.
     std::set<std::string> exported;
+    size_t with_keywords = 0;
     for (const auto& r : rows) {
         CAPTURE(r.folder_raw_name, r.uid, r.path);
         REQUIRE(r.path.rfind("mail/", 0) == 0);
-        std::string out = dest + "/" + r.path.substr(5);
+        std::string rel = exported_path(dest, r), out = dest + "/" + rel;
         REQUIRE(fs::exists(out));
         CHECK(sha256_of_file(out) == r.sha256);
         CHECK(mtime_of(out) == r.received);
         CHECK(mode_of(out) == 0600);
-        CHECK(out.substr(out.rfind(":2,") + 3) == Flags::from_imap(r.flags).maildir_letters());
-        exported.insert(r.path.substr(5));
+        CHECK(out.substr(out.rfind(":2,") + 3, Flags::from_imap(r.flags).maildir_letters().size()) ==
+              Flags::from_imap(r.flags).maildir_letters());
+        with_keywords += !Flags::from_imap(r.flags).keywords.empty();
+        exported.insert(rel);
     }
+    CHECK(with_keywords >= 20);  // the corpus' $Forwarded and Wichtig
     CHECK(maildir_messages(dest) == exported);
     CHECK(fs::exists(dest + "/.Lists.dev@maven\\2eapache\\2eorg/maildirfolder"));
+    CHECK(letters_of(dest + "/.Lists.dev@maven\\2eapache\\2eorg") == std::map<std::string, char>{{"Wichtig", 'a'}});
+    CHECK(mode_of(dest + "/dovecot-keywords") == 0600);
     CHECK(fs::is_directory(dest + "/cur"));  // INBOX is DEST itself
 
+    SECTION("Dovecot serves the export with every flag and keyword: FETCH FLAGS as in the cache") {
+        f.dovecot.load_maildir(kReader, dest);
+        auto served = read_account(f.dovecot.imaps_port(), kReader, kPassword);
+        std::map<std::string, std::multiset<std::tuple<std::string, std::string, int64_t>>> want, got;
+        for (const auto& r : rows) want[r.folder_raw_name].insert({r.sha256, r.flags, r.received});
+        for (const auto& [name, folder] : served)
+            for (const auto& m : folder.messages) got[name].insert({m.sha256, m.flags, m.internaldate});
+        for (auto& [name, messages] : want) {
+            CAPTURE(name);
+            CHECK(got[name] == messages);
+        }
+    }
     SECTION("again without --force: refused, naming a file, nothing changed") {
         auto before = snapshot(dest);
         auto again = export_cache(f.cache, dest, "maildir");
@@ -189,7 +230,7 @@ TEST_CASE("export to Maildir++ keeps bytes, flags, dates and folder names", "[ex
         CHECK(forced.json["replaced"] == rows.size());
         auto now = read_cache_messages(f.cache);
         std::set<std::string> expected;
-        for (const auto& r : now) expected.insert(r.path.substr(5));
+        for (const auto& r : now) expected.insert(exported_path(dest, r));
         CHECK(maildir_messages(dest) == expected);
     }
 }
