@@ -311,7 +311,9 @@ Status ImapSession::create(const std::string& raw_name) {
     for (char c : text) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (lower.find("exists") != std::string::npos) return {};  // [ALREADYEXISTS], "Mailbox already exists"
     Error e = error_from(rc, "cannot create the folder");
-    e.radius = Radius::folder;
+    // The server's refusal concerns this folder; a lost line concerns the
+    // connection, which the caller replaces (the folder is not at fault).
+    if (e.kind != ErrorKind::temporary) e.radius = Radius::folder;
     return e;
 }
 

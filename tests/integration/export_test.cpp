@@ -15,6 +15,7 @@
 #include "support.hpp"
 #include "test_dovecot.hpp"
 #include "wrap/sha256.hpp"
+#include "test_files.hpp"
 
 using namespace mailferry;
 using namespace mailferry::test;
@@ -66,19 +67,6 @@ Export export_cache(const std::string& cache, const std::string& dest, const std
     Export e{run_mailferry(args), {}};
     if (e.run.exit_code == 0 || e.run.exit_code == 1) e.json = nlohmann::json::parse(e.run.out);
     return e;
-}
-
-std::string slurp(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-unsigned mode_of(const std::string& path) {
-    struct stat st;
-    REQUIRE(::stat(path.c_str(), &st) == 0);
-    return st.st_mode & 07777;
 }
 
 // Cached messages per folder (UTF-8 name, as export reports it).

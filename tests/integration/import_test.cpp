@@ -41,6 +41,7 @@
 #include "support.hpp"
 #include "test_dovecot.hpp"
 #include "wrap/sha256.hpp"
+#include "test_files.hpp"
 
 using namespace mailferry;
 using namespace mailferry::test;
@@ -152,13 +153,6 @@ const std::map<std::string, uint64_t> kEmlCounts = {
     {"malformed/notmuch-broken", 2},
     {"malformed/notmuch-broken/loop", 2},
 };
-
-std::string slurp(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 void spill(const std::string& path, const std::string& bytes) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -300,20 +294,6 @@ std::map<std::string, int64_t> copy_maildirs(const std::string& to) {
         mtimes[p.string()] = when;
     }
     return mtimes;
-}
-
-std::string gzip(const std::string& data) {
-    z_stream zs{};
-    REQUIRE(deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) == Z_OK);
-    std::string out(deflateBound(&zs, data.size()), '\0');
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-    zs.avail_in = static_cast<uInt>(data.size());
-    zs.next_out = reinterpret_cast<Bytef*>(out.data());
-    zs.avail_out = static_cast<uInt>(out.size());
-    REQUIRE(deflate(&zs, Z_FINISH) == Z_STREAM_END);
-    out.resize(zs.total_out);
-    deflateEnd(&zs);
-    return out;
 }
 
 // (SHA-256, flags in the index's form, received date) of every row: what a round trip must keep.

@@ -16,6 +16,7 @@
 #include "support.hpp"
 #include "test_dovecot.hpp"
 #include "test_oauth_server.hpp"
+#include "test_files.hpp"
 
 using namespace mailferry::test;
 namespace fs = boost::filesystem;
@@ -25,19 +26,6 @@ namespace {
 
 const std::string kAlicePw = "alice pw for the test reader";
 const std::string kBobPw = "bob pw for the test reader";
-
-std::string slurp(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-unsigned mode_of(const std::string& path) {
-    struct stat st;
-    REQUIRE(::stat(path.c_str(), &st) == 0);
-    return st.st_mode & 0777;
-}
 
 // Collects every secret a test handed out or received, and everything
 // mailferry printed or wrote, and checks that no secret is in any of it.

@@ -16,6 +16,7 @@
 #include "support.hpp"
 #include "test_dovecot.hpp"
 #include "wrap/sha256.hpp"
+#include "test_files.hpp"
 
 using namespace mailferry::test;
 namespace fs = boost::filesystem;
@@ -24,13 +25,6 @@ namespace {
 
 const std::string kPassword = "s3cret source pw";
 const std::string kTargetPassword = "t4rget pw, different";
-
-std::string slurp(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 // A source account with the corpus Maildir++ tree fetched into a cache, and an
 // empty Exchange-shaped target ("Sent Items", "Deleted Items", "Junk Email").

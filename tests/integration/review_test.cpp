@@ -13,6 +13,7 @@
 
 #include "support.hpp"
 #include "test_dovecot.hpp"
+#include "test_files.hpp"
 
 using namespace mailferry::test;
 namespace fs = boost::filesystem;
@@ -118,7 +119,6 @@ std::map<std::string, std::string> files_below(const std::string& root, const st
     return out;
 }
 
-unsigned mode_of(const std::string& path) { return static_cast<unsigned>(fs::status(path).permissions()) & 0777; }
 
 // The attachments of a message file as Python's email package decodes them (a
 // MIME parser that is not ours), into dir/<n>: their SHA-256s in order. Empty

@@ -21,18 +21,12 @@
 #include "mailferry/flags.hpp"
 #include "test_dovecot.hpp"
 #include "wrap/sha256.hpp"
+#include "test_files.hpp"
 
 namespace mailferry::test {
 namespace fs = boost::filesystem;
 
 namespace {
-
-std::string slurp(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 [[noreturn]] void exec_mailferry(const std::vector<std::string>& args) {
     std::vector<char*> argv;

@@ -3,7 +3,6 @@
 // corpus -> read -> write mboxrd -> read.
 #include <catch2/catch.hpp>
 
-#include <zlib.h>
 
 #include <algorithm>
 #include <map>
@@ -12,10 +11,12 @@
 #include "formats/mbox/mbox_writer.hpp"
 #include "mbox_test_support.hpp"
 #include "wrap/sha256.hpp"
+#include "test_files.hpp"
 
 using namespace mailferry;
 using namespace mailferry::mbox;
 using namespace mbox_test;
+using mailferry::test::gzip;
 
 namespace {
 
@@ -86,20 +87,6 @@ std::vector<std::string> hashes(const std::vector<std::string>& messages) {
     std::vector<std::string> out;
     for (const auto& m : messages) out.push_back(wrap::sha256_hex(m));
     std::sort(out.begin(), out.end());
-    return out;
-}
-
-std::string gzip(const std::string& data) {
-    z_stream zs{};
-    REQUIRE(deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) == Z_OK);
-    std::string out(deflateBound(&zs, data.size()), '\0');
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-    zs.avail_in = static_cast<uInt>(data.size());
-    zs.next_out = reinterpret_cast<Bytef*>(out.data());
-    zs.avail_out = static_cast<uInt>(out.size());
-    REQUIRE(deflate(&zs, Z_FINISH) == Z_STREAM_END);
-    out.resize(zs.total_out);
-    deflateEnd(&zs);
     return out;
 }
 

@@ -3,17 +3,18 @@
 // each problem one line naming the file and offset).
 #include <catch2/catch.hpp>
 
-#include <zlib.h>
 
 #include "formats/mbox/mbox_cursor.hpp"
 #include "formats/mbox/mbox_source.hpp"
 #include "formats/mbox/takeout_labels.hpp"
 #include "import_test_support.hpp"
 #include "wrap/sha256.hpp"
+#include "test_files.hpp"
 
 using namespace mailferry;
 using namespace mailferry::mbox;
 using namespace import_test;
+using mailferry::test::gzip;
 using mbox_test::corpus_dir;
 using mbox_test::TempDir;
 using mbox_test::write_bytes;
@@ -26,20 +27,6 @@ std::string msg(int i, const std::string& extra = "") {
 }
 
 const std::string kFrom = "From a@example.org Sat Jan  1 00:00:00 2011\n";  // 1293840000
-
-std::string gzip(const std::string& data) {
-    z_stream zs{};
-    REQUIRE(deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) == Z_OK);
-    std::string out(deflateBound(&zs, data.size()), '\0');
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-    zs.avail_in = static_cast<uInt>(data.size());
-    zs.next_out = reinterpret_cast<Bytef*>(out.data());
-    zs.avail_out = static_cast<uInt>(out.size());
-    REQUIRE(deflate(&zs, Z_FINISH) == Z_STREAM_END);
-    out.resize(zs.total_out);
-    deflateEnd(&zs);
-    return out;
-}
 
 struct Imported {
     std::vector<SourceFolder> folders;
