@@ -93,4 +93,12 @@ Result<std::vector<SearchHit>> search(Cache& cache, const SearchQuery& q) {
     return hits;
 }
 
+Result<int64_t> messages_not_indexed(Cache& cache) {
+    Lock l(cache.index_mutex());
+    auto st = cache.index().prepare("SELECT count(*) FROM messages WHERE text_state = 0");
+    if (!st) return st.error();
+    if (auto r = st->step(); !r) return r.error();
+    return st->int64(0);
+}
+
 }  // namespace mailferry::cache

@@ -30,4 +30,9 @@ struct SearchHit {
 // syntax error is a usage error that quotes SQLite's words.
 Result<std::vector<SearchHit>> search(Cache& cache, const SearchQuery& query);
 
+// How many messages the full-text index does not hold yet (a run killed
+// before its index caught up, --no-index, or a cache from before schema 4):
+// a search cannot find them until the next fetch, import or reindex.
+Result<int64_t> messages_not_indexed(Cache& cache);
+
 }  // namespace mailferry::cache

@@ -161,6 +161,9 @@ int run_search_command(const ReviewArgs& args) {
     if (!cache) return report_failure(cache.error());
     auto hits = cache::search(**cache, q);
     if (!hits) return report_failure(hits.error());
+    if (auto missing = cache::messages_not_indexed(**cache); missing && *missing > 0 && !q.match.empty())
+        std::cerr << "warning: " << *missing << " message(s) are not in the full-text index yet and cannot be found; "
+                  << "mailferry reindex " << args.cache << " adds them\n";
     if (args.output.json) {
         nlohmann::json a = nlohmann::json::array();
         for (const auto& h : *hits)

@@ -239,3 +239,25 @@ TEST_CASE("show --save-attachments saves decoded attachments inside DIR only and
     CHECK(run_mailferry({"show", cache, tgz_id, "--raw", "--save-attachments", out}).exit_code == 2);
     CHECK(run_mailferry({"show", cache, tgz_id, "--json"}).exit_code == 2);
 }
+
+TEST_CASE("a search says how many messages the index does not hold yet, and reindex adds them", "[review]") {
+    TempDir dir;
+    const std::string in = dir / "in";
+    fs::create_directories(in);
+    fs::copy_file(corpus_dir() + "/eml/notmuch-attachment/x-gtar-compressed.eml", in + "/a.eml");
+    const std::string cache = dir / "cache";
+    auto imported = run_mailferry({"import", cache, in, "--no-progress", "--no-index"});
+    INFO(imported.err);
+    REQUIRE(imported.exit_code == 0);
+
+    auto before = run_mailferry({"search", cache, "attachments:zendesk*", "--json"});
+    CHECK(before.exit_code == 0);
+    CHECK(json::parse(before.out).empty());
+    CHECK(before.err.find("1 message(s) are not in the full-text index yet") != std::string::npos);
+
+    REQUIRE(run_mailferry({"reindex", cache, "--no-progress"}).exit_code == 0);
+    auto after = run_mailferry({"search", cache, "attachments:zendesk*", "--json"});
+    CHECK(after.exit_code == 0);
+    CHECK(json::parse(after.out).size() == 1);
+    CHECK(after.err.empty());
+}
