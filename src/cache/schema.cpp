@@ -139,6 +139,8 @@ CREATE VIRTUAL TABLE message_text USING fts5(
     tokenize = 'unicode61 remove_diacritics 2'
 );
 UPDATE messages SET text_state = 0;
+CREATE INDEX messages_not_indexed ON messages(id) WHERE text_state = 0;
+                                      -- what the indexer takes next, and what a search warns of
 )sql",
     };
     return s;

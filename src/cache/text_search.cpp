@@ -38,7 +38,9 @@ Result<std::vector<Match>> find_matches(Cache& cache, const SearchQuery& q) {
     if (!q.from.empty()) sql += " AND instr(lower(m.from_header), lower(:from)) > 0";
     if (q.since) sql += " AND m.received_at >= :since";
     if (q.before) sql += " AND m.received_at < :before";
-    sql += q.match.empty() ? " ORDER BY m.received_at DESC" : " ORDER BY message_text.rank";
+    if (q.order == SearchQuery::Order::relevance && !q.match.empty()) sql += " ORDER BY message_text.rank";
+    else if (q.order == SearchQuery::Order::oldest) sql += " ORDER BY m.received_at, m.id";
+    else sql += " ORDER BY m.received_at DESC, m.id DESC";
     sql += " LIMIT :limit";
     auto st = cache.index().prepare(sql);
     if (!st) return st.error();

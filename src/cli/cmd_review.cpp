@@ -147,6 +147,9 @@ int run_search_command(const ReviewArgs& args) {
     q.folder = args.folder;
     q.from = args.from;
     q.limit = args.limit;
+    q.order = args.sort == "relevance" ? cache::SearchQuery::Order::relevance
+              : args.sort == "oldest"  ? cache::SearchQuery::Order::oldest
+                                       : cache::SearchQuery::Order::newest;
     if (!args.since.empty()) {
         auto t = parse_day(args.since, "--since");
         if (!t) return report_failure(t.error());

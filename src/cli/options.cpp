@@ -216,6 +216,8 @@ int run_command_line(int argc, char** argv) {
     search_cmd->add_option("--since", review.since, "received on or after YYYY-MM-DD (UTC)");
     search_cmd->add_option("--before", review.before, "received before YYYY-MM-DD (UTC)");
     search_cmd->add_option("--limit", review.limit, "at most N hits")->default_val(50)->check(CLI::Range(1, 100000));
+    search_cmd->add_option("--sort", review.sort, "newest (received date, the default), oldest, or relevance (FTS5 rank)")
+        ->check(CLI::IsMember({"newest", "oldest", "relevance"}));
     add_output_options(search_cmd, review.output);
     CLI::App* show_cmd = app.add_subcommand("show", "Show one cached message (its ID from search): readable text, "
                                                     "headers, or its exact bytes");

@@ -97,6 +97,7 @@ struct ReviewArgs {
     std::string cache;
     std::string query;  // search: FTS5 syntax
     std::string folder, from, since, before;
+    std::string sort = "newest";  // search: newest, oldest, relevance
     int limit = 50;
     int64_t id = 0;     // show
     bool raw = false, headers = false;
