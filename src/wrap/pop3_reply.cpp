@@ -1,6 +1,7 @@
 #include "wrap/pop3_reply.hpp"
 
 #include <cstdio>
+#include <map>
 
 namespace mailferry::wrap {
 
@@ -30,10 +31,15 @@ std::optional<std::pair<uint32_t, std::string>> parse_uidl_line(std::string_view
 }
 
 void attach_uidls(std::vector<Pop3Listing>& listings, const std::vector<std::pair<uint32_t, std::string>>& uidls) {
-    std::vector<std::string> by_number(listings.empty() ? 0 : listings.back().number + 1);
-    for (const auto& [number, uidl] : uidls)
-        if (number < by_number.size()) by_number[number] = uidl;
-    for (auto& m : listings) m.uidl = by_number[m.number];
+    // A map, not a vector indexed by the last LIST number: that number is the
+    // server's word (fuzzer: an unsorted LIST, or number 4294967295 wrapping
+    // to a size of 0, indexed past the end), and a huge one would allocate.
+    std::map<uint32_t, std::string> by_number;
+    for (const auto& [number, uidl] : uidls) by_number[number] = uidl;
+    for (auto& m : listings) {
+        auto it = by_number.find(m.number);
+        m.uidl = it == by_number.end() ? "" : it->second;
+    }
 }
 
 }  // namespace mailferry::wrap
