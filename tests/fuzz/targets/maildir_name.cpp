@@ -4,8 +4,8 @@
 //  - a file name written from a parsed one parses the same;
 //  - a folder directory never is "." or "..", nor holds '/' or a control byte
 //    (design.md §7: the cache never writes outside itself);
-//  - listescape round-trips: a directory made from levels of plain ASCII reads
-//    back as those levels;
+//  - listescape round-trips: a directory made from levels of plain ASCII
+//    (no NUL) reads back as those levels;
 //  - level_from_fs_name gives valid modified UTF-7.
 #include <string>
 #include <string_view>
@@ -27,10 +27,13 @@ void check_file_name(std::string_view name) {
     (void)Flags::from_maildir_letters(p.letters);
 }
 
+// ASCII without NUL. A level that is one NUL byte is written "\00", which
+// reads back as the empty level: no source can hand us such a name (IMAP's
+// CHAR8 excludes NUL, file names cannot hold one), so that stays ambiguous.
 bool plain_ascii(const std::vector<std::string>& levels) {
     for (const auto& level : levels)
         for (char c : level)
-            if (static_cast<unsigned char>(c) >= 0x80) return false;
+            if (c == '\0' || static_cast<unsigned char>(c) >= 0x80) return false;
     return true;
 }
 
