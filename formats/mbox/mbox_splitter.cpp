@@ -12,6 +12,10 @@ namespace {
 constexpr size_t max_from_line = 1000;  // longer lines are never From_ lines
 constexpr uint64_t long_line = 1 << 20;  // a line of a skipped message kept only up to this
 constexpr size_t probe_chunk = 1 << 20;
+// The line ending is decided on this many bytes at the start of the data (or
+// all of it), whatever the chunk size: deciding on the first chunk read made
+// a "From x\r|\n" split at a chunk boundary look like a CR-only file (fuzzer).
+constexpr uint64_t line_end_probe = 1 << 20;
 
 }  // namespace
 
@@ -34,13 +38,17 @@ Status MboxSplitter::run() {
 Status MboxSplitter::start() {
     report_.gzip = input_.gzip();
     if (options_.variant != Variant::auto_detect) report_.variant = options_.variant;
-    while (buf_.end() < 3) {
+    while (buf_.end() < line_end_probe) {
         auto more = fill();
-        if (!more) return stream_error(more.error());
+        if (!more) {
+            // Reported when the scan reaches it: the messages before it still go out.
+            probe_error_ = more.error();
+            break;
+        }
         if (!*more) break;
     }
     if (buf_.end() >= 3 && std::memcmp(buf_.at(0), "\xEF\xBB\xBF", 3) == 0) pos_ = 3;
-    std::string_view head = view(0, buf_.end());
+    std::string_view head = view(0, std::min(buf_.end(), line_end_probe));
     if (head.find('\n') == std::string_view::npos && head.find('\r') != std::string_view::npos) {
         // Classic Mac OS mail programs (Eudora, early Apple Mail) wrote CR alone.
         eol_ = '\r';
@@ -253,6 +261,13 @@ Status MboxSplitter::finish_preamble(uint64_t boundary) {
 Status MboxSplitter::deliver(uint64_t boundary) {
     bool has_from = cur_.kind == Unit::Kind::message;
     cur_.kind = Unit::Kind::none;
+    // check_size() runs only before the window is refilled: a message that
+    // fits in the window is measured here, so that the limit does not depend
+    // on the chunk size (fuzzer).
+    if (!cur_.skipping && boundary - cur_.from_pos > options_.max_message_bytes) {
+        cur_.skipping = true;
+        warn(cur_.from_pos, too_big_warning());
+    }
     if (cur_.skipping) {
         ++report_.skipped;
         return {};
@@ -393,8 +408,7 @@ void MboxSplitter::check_size() {
         if (size <= options_.max_message_bytes) return;
         cur_.skipping = true;
         cur_.escapes = {};
-        warn(cur_.from_pos, "message larger than the limit of " + std::to_string(options_.max_message_bytes) +
-                                " bytes skipped");
+        warn(cur_.from_pos, too_big_warning());
     }
     // A skipped unit keeps nothing; of an endless line, only its tail.
     if (partial > long_line) {
@@ -403,7 +417,16 @@ void MboxSplitter::check_size() {
     }
 }
 
+std::string MboxSplitter::too_big_warning() const {
+    return "message larger than the limit of " + std::to_string(options_.max_message_bytes) + " bytes skipped";
+}
+
 Result<bool> MboxSplitter::fill() {
+    if (probe_error_) {
+        Error e = std::move(*probe_error_);
+        probe_error_.reset();
+        return e;
+    }
     auto more = buf_.fill(hold());
     report_.bytes = buf_.end();
     return more;

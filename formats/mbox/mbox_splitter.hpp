@@ -75,6 +75,7 @@ private:
     uint64_t offset_of(const char* p) const { return buf_.begin() + static_cast<uint64_t>(p - buf_.at(buf_.begin())); }
     bool blank(std::string_view line) const { return line.empty() || (line.size() == 1 && line[0] == '\r'); }
     void warn(uint64_t offset, std::string text);
+    std::string too_big_warning() const;
     Error stream_error(Error e) const;
 
     wrap::FileInput& input_;
@@ -87,6 +88,7 @@ private:
     Unit cur_;
     uint64_t pos_ = 0;          // start of the line being looked at
     uint64_t no_eol_until_ = 0; // no line ending in [pos_, no_eol_until_)
+    std::optional<Error> probe_error_;  // a read error met by start(), returned by the first fill()
     bool skip_line_ = false;    // pos_ is inside a line whose start was dropped
     bool rd_evidence_ = false;  // a ^>>+From  line was seen
     std::optional<bool> unescape_;

@@ -24,13 +24,18 @@ int alphabet_index(char c) {
 char32_t next_code_point(std::string_view s, size_t& i) {
     auto b = static_cast<unsigned char>(s[i++]);
     int extra = b >= 0xF0 ? 3 : b >= 0xE0 ? 2 : b >= 0xC0 ? 1 : 0;
-    if (b >= 0x80 && extra == 0) return 0xFFFD;
+    // 0xF8-0xFF lead nothing in UTF-8; taken as 4-byte leads they made code points.
+    if ((b >= 0x80 && extra == 0) || b >= 0xF8) return 0xFFFD;
     char32_t cp = extra == 0 ? b : (b & (0x3F >> extra));
     for (int k = 0; k < extra; ++k) {
         if (i >= s.size() || (static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) return 0xFFFD;
         cp = (cp << 6) | (static_cast<unsigned char>(s[i++]) & 0x3F);
     }
-    if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0xFFFD;
+    // Overlong forms too (fuzzer: "\xC1\x89" is 'I' in disguise): encoded as
+    // base64 they made a name that mutf7_decode refuses, since RFC 3501 wants
+    // printable ASCII sent as itself.
+    constexpr char32_t shortest[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < shortest[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0xFFFD;
     return cp;
 }
 

@@ -177,6 +177,12 @@ Result<std::vector<FolderMapLine>> parse_folder_map(const std::string& text, con
             if (static_cast<unsigned char>(c) < 0x20)
                 return make_error(ErrorKind::usage, Radius::fatal,
                                   file_name + ":" + std::to_string(n) + ": control character in the target name");
+        // "a//b", "/a", "a/" or "/": an empty level has no name on any server,
+        // and "/" alone planned a folder called "" (fuzzer).
+        for (const auto& level : split(dst, '/'))
+            if (trim(level).empty())
+                return make_error(ErrorKind::usage, Radius::fatal,
+                                  file_name + ":" + std::to_string(n) + ": empty level in the target name");
         out.push_back({src, dst, n});
     }
     return out;

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "mailferry/clock.hpp"
+#include "wrap/imap_reply.hpp"
 
 namespace mailferry::wrap {
 namespace {
@@ -84,17 +85,16 @@ Status ImapAppender::read_one_reply(const ReplyHandler& on_reply) {
             bye_ = l.substr(2);
             continue;  // the tagged replies (if any) or the close come next
         }
-        if (l.rfind("* ", 0) == 0 || l.rfind("+", 0) == 0) continue;  // EXISTS, RECENT, stray continuation
-        size_t sp = l.find(' ');
-        std::string tag = l.substr(0, sp);
+        // EXISTS, RECENT, a stray continuation: no tagged reply.
+        auto tagged = parse_tagged_reply(l);
+        if (!tagged) continue;
         auto it = in_flight_.begin();
-        while (it != in_flight_.end() && it->tag != tag) ++it;
-        if (it == in_flight_.end() || sp == std::string::npos) continue;  // not ours
+        while (it != in_flight_.end() && it->tag != tagged->tag) ++it;
+        if (it == in_flight_.end()) continue;  // not ours
         AppendReply r;
         r.token = it->token;
-        size_t sp2 = l.find(' ', sp + 1);
-        r.status = l.substr(sp + 1, sp2 == std::string::npos ? std::string::npos : sp2 - sp - 1);
-        r.text = sp2 == std::string::npos ? "" : l.substr(sp2 + 1);
+        r.status = std::move(tagged->status);
+        r.text = std::move(tagged->text);
         if (r.status == "OK") parse_appenduid(r.text, r.uidvalidity, r.uid);
         bytes_in_flight_ -= it->bytes;
         in_flight_.erase(it);
@@ -110,14 +110,14 @@ Status ImapAppender::send_synchronizing(const AppendCommand& c, const std::strin
         auto line = read_line();
         if (!line) return line.error();
         if (line->rfind("+", 0) == 0) break;
-        if (line->rfind("* ", 0) == 0) continue;
         // A tagged reply instead of "+": the server refused before the literal.
+        // Untagged lines, and lines without a status, say nothing about it.
+        auto tagged = parse_tagged_reply(*line);
+        if (!tagged) continue;
         AppendReply r;
         r.token = c.token;
-        size_t sp = line->find(' ');
-        size_t sp2 = line->find(' ', sp + 1);
-        r.status = line->substr(sp + 1, sp2 - sp - 1);
-        r.text = sp2 == std::string::npos ? "" : line->substr(sp2 + 1);
+        r.status = std::move(tagged->status);
+        r.text = std::move(tagged->text);
         in_flight_.pop_back();
         on_reply(r);
         return {};

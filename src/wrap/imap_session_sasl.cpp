@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "mailferry/base64.hpp"
+#include "wrap/imap_reply.hpp"
 #include "wrap/imap_session.hpp"
 
 namespace mailferry::wrap {
@@ -45,16 +46,6 @@ std::unique_ptr<std::string> read_line(mailstream* s) {
     return std::make_unique<std::string>(line);
 }
 
-// "+ eyJzdGF0dXMiOiI0MDEi..." -> {"status":"401",...}, printable only.
-std::string decoded_challenge(const std::string& line) {
-    std::string b64 = line.size() > 2 ? line.substr(2) : "";
-    auto text = base64_decode(b64);
-    std::string out;
-    for (char c : text ? *text : b64)
-        if (c >= 0x20 && c < 0x7f) out += c;
-    return out.substr(0, 200);
-}
-
 }  // namespace
 
 Status ImapSession::authenticate(const std::string& mechanism, std::string_view initial_response, bool sasl_ir,
@@ -82,7 +73,7 @@ Status ImapSession::authenticate(const std::string& mechanism, std::string_view 
                 sent = send_line(s, response);
                 response_sent = true;
             } else {
-                challenge_text = decoded_challenge(*line);
+                challenge_text = sasl_challenge_text(*line);
                 sent = send_line(s, std::string(failure_ack));
             }
             continue;

@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "mailferry/base64.hpp"
+#include "wrap/imap_reply.hpp"
 
 namespace mailferry::wrap {
 namespace {
@@ -119,11 +120,13 @@ Status Pop3Session::read_multiline(const std::function<Status(std::string_view)>
         mmap_string_truncate(buf.get(), 0);
         // mailstream_read_line keeps the line ending and counts bytes, not
         // C-string length: a NUL byte or a bare LF passes through unchanged.
-        if (!mailstream_read_line(stream(), buf.get()) || buf->len == 0) return lost("POP3");
-        std::string_view line(buf->str, buf->len);
-        if (line == ".\r\n" || line == ".\n") return {};
-        if (line.back() != '\n') return lost("POP3");  // the stream ended inside a line
-        if (line.front() == '.') line.remove_prefix(1);  // byte-stuffing (RFC 1939 §3)
+        if (!mailstream_read_line(stream(), buf.get())) return lost("POP3");
+        std::string_view line;
+        switch (multiline_step(std::string_view(buf->str, buf->len), line)) {
+        case MultilineStep::end: return {};
+        case MultilineStep::truncated: return lost("POP3");  // the stream ended inside a line
+        case MultilineStep::line: break;
+        }
         MF_TRY(on_line(line));
     }
 }
@@ -161,14 +164,13 @@ Status Pop3Session::authenticate(const std::string& mechanism, std::string_view 
         if (!reply) return reply.error();
         if (is_ok(*reply)) return {};
         if (reply->rfind("+", 0) == 0 && challenge.empty()) {
-            auto decoded = base64_decode(reply->size() > 2 ? reply->substr(2) : "");
-            challenge = decoded ? *decoded : reply->substr(2);
+            challenge = sasl_challenge_text(*reply);
             MF_TRY(send(std::string(failure_ack)));
             continue;
         }
         Error e = make_error(ErrorKind::auth, Radius::account, "AUTH " + mechanism + " refused");
         e.server_text = trimmed(*reply);
-        if (!challenge.empty()) e.server_text += " [" + challenge.substr(0, 200) + "]";
+        if (!challenge.empty()) e.server_text += " [" + challenge + "]";
         return e;
     }
 }
@@ -178,12 +180,7 @@ Result<std::vector<Pop3Listing>> Pop3Session::list(bool with_uidl) {
     auto l = command("LIST", ErrorKind::protocol, "LIST");
     if (!l) return l.error();
     MF_TRY(read_multiline([&](std::string_view line) {
-        Pop3Listing m;
-        unsigned long long size = 0;
-        if (std::sscanf(std::string(line).c_str(), "%u %llu", &m.number, &size) == 2) {
-            m.size = size;
-            out.push_back(m);
-        }
+        if (auto m = parse_list_line(line)) out.push_back(std::move(*m));
         return Status{};
     }));
     if (!with_uidl) return out;
@@ -192,17 +189,12 @@ Result<std::vector<Pop3Listing>> Pop3Session::list(bool with_uidl) {
         if (u.error().kind == ErrorKind::temporary) return u.error();
         return out;  // -ERR: a server without UIDL (RFC 1939 makes it optional)
     }
-    std::vector<std::string> uidls(out.empty() ? 0 : out.back().number + 1);
+    std::vector<std::pair<uint32_t, std::string>> uidls;
     MF_TRY(read_multiline([&](std::string_view line) {
-        std::string s(line);
-        while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
-        unsigned number = 0;
-        int consumed = 0;
-        if (std::sscanf(s.c_str(), "%u %n", &number, &consumed) == 1 && number < uidls.size())
-            uidls[number] = s.substr(consumed);
+        if (auto u = parse_uidl_line(line)) uidls.push_back(std::move(*u));
         return Status{};
     }));
-    for (auto& m : out) m.uidl = uidls[m.number];
+    attach_uidls(out, uidls);
     return out;
 }
 

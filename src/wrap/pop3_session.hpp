@@ -17,17 +17,12 @@
 #include <vector>
 
 #include "mailferry/result.hpp"
+#include "wrap/pop3_reply.hpp"
 
 struct mailpop3;
 struct _mailstream;
 
 namespace mailferry::wrap {
-
-struct Pop3Listing {
-    uint32_t number = 0;  // message number in this session
-    uint64_t size = 0;    // as LIST says (the server's count, CRLF included)
-    std::string uidl;     // "" when the server has no UIDL
-};
 
 class Pop3Session {
 public:

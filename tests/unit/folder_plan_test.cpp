@@ -95,4 +95,12 @@ TEST_CASE("folder plan: the folder map and the target prefix", "[plan]") {
     auto bad = parse_folder_map("Sent -> Gesendet\n", "map.txt");
     REQUIRE_FALSE(bad.ok());
     CHECK(bad.error().message.find("map.txt:1") != std::string::npos);
+
+    // An empty level names no folder: "/" alone used to plan a target called "".
+    for (const char* target : {"/", "a//b", "/a", "a/", "a/ /b"}) {
+        CAPTURE(target);
+        auto empty = parse_folder_map(std::string("Sent = ") + target + "\n", "map.txt");
+        REQUIRE_FALSE(empty.ok());
+        CHECK(empty.error().message.find("map.txt:1: empty level") != std::string::npos);
+    }
 }

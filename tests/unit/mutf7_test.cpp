@@ -37,4 +37,9 @@ TEST_CASE("invalid modified UTF-7 is refused, not guessed", "[mutf7]") {
 
 TEST_CASE("invalid UTF-8 is encoded as U+FFFD", "[mutf7]") {
     CHECK(mutf7_encode("a\xff" "b") == "a&,,0-b");
+    // Overlong forms and leads above 0xF7 too: "\xC1\x89" is not 'I' (fuzzer).
+    CHECK(mutf7_encode("\xc1\x89") == "&,,0-");
+    CHECK(mutf7_encode("\xc0\xaf") == "&,,0-");
+    CHECK(mutf7_decode(mutf7_encode("\xe0\x80\xaf")) == "\xef\xbf\xbd");
+    CHECK(mutf7_decode(mutf7_encode("\xf8\x90\x80\x80")) == "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
 }

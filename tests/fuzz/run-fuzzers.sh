@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# Runs the libFuzzer targets one after the other (README.md here), each for
+# N seconds (default 600), under nice: the dev machines are shared.
+#   tests/fuzz/run-fuzzers.sh [--seconds N] [TARGET...]
+# Builds the fuzz build (clang-14) when needed, seeds each target from the dev
+# corpus (copies, never the corpus itself), and keeps the working corpora,
+# crash artifacts and logs in a scratch directory outside the repository.
+# Prints per target the executions and whether it crashed; exits 1 if one did.
+#
+# Environment: MAILFERRY_FUZZ_BUILD (default <source>/build-fuzz),
+# MAILFERRY_FUZZ_SCRATCH (default <source>/../fuzz-scratch),
+# MAILFERRY_CORPUS (default <source>/../shared/corpus/dev, as the tests).
+set -euo pipefail
+
+SOURCE_DIR=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD_DIR=${MAILFERRY_FUZZ_BUILD:-$SOURCE_DIR/build-fuzz}
+SCRATCH=${MAILFERRY_FUZZ_SCRATCH:-$(dirname "$SOURCE_DIR")/fuzz-scratch}
+CORPUS=${MAILFERRY_CORPUS:-$SOURCE_DIR/../shared/corpus/dev}
+ALL_TARGETS=(mbox_reader maildir_name mime_text mutf7 server_reply folder_map)
+
+seconds=600
+targets=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --seconds) seconds=$2; shift 2 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    *) targets+=("$1"); shift ;;
+    esac
+done
+[ ${#targets[@]} -gt 0 ] || targets=("${ALL_TARGETS[@]}")
+[ -d "$CORPUS" ] || { echo "no corpus at $CORPUS (set MAILFERRY_CORPUS)" >&2; exit 2; }
+
+if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
+    CC=clang-14 CXX=clang++-14 cmake -S "$SOURCE_DIR" -B "$BUILD_DIR" -DMAILFERRY_FUZZ=ON \
+        -DMAILFERRY_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+fi
+nice -n 10 cmake --build "$BUILD_DIR" --target fuzzers -j2 >/dev/null
+
+# --- seeds: copies or things derived from the corpus, one file each ---------
+
+# Every regular file under the given corpus folders, copied flat.
+copy_files() {
+    local out=$1; shift
+    for dir in "$@"; do
+        find "$CORPUS/$dir" -type f -print0 | while IFS= read -r -d '' f; do
+            cp "$f" "$out/$(echo "$f" | cksum | cut -d' ' -f1)"
+        done
+    done
+}
+
+# One seed per line of stdin.
+lines_to_seeds() {
+    local out=$1 i=0
+    while IFS= read -r line; do
+        i=$((i + 1)); printf '%s' "$line" >"$out/line$i"
+    done
+}
+
+maildir_message_files() { find "$CORPUS/maildir" -type f \( -path '*/cur/*' -o -path '*/new/*' \); }
+maildirpp_folders() { find "$CORPUS/maildir/dovecot-maildirpp" -mindepth 1 -maxdepth 1 -type d -name '.*' -printf '%f\n'; }
+
+seed_mbox_reader() {
+    copy_files "$1" mbox
+    # The gzip path: a few small mbox files compressed.
+    find "$CORPUS/mbox" -type f -size -64k | sed -n "1,5p" | while read -r f; do
+        gzip -c "$f" >"$1/gz-$(basename "$f").gz"
+    done
+}
+
+seed_mime_text() {
+    copy_files "$1" eml malformed
+    maildir_message_files | sed -n "1,200p" | while read -r f; do cp "$f" "$1/maildir-$(echo "$f" | cksum | cut -d' ' -f1)"; done
+}
+
+seed_maildir_name() {
+    { maildir_message_files | xargs -d "\n" -n 1 basename | sed -n "1,300p"; maildirpp_folders; } | lines_to_seeds "$1"
+}
+
+seed_mutf7() {
+    # Folder levels as Dovecot wrote them (modified UTF-7), listescape undone.
+    maildirpp_folders | tr '.' '\n' | sed -e 's/\\2e/./g' | grep -v '^$' | sort -u | lines_to_seeds "$1"
+    printf 'Überächt' >"$1/utf8-1"; printf 'Отправленные/日本語 😀' >"$1/utf8-2"
+}
+
+seed_server_reply() {
+    # POP3 answers made of corpus messages: a LIST, then the message as RETR
+    # sends it (dot-stuffed, CRLF), then the Maildir++ UIDs as a UIDL answer.
+    local i=0
+    maildir_message_files | sed -n "1,30p" | while read -r f; do
+        i=$((i + 1))
+        { printf '1 %s\r\n2 120\r\n.\r\n' "$(stat -c %s "$f")"
+          sed -e 's/^\./../' -e 's/$/\r/' "$f"; printf '.\r\n'
+        } >"$1/pop3-$i"
+    done
+    sed -n '2,40p' "$CORPUS/maildir/dovecot-maildirpp/dovecot-uidlist" | sed 's/ .*:/ /' >"$1/uidl"
+    # IMAP lines as Dovecot and Exchange send them to APPEND and AUTHENTICATE.
+    printf 'mf1 OK [APPENDUID 38505 3955] APPEND completed\r\n' >"$1/appenduid"
+    printf '* 3 EXISTS\r\nmf2 NO [OVERQUOTA] Quota exceeded\r\nmf3 BAD\r\n' >"$1/tagged"
+    printf '+ eyJzdGF0dXMiOiI0MDEiLCJzY2hlbWVzIjoiQmVhcmVyIn0=\r\nmfauth NO AUTHENTICATE failed.\r\n' >"$1/sasl"
+}
+
+seed_folder_map() {
+    # A map from every folder of the corpus' Maildir++ tree.
+    maildirpp_folders | sed -e 's/^\.//' -e 's/\./\//g' -e 's/\\2e/./g' |
+        while read -r name; do printf '%s = Archive/%s\n' "$name" "$name"; done >"$1/maildirpp.map"
+    printf '# comment\n\nSent = Sent Items\nINBOX.Trash = Deleted Items\n' >"$1/small.map"
+}
+
+max_len_of() {
+    case "$1" in
+    mbox_reader|mime_text) echo 1048576 ;;  # the corpus' largest message is 1.14 MB
+    server_reply) echo 262144 ;;
+    *) echo 4096 ;;                          # names and map files
+    esac
+}
+
+# --- runs -------------------------------------------------------------------
+export ASAN_OPTIONS="detect_leaks=1"
+export LSAN_OPTIONS="suppressions=$SOURCE_DIR/tests/lsan.supp:print_suppressions=0"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+
+status=0
+printf '%-14s %12s  %s\n' target executions result
+for t in "${targets[@]}"; do
+    bin="$BUILD_DIR/fuzz/${t}_fuzz"
+    [ -x "$bin" ] || { echo "unknown target $t (one of: ${ALL_TARGETS[*]})" >&2; exit 2; }
+    work="$SCRATCH/$t"
+    mkdir -p "$work/corpus" "$work/seeds" "$work/artifacts"
+    [ -n "$(ls -A "$work/seeds")" ] || "seed_$t" "$work/seeds"
+    log="$work/run-$(date +%Y%m%d-%H%M%S).txt"
+    rc=0
+    nice -n 10 "$bin" -max_total_time="$seconds" -print_final_stats=1 -rss_limit_mb=2048 \
+        -max_len="$(max_len_of "$t")" -timeout=20 -artifact_prefix="$work/artifacts/" \
+        "$work/corpus" "$work/seeds" >"$log" 2>&1 || rc=$?
+    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+    if [ "$rc" -eq 0 ]; then
+        result="no crash"
+    else
+        status=1
+        result="CRASHED (exit $rc): $(ls -t "$work/artifacts" | head -1), log $log"
+    fi
+    printf '%-14s %12s  %s\n' "$t" "${execs:-?}" "$result"
+done
+exit $status
