@@ -23,15 +23,19 @@ struct Span {
     size_t begin, end;
 };
 
+// The next word at or after i, or false at the end; i moves past it.
+bool next_word(std::string_view text, size_t& i, Span& word) {
+    while (i < text.size() && !word_byte(static_cast<unsigned char>(text[i]))) ++i;
+    size_t b = i;
+    while (i < text.size() && word_byte(static_cast<unsigned char>(text[i]))) ++i;
+    word = {b, i};
+    return i > b;
+}
+
 std::vector<Span> words_of(std::string_view text) {
     std::vector<Span> out;
     size_t i = 0;
-    while (i < text.size()) {
-        while (i < text.size() && !word_byte(static_cast<unsigned char>(text[i]))) ++i;
-        size_t b = i;
-        while (i < text.size() && word_byte(static_cast<unsigned char>(text[i]))) ++i;
-        if (i > b) out.push_back({b, i});
-    }
+    for (Span w{}; next_word(text, i, w);) out.push_back(w);
     return out;
 }
 
@@ -48,16 +52,12 @@ bool matches(std::string_view word, const std::vector<QueryWord>& query) {
 std::vector<QueryWord> query_words(std::string_view q) {
     std::vector<QueryWord> out;
     size_t i = 0;
-    while (i < q.size()) {
-        while (i < q.size() && !word_byte(static_cast<unsigned char>(q[i]))) ++i;
-        size_t b = i;
-        while (i < q.size() && word_byte(static_cast<unsigned char>(q[i]))) ++i;
-        if (i == b) break;
-        std::string_view w = q.substr(b, i - b);
+    for (Span w{}; next_word(q, i, w);) {
+        std::string_view word = q.substr(w.begin, w.end - w.begin);
         bool column = i < q.size() && q[i] == ':';
-        bool op = w == "AND" || w == "OR" || w == "NOT" || w == "NEAR";
+        bool op = word == "AND" || word == "OR" || word == "NOT" || word == "NEAR";
         if (column || op) continue;
-        out.push_back({folded(w), i < q.size() && q[i] == '*'});
+        out.push_back({folded(word), i < q.size() && q[i] == '*'});
     }
     return out;
 }
