@@ -119,7 +119,10 @@ bool split_extended(const std::string& name, std::string& base, int& section, bo
     if (rest.empty()) return true;
     encoded = rest.back() == '*';
     if (encoded) rest.remove_suffix(1);
-    if (rest.size() > 4 || !std::all_of(rest.begin(), rest.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    // "name**" leaves no section number: std::stoi("") threw out of a
+    // function that promises not to (fuzzer).
+    if (rest.empty() || rest.size() > 4 ||
+        !std::all_of(rest.begin(), rest.end(), [](char c) { return c >= '0' && c <= '9'; }))
         return false;
     section = std::stoi(std::string(rest));
     return section < kMaxSections;
