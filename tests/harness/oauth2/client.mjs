@@ -31,9 +31,17 @@ function usage(msg) {
   process.exit(2);
 }
 
+// A token is base64url and one in 64 begins with '-', which parseArgs would
+// take for an option: the word after refresh/revoke is taken out first.
+const argv = process.argv.slice(2);
+const tokenCommand = argv.findIndex((a) => a === 'refresh' || a === 'revoke');
+const tokenArg = tokenCommand >= 0 && tokenCommand + 1 < argv.length
+  ? argv.splice(tokenCommand + 1, 1)[0] : undefined;
+
 let parsed;
 try {
   parsed = parseArgs({
+    args: argv,
     options: {
       env: { type: 'string' },
       user: { type: 'string', default: 'alice' },
@@ -50,7 +58,9 @@ try {
 }
 const { values: opt, positionals } = parsed;
 if (!opt.env) usage('--env is required');
-const [cmd, arg] = positionals;
+const [cmd, extra] = positionals;
+if (extra !== undefined) usage(`unexpected argument '${extra}'`);
+const arg = tokenArg;
 const env = Object.fromEntries(fs.readFileSync(opt.env, 'utf8').split('\n')
   .map((l) => /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(l)).filter(Boolean)
   .map(([, k, v]) => [k, v.replace(/^'(.*)'$/, '$1')]));
