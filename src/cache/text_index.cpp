@@ -1,5 +1,6 @@
 #include "cache/text_index.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <future>
 
@@ -18,12 +19,12 @@ constexpr int kBatchMessages = 2000;
 constexpr int64_t kBatchBytes = 16 * 1024 * 1024;
 
 struct Pending {
-    int64_t id;
+    int64_t id, received_at;
     std::string path;
 };
 
 struct Row {
-    int64_t id;
+    int64_t id, received_at;
     mime::ExtractedText text;
 };
 
@@ -48,7 +49,7 @@ Extracted extract(Cache& cache, const std::vector<Pending>& batch, TextIndexProg
             ++out.unreadable;
             continue;
         }
-        out.rows.push_back({p.id, mime::extract_text(*bytes)});
+        out.rows.push_back({p.id, p.received_at, mime::extract_text(*bytes)});
     }
     return out;
 }
@@ -67,7 +68,7 @@ public:
         auto tx = wrap::Transaction::begin(db_);
         if (!tx) return tx.error();
         MF_TRY(db_.exec("INSERT INTO message_text(message_text) VALUES ('delete-all');"
-                        "UPDATE messages SET text_state = 0;"));
+                        "UPDATE messages SET text_state = 0, text_key = NULL;"));
         after_ = 0;
         return tx->commit();
     }
@@ -119,15 +120,16 @@ private:
     }
 
     Result<std::vector<Pending>> next_batch() {
-        auto st = db_.prepare("SELECT id, path, size FROM messages WHERE text_state = 0 AND id > ? ORDER BY id LIMIT ?");
+        auto st = db_.prepare(
+            "SELECT id, received_at, path, size FROM messages WHERE text_state = 0 AND id > ? ORDER BY id LIMIT ?");
         if (!st) return st.error();
         st->bind(1, after_).bind(2, int64_t{kBatchMessages});
         std::vector<Pending> out;
         int64_t bytes = 0;
         MF_TRY(st->each([&] {
             if (bytes >= kBatchBytes) return;  // the rest waits for the next batch
-            out.push_back({st->int64(0), st->text(1)});
-            bytes += st->int64(2);
+            out.push_back({st->int64(0), st->int64(1), st->text(2)});
+            bytes += st->int64(3);
         }));
         return out;
     }
@@ -139,18 +141,36 @@ private:
         auto ins = db_.prepare(
             "INSERT INTO message_text(rowid, subject, sender, recipients, body, attachments) "
             "VALUES (?, ?, ?, ?, ?, ?)");
-        auto mark = db_.prepare("UPDATE messages SET text_state = ? WHERE id = ?");
+        auto mark = db_.prepare("UPDATE messages SET text_state = ?, text_key = ? WHERE id = ?");
+        auto taken = db_.prepare("SELECT 1 FROM messages WHERE text_key = ?");
         if (!ins) return ins.error();
         if (!mark) return mark.error();
+        if (!taken) return taken.error();
         for (const auto& r : rows) {
+            auto key = free_text_key(r, *taken);
+            if (!key) return key.error();
             const auto& t = r.text;
             std::string recipients = t.to + (t.cc.empty() ? "" : ", " + t.cc);
             std::string attachments = joined(t.attachment_names);
-            MF_TRY(ins->bind(1, r.id).bind(2, t.subject).bind(3, t.from).bind(4, recipients).bind(5, t.body)
+            MF_TRY(ins->bind(1, *key).bind(2, t.subject).bind(3, t.from).bind(4, recipients).bind(5, t.body)
                        .bind(6, attachments).run());
-            MF_TRY(mark->bind(1, int64_t{t.parsed ? 1 : 2}).bind(2, r.id).run());
+            MF_TRY(mark->bind(1, int64_t{t.parsed ? 1 : 2}).bind(2, *key).bind(3, r.id).run());
         }
         return tx->commit();
+    }
+
+    // Keys are unique (index messages_text_key): of two messages received in
+    // the same second whose ids share their low bits, the later takes the
+    // next free key. The batch's earlier keys are already in messages.
+    static Result<int64_t> free_text_key(const Row& r, wrap::Statement& taken) {
+        int64_t key = first_text_key_of(r.received_at) + (r.id & ((int64_t{1} << kTextKeyShift) - 1));
+        for (;; ++key) {
+            taken.bind(1, key);
+            auto row = taken.step();
+            taken.reset();
+            if (!row) return row.error();
+            if (!*row) return key;
+        }
     }
 
     Cache& cache_;
@@ -159,6 +179,11 @@ private:
 };
 
 }  // namespace
+
+int64_t first_text_key_of(int64_t epoch_seconds) {
+    constexpr int64_t limit = (int64_t{1} << (62 - kTextKeyShift)) - 1;
+    return std::clamp(epoch_seconds, -limit, limit) * (int64_t{1} << kTextKeyShift);
+}
 
 Result<TextIndexReport> index_text(Cache& cache, bool rebuild, TextIndexProgress& progress) {
     auto indexer = Indexer::open(cache);

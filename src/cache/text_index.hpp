@@ -32,6 +32,15 @@ struct TextIndexProgress {
     std::atomic<uint64_t> total{0}, done{0};
 };
 
+// A message's rowid in the index (messages.text_key) orders by received
+// date: the seconds times 2^20, plus the low bits of its id (the next free
+// key when those are taken). FTS5 reads matches in rowid order, so a search
+// newest first stops at its limit, and a date range is a rowid range.
+constexpr int kTextKeyShift = 20;
+// The lowest key of a message received at that second (clamped: dates
+// beyond +-139,000 years share the ends).
+int64_t first_text_key_of(int64_t epoch_seconds);
+
 // Indexes every message not indexed yet; rebuild: empty the index first.
 Result<TextIndexReport> index_text(Cache& cache, bool rebuild, TextIndexProgress& progress);
 

@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include "cache/search_snippet.hpp"
+#include "cache/text_index.hpp"
 #include "mime/text_extract.hpp"
 #include "wrap/posix_file.hpp"
 
@@ -28,19 +29,25 @@ struct Match {
 
 Result<std::vector<Match>> find_matches(Cache& cache, const SearchQuery& q) {
     Lock l(cache.index_mutex());
-    std::string sql =
-        "SELECT m.id, m.received_at, f.name, m.path, m.from_header, m.subject "
-        "FROM messages m JOIN folders f ON f.id = m.folder_id";
-    if (!q.match.empty()) sql += " JOIN message_text ON message_text.rowid = m.id";
-    sql += " WHERE 1";
+    // With words to match, FTS5 drives: it yields matches in key order, that
+    // is by received date (text_index.hpp), so newest or oldest first stops at
+    // the limit, and a date range is a range of keys. Relevance has to rank
+    // every match first.
+    std::string sql = "SELECT m.id, m.received_at, f.name, m.path, m.from_header, m.subject FROM ";
+    if (!q.match.empty()) sql += "message_text JOIN messages m ON m.text_key = message_text.rowid";
+    else sql += "messages m";
+    sql += " JOIN folders f ON f.id = m.folder_id WHERE 1";
     if (!q.match.empty()) sql += " AND message_text MATCH :match";
     if (!q.folder.empty()) sql += " AND f.name LIKE :folder ESCAPE '\\'";
     if (!q.from.empty()) sql += " AND instr(lower(m.from_header), lower(:from)) > 0";
     if (q.since) sql += " AND m.received_at >= :since";
     if (q.before) sql += " AND m.received_at < :before";
+    if (!q.match.empty() && q.since) sql += " AND message_text.rowid >= :since_key";
+    if (!q.match.empty() && q.before) sql += " AND message_text.rowid < :before_key";
+    bool descending = q.order != SearchQuery::Order::oldest;
     if (q.order == SearchQuery::Order::relevance && !q.match.empty()) sql += " ORDER BY message_text.rank";
-    else if (q.order == SearchQuery::Order::oldest) sql += " ORDER BY m.received_at, m.id";
-    else sql += " ORDER BY m.received_at DESC, m.id DESC";
+    else if (!q.match.empty()) sql += descending ? " ORDER BY message_text.rowid DESC" : " ORDER BY message_text.rowid";
+    else sql += descending ? " ORDER BY m.received_at DESC, m.id DESC" : " ORDER BY m.received_at, m.id";
     sql += " LIMIT :limit";
     auto st = cache.index().prepare(sql);
     if (!st) return st.error();
@@ -51,8 +58,14 @@ Result<std::vector<Match>> find_matches(Cache& cache, const SearchQuery& q) {
     bind(":match", q.match);
     bind(":folder", like_pattern(q.folder));
     bind(":from", q.from);
-    if (q.since) bind(":since", *q.since);
-    if (q.before) bind(":before", *q.before);
+    if (q.since) {
+        bind(":since", *q.since);
+        bind(":since_key", first_text_key_of(*q.since));
+    }
+    if (q.before) {
+        bind(":before", *q.before);
+        bind(":before_key", first_text_key_of(*q.before));
+    }
     bind(":limit", int64_t{q.limit});
     std::vector<Match> out;
     Status s = st->each([&] {

@@ -4,7 +4,9 @@
 #include <catch2/catch.hpp>
 
 #include <boost/filesystem.hpp>
+#include <algorithm>
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <map>
 #include <set>
@@ -260,4 +262,111 @@ TEST_CASE("a search says how many messages the index does not hold yet, and rein
     CHECK(after.exit_code == 0);
     CHECK(json::parse(after.out).size() == 1);
     CHECK(after.err.empty());
+}
+
+namespace {
+
+std::string utc(int64_t t, const char* format) {
+    std::time_t tt = static_cast<std::time_t>(t);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    char buf[64];
+    std::strftime(buf, sizeof buf, format, &tm);
+    return buf;
+}
+
+std::vector<int64_t> ids_of(const json& hits) {
+    std::vector<int64_t> out;
+    for (const auto& h : hits) out.push_back(h["id"].get<int64_t>());
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("search lists matches newest or oldest first, stops at its limit, and keeps to --since and --before",
+          "[review]") {
+    TempDir dir;
+    const std::string cache = dir.path + "/cache";
+    // 40 messages on 20 days, not in date order, two received in the same
+    // second on each day; every one says "lantern", the even ones "night crossing".
+    constexpr int64_t kJan1 = 1577836800;  // 2020-01-01T00:00:00Z
+    std::vector<int64_t> received;
+    std::string mbox;
+    for (int i = 0; i < 40; ++i) {
+        int64_t t = kJan1 + (i * 17 % 40 / 2) * 86400 + 3600;
+        received.push_back(t);
+        mbox += "From ferry@example.org " + utc(t, "%a %b %e %H:%M:%S %Y") + "\n" +
+                "From: ferry@example.org\nDate: " + utc(t, "%a, %d %b %Y %H:%M:%S +0000") +
+                "\nSubject: crossing " + std::to_string(i) + "\nMessage-ID: <" + std::to_string(i) +
+                "@example.org>\n\nA lantern on deck" + (i % 2 == 0 ? ", a night crossing." : ".") + "\n\n";
+    }
+    std::ofstream(dir.path + "/ferry.mbox", std::ios::binary) << mbox;
+    auto imported = run_mailferry({"import", cache, dir.path + "/ferry.mbox", "--no-progress"});
+    INFO(imported.err);
+    REQUIRE(imported.exit_code == 0);
+    REQUIRE(cache_sql(cache, "SELECT count(*) FROM messages WHERE received_from = 'from_line' OR "
+                             "received_from = 'date'") == 40);
+
+    auto dates_of = [](const json& hits) {
+        std::vector<std::string> out;
+        for (const auto& h : hits) out.push_back(h["date"].get<std::string>());
+        return out;
+    };
+    auto newest = search(cache, {"lantern", "--limit", "1000"});
+    REQUIRE(newest.size() == 40);
+    auto dates = dates_of(newest);
+    CHECK(std::is_sorted(dates.rbegin(), dates.rend()));
+    CHECK(dates.front() == utc(*std::max_element(received.begin(), received.end()), "%Y-%m-%dT%H:%M:%SZ"));
+    auto oldest = search(cache, {"lantern", "--sort", "oldest", "--limit", "1000"});
+    auto oldest_dates = dates_of(oldest);
+    CHECK(std::is_sorted(oldest_dates.begin(), oldest_dates.end()));
+    auto newest_ids = ids_of(newest);
+    auto oldest_ids = ids_of(oldest);
+    CHECK(std::set<int64_t>(newest_ids.begin(), newest_ids.end()) ==
+          std::set<int64_t>(oldest_ids.begin(), oldest_ids.end()));
+
+    // A limit gives the first of the whole list, not any five matches.
+    auto five = ids_of(search(cache, {"lantern", "--limit", "5"}));
+    CHECK(five == std::vector<int64_t>(newest_ids.begin(), newest_ids.begin() + 5));
+    auto first_five = ids_of(search(cache, {"lantern", "--sort", "oldest", "--limit", "5"}));
+    CHECK(first_five == std::vector<int64_t>(oldest_ids.begin(), oldest_ids.begin() + 5));
+
+    // A phrase in half of them: the three newest of that half.
+    std::vector<int64_t> even;
+    for (int i = 0; i < 40; i += 2) even.push_back(received[i]);
+    std::sort(even.rbegin(), even.rend());
+    auto phrase = search(cache, {"\"night crossing\"", "--limit", "3"});
+    REQUIRE(phrase.size() == 3);
+    for (size_t k = 0; k < 3; ++k) CHECK(phrase[k]["date"] == utc(even[k], "%Y-%m-%dT%H:%M:%SZ"));
+
+    // Days 5 to 8 of January: four days of two messages, whatever the order.
+    for (const char* order : {"newest", "oldest", "relevance"}) {
+        auto days = search(cache, {"lantern", "--since", "2020-01-05", "--before", "2020-01-09", "--sort", order});
+        CHECK(days.size() == 8);
+        for (const auto& d : dates_of(days)) CHECK((d >= "2020-01-05" && d < "2020-01-09"));
+    }
+    CHECK(search(cache, {"", "--since", "2020-01-05", "--before", "2020-01-09"}).size() == 8);
+    CHECK(search(cache, {"lantern", "--before", "2020-01-01"}).empty());
+    CHECK(search(cache, {"lantern", "--since", "2020-01-21"}).empty());
+}
+
+TEST_CASE("two messages received in the same second never share a place in the index", "[review]") {
+    TempDir dir;
+    const std::string cache = dir.path + "/cache";
+    std::string mbox;
+    for (int i = 0; i < 3; ++i)
+        mbox += "From ferry@example.org Wed Jan  1 01:00:00 2020\nFrom: ferry@example.org\n"
+                "Date: Wed, 01 Jan 2020 01:00:00 +0000\nSubject: same second " + std::to_string(i) +
+                "\n\nA lantern.\n\n";
+    std::ofstream(dir.path + "/same.mbox", std::ios::binary) << mbox;
+    REQUIRE(run_mailferry({"import", cache, dir.path + "/same.mbox", "--no-index"}).exit_code == 0);
+    // Message 3's key (its second, then the low bits of its id) held by message 1,
+    // as if it had been given before: message 3 takes the next free one.
+    const int64_t second_key = cache_sql(cache, "SELECT received_at << 20 FROM messages WHERE id = 3");
+    cache_sql(cache, "UPDATE messages SET text_state = 1, text_key = received_at << 20 | 3 WHERE id = 1");
+    REQUIRE(run_mailferry({"import", cache, dir.path + "/same.mbox"}).exit_code == 0);
+    CHECK(cache_sql(cache, "SELECT text_key FROM messages WHERE id = 2") == (second_key | 2));
+    CHECK(cache_sql(cache, "SELECT text_key FROM messages WHERE id = 3") == (second_key | 4));
+    auto hits = search(cache, {"lantern"});
+    CHECK(ids_of(hits) == std::vector<int64_t>{3, 2});  // message 1 has no row: it was only planted
 }

@@ -1,5 +1,6 @@
 #include "support.hpp"
 
+#include <optional>
 #include <fcntl.h>
 #include <libetpan/libetpan.h>
 #include <sqlite3.h>
@@ -14,6 +15,7 @@
 #include <chrono>
 #include <csignal>
 #include <fstream>
+#include <optional>
 #include <thread>
 #include <sstream>
 
@@ -275,6 +277,26 @@ std::vector<CachedMessageRow> read_cache_messages(const std::string& cache_dir) 
     sqlite3_close(db);
     std::sort(rows.begin(), rows.end());
     return rows;
+}
+
+int64_t cache_sql(const std::string& cache_dir, const std::string& statement) {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open((cache_dir + "/index.sqlite").c_str(), &db) == SQLITE_OK);
+    std::optional<int64_t> first;
+    char* err = nullptr;
+    int rc = sqlite3_exec(
+        db, statement.c_str(),
+        [](void* out, int columns, char** values, char**) {
+            auto& first = *static_cast<std::optional<int64_t>*>(out);
+            if (!first && columns > 0) first = values[0] ? std::stoll(values[0]) : 0;
+            return 0;
+        },
+        &first, &err);
+    INFO(statement << ": " << (err ? err : ""));
+    sqlite3_free(err);
+    sqlite3_close(db);
+    REQUIRE(rc == SQLITE_OK);
+    return first.value_or(0);
 }
 
 std::map<std::string, CachedFolderRow> read_cache_folders(const std::string& cache_dir) {

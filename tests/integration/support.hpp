@@ -105,6 +105,9 @@ std::map<std::string, CachedFolderRow> read_cache_folders(const std::string& cac
 // Every regular file below <cache>/mail in cur/, new/ or tmp/, relative to the cache.
 std::set<std::string> message_files(const std::string& cache_dir);
 std::string sha256_of_file(const std::string& path);
+// Runs SQL on a cache's index, as a test that plants a state does; the first
+// column of the first row (0 when none).
+int64_t cache_sql(const std::string& cache_dir, const std::string& statement);
 
 class TestDovecot;
 // Loads every mailbox of the dev corpus into user's account: the Maildir++ tree

@@ -1,8 +1,6 @@
 // mailferry verify: a flipped byte, a deleted file, an orphan, a tmp/ leftover.
 #include <catch2/catch.hpp>
 
-#include <sqlite3.h>
-
 #include <boost/filesystem.hpp>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -17,17 +15,6 @@ using nlohmann::json;
 namespace {
 
 const std::string kPassword = "verify pw";
-
-void sql(const std::string& cache, const std::string& statement) {
-    sqlite3* db = nullptr;
-    REQUIRE(sqlite3_open((cache + "/index.sqlite").c_str(), &db) == SQLITE_OK);
-    char* err = nullptr;
-    int rc = sqlite3_exec(db, statement.c_str(), nullptr, nullptr, &err);
-    INFO((err ? err : ""));
-    sqlite3_free(err);
-    sqlite3_close(db);
-    REQUIRE(rc == SQLITE_OK);
-}
 
 json verify(const std::string& cache, std::vector<std::string> extra, int expected_exit) {
     std::vector<std::string> args = {"verify", cache, "--json"};
@@ -68,7 +55,7 @@ TEST_CASE("verify finds a flipped byte, a deleted file, an orphan and a tmp left
         f.put(char(c ^ 0x20));
     }
     fs::remove(cache + "/" + deleted);
-    sql(cache, "DELETE FROM messages WHERE path = '" + orphan + "'");
+    cache_sql(cache, "DELETE FROM messages WHERE path = '" + orphan + "'");
     std::ofstream(cache + "/mail/tmp/1700000000.leftover") << "half a message";
     std::ofstream(cache + "/mail/cur/notes.txt") << "someone's notes";
 
