@@ -80,18 +80,22 @@ note "generating an mbox of about $MESSAGES messages ($mb MB) and importing it"
 timed "$MF" import "$W/big" "$W/big.mbox" --no-progress >/dev/null || die "import failed"
 import_s=$T_WALL
 count=$(sqlite3 "$W/big/index.sqlite" 'SELECT count(*) FROM messages' 2>/dev/null || echo "?")
-results=""
+results="" query_json=""
 # mbox_bench's text draws on 16 words, so a word of its text is in every
-# message: the worst case for ranking. A subject number finds one message.
-for q in 'lossless' '"mail ferry"' 'subject:4711' 'dove* NOT ferry' 'header AND subject:benchmark'; do
+# message: the worst case. A subject number finds one message. Arguments of a
+# query after '|'.
+for spec in 'lossless' '"mail ferry"' 'subject:4711' 'sender:s42 AND lossless' 'dove* NOT ferry' \
+    'header AND subject:benchmark' 'lossless|--sort|oldest' 'lossless|--sort|relevance'; do
+    IFS='|' read -r -a query <<<"$spec"
     times=()
     for ((r = 0; r < RUNS; ++r)); do
         start=$(date +%s%N)
-        found=$("$MF" search "$W/big" "$q" --limit 20 | tail -1)
+        found=$("$MF" search "$W/big" "${query[@]}" --limit 20 | tail -1)
         times+=($((($(date +%s%N) - start) / 1000000)))
     done
     ms=$(printf '%s\n' "${times[@]}" | median)
-    results+="    $(printf '%-30s' "$q") $(printf '%5s' "$ms") ms   $found\n"
+    results+="    $(printf '%-36s' "${query[*]}") $(printf '%5s' "$ms") ms   $found\n"
+    query_json+="${query_json:+, }$(printf '"%s": %s' "$(printf '%s' "${query[*]}" | sed 's/"/\\"/g')" "$ms")"
 done
 printf 'search_bench: %s CPUs\n' "$(nproc)"
 printf '  fetch of %s messages (median of %s, alternated): %.2f s without the index, %.2f s with it: indexing adds %s%% wall (goal: <= 30%%)\n' \
@@ -103,6 +107,6 @@ printf '  cache of %s messages (imported in %.1f s); median of %s runs per query
 printf '%b' "$results"
 echo "  (goal: <= 50 ms)"
 if [[ -n $JSON_FILE ]]; then
-    printf '{"bench": "search", "fetch_messages": %s, "fetch_no_index_s": %s, "fetch_s": %s, "reindex_s": %s, "index_share_percent": %s, "index_cpu_share_percent": %s, "cache_messages": "%s"}\n' \
-        "$FETCH_MESSAGES" "$fetch_plain_s" "$fetch_s" "$reindex_s" "$share" "$cpu_share" "$count" >"$JSON_FILE"
+    printf '{"bench": "search", "fetch_messages": %s, "fetch_no_index_s": %s, "fetch_s": %s, "reindex_s": %s, "index_share_percent": %s, "index_cpu_share_percent": %s, "cache_messages": "%s", "query_ms": {%s}}\n' \
+        "$FETCH_MESSAGES" "$fetch_plain_s" "$fetch_s" "$reindex_s" "$share" "$cpu_share" "$count" "$query_json" >"$JSON_FILE"
 fi
