@@ -147,12 +147,7 @@ CREATE INDEX messages_not_indexed ON messages(id) WHERE text_state = 0;
         // the matches newest (or oldest) first and a search stops at its
         // limit instead of sorting every match. Refills like 3 -> 4.
         R"sql(
-DROP TABLE message_text;
-CREATE VIRTUAL TABLE message_text USING fts5(
-    subject, sender, recipients, body, attachments,
-    content = '',
-    tokenize = 'unicode61 remove_diacritics 2'
-);
+INSERT INTO message_text(message_text) VALUES ('delete-all');
 UPDATE messages SET text_state = 0;
 ALTER TABLE messages ADD COLUMN text_key INTEGER;
                                       -- its rowid in message_text; NULL until indexed
