@@ -34,7 +34,7 @@ build_bench ON mailferry mbox_bench
 MF="${MAILFERRY:-$REPO/build-bench/mailferry}"
 GEN=$(find "$REPO/build-bench" -name mbox_bench -type f -perm -u+x | head -1)
 [[ -x $GEN ]] || die "mbox_bench was not built"
-make_workdir $((MESSAGES + FETCH_MESSAGES)) search-bench
+make_workdir $((MESSAGES + 2 * RUNS * FETCH_MESSAGES)) search-bench
 cleanup() {
     [[ -d $W/dovecot ]] && "$HARNESS" stop "$W/dovecot" >/dev/null 2>&1 || true
     [[ $KEEP == 1 ]] || rm -rf "$W"
@@ -49,20 +49,22 @@ note "starting Dovecot with $FETCH_MESSAGES generated messages"
 . "$W/dovecot/env"
 printf 'bench-pw\n' >"$W/pw"
 chmod 600 "$W/pw"
+# Each fetch gets a cache of its own, all removed at the end: ext4 creates
+# files much more slowly right after thousands were deleted (it scans its
+# recently deleted inodes; perf shows it), which would favour the first runs.
 fetch_into() {  # CACHE [--no-index]: one timed fetch into a new cache
     local cache=$1
     shift
-    rm -rf "$cache"
     timed "$MF" fetch "$cache" --from "imaps://bench@127.0.0.1:$IMAPS_PORT" --password-file "$W/pw" \
         --ca-file "$CA_FILE" --no-progress "$@" >/dev/null || die "fetch failed"
 }
 walls_without=() walls_with=() cpus_without=() cpus_with=() reindexes=()
 for ((r = 0; r < RUNS; ++r)); do
-    fetch_into "$W/plain" --no-index
+    fetch_into "$W/plain-$r" --no-index
     walls_without+=("$T_WALL") cpus_without+=("$T_CPU")
-    fetch_into "$W/fetched"
+    fetch_into "$W/fetched-$r"
     walls_with+=("$T_WALL") cpus_with+=("$T_CPU")
-    timed "$MF" reindex "$W/fetched" --no-progress >/dev/null || die "reindex failed"
+    timed "$MF" reindex "$W/fetched-$r" --no-progress >/dev/null || die "reindex failed"
     reindexes+=("$T_WALL")
 done
 fetch_plain_s=$(printf '%s\n' "${walls_without[@]}" | median)
