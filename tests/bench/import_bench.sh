@@ -36,7 +36,7 @@ MF="${MAILFERRY:-$REPO/build-bench/mailferry}"
 GEN="$REPO/build-bench/tests/mbox_bench"
 [[ -x $GEN ]] || GEN=$(find "$REPO/build-bench" -name mbox_bench -type f -perm -u+x | head -1)
 [[ -x $GEN ]] || die "mbox_bench was not built"
-make_workdir $((MB * 60)) import-bench
+make_workdir $((MB * 60 * (1 + 3 * RUNS))) import-bench
 [[ $KEEP == 1 ]] || trap 'rm -rf "$W"' EXIT
 FILE="$W/big.mbox"
 note "generating a $MB MB mbox"
@@ -51,17 +51,19 @@ for ((r = 1; r <= RUNS; ++r)); do
     drop_pages "$FILE"
     timed sh -c "cat '$FILE' > /dev/null"; cat_cold+=("$T_WALL")
     timed sh -c "cat '$FILE' > /dev/null"; cat_warm+=("$T_WALL")
-    rm -rf "$W/cache"; sync
+    # A new cache for each import, all removed at the end: ext4 creates files
+    # slowly for minutes after thousands were deleted (fetch_bench.sh says more).
+    sync
     drop_pages "$FILE"
-    timed "$MF" import "$W/cache" "$FILE" --no-progress --json >"$W/import.json" || die "import failed: $(cat "$W/import.json")"
+    timed "$MF" import "$W/cache-$r-cold" "$FILE" --no-progress --json >"$W/import.json" || die "import failed: $(cat "$W/import.json")"
     imp_cold+=("$T_WALL"); imp_rss+=("$T_RSS")
-    rm -rf "$W/cache"; sync
-    timed "$MF" import "$W/cache" "$FILE" --no-progress --json >"$W/import.json" || die "import failed"
+    sync
+    timed "$MF" import "$W/cache-$r-warm" "$FILE" --no-progress --json >"$W/import.json" || die "import failed"
     imp_warm+=("$T_WALL"); imp_rss+=("$T_RSS")
-    rm -rf "$W/cache"; sync
-    timed "$MF" import "$W/cache" "$FILE" --no-progress --no-index >/dev/null || die "import --no-index failed"
+    sync
+    timed "$MF" import "$W/cache-$r-plain" "$FILE" --no-progress --no-index >/dev/null || die "import --no-index failed"
     plains+=("$T_WALL")
-    rm -rf "$W/cache"; sync
+    sync
     timed dd if="$FILE" of="$W/copy" bs=4M conv=fsync status=none; copies+=("$T_WALL")
     rm -f "$W/copy"
     note "run $r: cat ${cat_cold[-1]} s cold / ${cat_warm[-1]} s warm, import ${imp_cold[-1]} s cold / ${imp_warm[-1]} s warm, RSS ${T_RSS} KB"
