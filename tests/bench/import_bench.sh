@@ -66,7 +66,7 @@ for ((r = 1; r <= RUNS; ++r)); do
     sync
     timed dd if="$FILE" of="$W/copy" bs=4M conv=fsync status=none; copies+=("$T_WALL")
     rm -f "$W/copy"
-    note "run $r: cat ${cat_cold[-1]} s cold / ${cat_warm[-1]} s warm, import ${imp_cold[-1]} s cold / ${imp_warm[-1]} s warm, RSS ${T_RSS} KB"
+    note "run $r: cat ${cat_cold[-1]} s cold / ${cat_warm[-1]} s warm, import ${imp_cold[-1]} s cold / ${imp_warm[-1]} s warm, peak RSS ${imp_rss[-1]} KB"
 done
 MESSAGES=$(grep -o '"new_messages": *[0-9]*' "$W/import.json" | head -1 | grep -o '[0-9]*$')
 cc=$(printf '%s\n' "${cat_cold[@]}" | median); cw=$(printf '%s\n' "${cat_warm[@]}" | median)
