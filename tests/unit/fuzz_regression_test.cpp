@@ -35,7 +35,6 @@ TEST_CASE("fuzz regressions: every kept crasher runs clean through its target", 
             INFO(target.name << "/" << entry.path().filename().string());
             std::string bytes = read_bytes(entry.path());
             target.run(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
-            SUCCEED();
             ++inputs;
         }
     }
