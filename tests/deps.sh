@@ -3,7 +3,7 @@
 # through sudo, and only when something is missing.
 
 MAILFERRY_BUILD_PACKAGES="cmake make pkg-config g++ libetpan-dev libsqlite3-dev zlib1g-dev
-  libboost-filesystem-dev libmimetic-dev catch2 libcli11-dev nlohmann-json3-dev libssl-dev
+  libboost-filesystem-dev catch2 python3 libcli11-dev nlohmann-json3-dev libssl-dev
   libcurl4-gnutls-dev"
 # Dovecot is the private test server the harness starts (never the system service).
 MAILFERRY_SERVER_PACKAGES="dovecot-imapd dovecot-pop3d openssl procps"

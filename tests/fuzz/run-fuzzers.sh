@@ -2,20 +2,24 @@
 # Runs the libFuzzer targets one after the other (README.md here), each for
 # N seconds (default 600), under nice: the dev machines are shared.
 #   tests/fuzz/run-fuzzers.sh [--seconds N] [TARGET...]
-# Builds the fuzz build (clang-14) when needed, seeds each target from the dev
-# corpus (copies, never the corpus itself), and keeps the working corpora,
-# crash artifacts and logs in a scratch directory outside the repository.
+# Builds the fuzz build (clang-14) when needed, seeds each target from the
+# generated corpus (tests/corpus/make-corpus, made into the scratch directory)
+# and, when it is at hand, the real-mail corpus (copies, never the corpora
+# themselves), and keeps the working corpora, crash artifacts and logs in a
+# scratch directory outside the repository.
 # Prints per target the executions and whether it crashed; exits 1 if one did.
 #
 # Environment: MAILFERRY_FUZZ_BUILD (default <source>/build-fuzz),
 # MAILFERRY_FUZZ_SCRATCH (default <source>/../fuzz-scratch),
-# MAILFERRY_CORPUS (default <source>/../shared/corpus/dev, as the tests).
+# MAILFERRY_CORPUS (the real-mail corpus, optional: default
+# <source>/../shared/corpus/dev, as the tests; seeds from it too when present).
 set -euo pipefail
 
 SOURCE_DIR=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD_DIR=${MAILFERRY_FUZZ_BUILD:-$SOURCE_DIR/build-fuzz}
 SCRATCH=${MAILFERRY_FUZZ_SCRATCH:-$(dirname "$SOURCE_DIR")/fuzz-scratch}
-CORPUS=${MAILFERRY_CORPUS:-$SOURCE_DIR/../shared/corpus/dev}
+REAL_CORPUS=${MAILFERRY_CORPUS:-$SOURCE_DIR/../shared/corpus/dev}
+GENERATED_CORPUS=$SCRATCH/generated-corpus
 ALL_TARGETS=(mbox_reader maildir_name mime_text mutf7 server_reply folder_map)
 
 seconds=600
@@ -23,12 +27,20 @@ targets=()
 while [ $# -gt 0 ]; do
     case "$1" in
     --seconds) seconds=$2; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) targets+=("$1"); shift ;;
     esac
 done
 [ ${#targets[@]} -gt 0 ] || targets=("${ALL_TARGETS[@]}")
-[ -d "$CORPUS" ] || { echo "no corpus at $CORPUS (set MAILFERRY_CORPUS)" >&2; exit 2; }
+# The generated corpus is always there (made here, deterministic); the real one is a bonus.
+mkdir -p "$SCRATCH"
+python3 "$SOURCE_DIR/tests/corpus/make-corpus" --out "$GENERATED_CORPUS"
+CORPORA=("$GENERATED_CORPUS")
+if [ -d "$REAL_CORPUS" ]; then
+    CORPORA+=("$REAL_CORPUS")
+else
+    echo "no real-mail corpus at $REAL_CORPUS: seeding from the generated corpus only" >&2
+fi
 
 if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
     CC=clang-14 CXX=clang++-14 cmake -S "$SOURCE_DIR" -B "$BUILD_DIR" -DMAILFERRY_FUZZ=ON \
@@ -36,14 +48,17 @@ if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
 fi
 nice -n 10 cmake --build "$BUILD_DIR" --target fuzzers -j2 >/dev/null
 
-# --- seeds: copies or things derived from the corpus, one file each ---------
+# --- seeds: copies or things derived from the corpora, one file each --------
 
-# Every regular file under the given corpus folders, copied flat.
+# Every regular file under the given folders of each corpus, copied flat.
 copy_files() {
     local out=$1; shift
-    for dir in "$@"; do
-        find "$CORPUS/$dir" -type f -print0 | while IFS= read -r -d '' f; do
-            cp "$f" "$out/$(echo "$f" | cksum | cut -d' ' -f1)"
+    for corpus in "${CORPORA[@]}"; do
+        for dir in "$@"; do
+            [ -d "$corpus/$dir" ] || continue
+            find "$corpus/$dir" -type f -print0 | while IFS= read -r -d '' f; do
+                cp "$f" "$out/$(echo "$f" | cksum | cut -d' ' -f1)"
+            done
         done
     done
 }
@@ -56,14 +71,24 @@ lines_to_seeds() {
     done
 }
 
-maildir_message_files() { find "$CORPUS/maildir" -type f \( -path '*/cur/*' -o -path '*/new/*' \); }
-maildirpp_folders() { find "$CORPUS/maildir/dovecot-maildirpp" -mindepth 1 -maxdepth 1 -type d -name '.*' -printf '%f\n'; }
+maildir_message_files() {
+    for corpus in "${CORPORA[@]}"; do
+        find "$corpus/maildir" -type f \( -path '*/cur/*' -o -path '*/new/*' \) | sort
+    done
+}
+maildirpp_folders() {
+    for corpus in "${CORPORA[@]}"; do
+        find "$corpus/maildir/dovecot-maildirpp" -mindepth 1 -maxdepth 1 -type d -name '.*' -printf '%f\n'
+    done
+}
 
 seed_mbox_reader() {
     copy_files "$1" mbox
     # The gzip path: a few small mbox files compressed.
-    find "$CORPUS/mbox" -type f -size -64k | sed -n "1,5p" | while read -r f; do
-        gzip -c "$f" >"$1/gz-$(basename "$f").gz"
+    for corpus in "${CORPORA[@]}"; do
+        find "$corpus/mbox" -type f -name '*.mbox' -size -64k | sort | sed -n "1,5p" | while read -r f; do
+            gzip -c "$f" >"$1/gz-$(echo "$f" | cksum | cut -d' ' -f1).gz"
+        done
     done
 }
 
@@ -84,7 +109,7 @@ seed_mutf7() {
 
 seed_server_reply() {
     # POP3 answers made of corpus messages: a LIST, then the message as RETR
-    # sends it (dot-stuffed, CRLF), then the Maildir++ UIDs as a UIDL answer.
+    # sends it (dot-stuffed, CRLF), then a UIDL answer made of Maildir keys.
     local i=0
     maildir_message_files | sed -n "1,30p" | while read -r f; do
         i=$((i + 1))
@@ -92,7 +117,8 @@ seed_server_reply() {
           sed -e 's/^\./../' -e 's/$/\r/' "$f"; printf '.\r\n'
         } >"$1/pop3-$i"
     done
-    sed -n '2,40p' "$CORPUS/maildir/dovecot-maildirpp/dovecot-uidlist" | sed 's/ .*:/ /' >"$1/uidl"
+    maildir_message_files | sed -n "1,40p" | xargs -d "\n" -n 1 basename | sed 's/[:!]2,.*//' |
+        awk '{ printf "%d %s\r\n", NR, $0 } END { printf ".\r\n" }' >"$1/uidl"
     # IMAP lines as Dovecot and Exchange send them to APPEND and AUTHENTICATE.
     printf 'mf1 OK [APPENDUID 38505 3955] APPEND completed\r\n' >"$1/appenduid"
     printf '* 3 EXISTS\r\nmf2 NO [OVERQUOTA] Quota exceeded\r\nmf3 BAD\r\n' >"$1/tagged"
@@ -100,7 +126,7 @@ seed_server_reply() {
 }
 
 seed_folder_map() {
-    # A map from every folder of the corpus' Maildir++ tree.
+    # A map from every folder of the corpora's Maildir++ trees.
     maildirpp_folders | sed -e 's/^\.//' -e 's/\./\//g' -e 's/\\2e/./g' |
         while read -r name; do printf '%s = Archive/%s\n' "$name" "$name"; done >"$1/maildirpp.map"
     printf '# comment\n\nSent = Sent Items\nINBOX.Trash = Deleted Items\n' >"$1/small.map"
@@ -108,7 +134,7 @@ seed_folder_map() {
 
 max_len_of() {
     case "$1" in
-    mbox_reader|mime_text) echo 1048576 ;;  # the corpus' largest message is 1.14 MB
+    mbox_reader|mime_text) echo 1048576 ;;  # most corpus messages are far below; larger ones are cut
     server_reply) echo 262144 ;;
     *) echo 4096 ;;                          # names and map files
     esac

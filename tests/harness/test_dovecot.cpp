@@ -1,8 +1,6 @@
 #include "test_dovecot.hpp"
 
 #include <cstdio>
-#include <cstdlib>
-#include <filesystem>
 #include <stdexcept>
 
 #include <unistd.h>
@@ -12,14 +10,10 @@
 #ifndef MAILFERRY_HARNESS_DIR
 #error "MAILFERRY_HARNESS_DIR must be defined (see tests/harness/CMakeLists.txt)"
 #endif
-#ifndef MAILFERRY_SOURCE_DIR
-#error "MAILFERRY_SOURCE_DIR must be defined (see tests/harness/CMakeLists.txt)"
-#endif
 
 namespace mailferry::test {
 namespace {
 
-namespace fs = std::filesystem;
 using detail::keep_dirs;
 using detail::RunResult;
 using detail::run_process;
@@ -40,11 +34,6 @@ int require_int(const std::map<std::string, std::string>& env, const std::string
 
 std::string harness_script() {
     return std::string(MAILFERRY_HARNESS_DIR) + "/dovecot-harness";
-}
-
-std::string corpus_dir() {
-    if (const char* c = std::getenv("MAILFERRY_CORPUS"); c != nullptr && *c != '\0') return c;
-    return fs::path(std::string(MAILFERRY_SOURCE_DIR) + "/../shared/corpus/dev").lexically_normal().string();
 }
 
 TestDovecot::TestDovecot(DovecotOptions options) {

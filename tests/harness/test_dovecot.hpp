@@ -3,7 +3,7 @@
 // tests/harness/dovecot-harness, which does the real work.
 //
 //   mailferry::test::TestDovecot server;                // alice:alice-pw, Dovecot shape
-//   server.load_maildir("alice", mailferry::test::corpus_dir() + "/maildir/dovecot-maildirpp");
+//   server.load_maildir("alice", some_maildirpp_tree);   // e.g. the generated corpus' (tests/common/test_corpus.hpp)
 //   connect to 127.0.0.1:server.imaps_port(), trust server.ca_file() ...
 //
 // Depends only on the standard library and POSIX.
@@ -64,7 +64,7 @@ public:
     // DIR/home/USER/mdbox (mdbox users).
     std::string maildir_of(const std::string& user) const;
 
-    // Copies a Maildir++ tree (e.g. corpus_dir() + "/maildir/dovecot-maildirpp")
+    // Copies a Maildir++ tree (e.g. <corpus>/maildir/dovecot-maildirpp)
     // into USER's Maildir, keeping mtimes, and makes Dovecot index it.
     void load_maildir(const std::string& user, const std::string& src) const;
     // Loads message files into FOLDER (created and subscribed if needed),
@@ -98,9 +98,8 @@ private:
 };
 
 // Absolute path of dovecot-harness (compile definition MAILFERRY_HARNESS_DIR).
+// Test mail comes from tests/common/test_corpus.hpp, not from here: the harness
+// serves whatever it is given.
 std::string harness_script();
-// The dev corpus: $MAILFERRY_CORPUS if set, else
-// MAILFERRY_SOURCE_DIR + "/../shared/corpus/dev".
-std::string corpus_dir();
 
 }  // namespace mailferry::test

@@ -12,7 +12,9 @@
 #include <boost/filesystem.hpp>
 #include <sstream>
 
+#include "corpus_manifest.hpp"
 #include "support.hpp"
+#include "test_corpus.hpp"
 #include "test_dovecot.hpp"
 
 using namespace mailferry::test;
@@ -133,7 +135,7 @@ TEST_CASE("crash walk: fetch over IMAP, killed at every step, ends with the cach
 TEST_CASE("crash walk: fetch over POP3, killed at every step, ends with the messages of an uninterrupted run",
           "[crash][walk][pop3]") {
     TestDovecot server(DovecotOptions{"dovecot", {"alice:" + kPassword}, false});
-    server.load_mbox("alice", "INBOX", (fs::path(corpus_dir()) / "mbox/ponymail-asf/maven-dev-2017-12-listsao.mbox").string());
+    server.load_mbox("alice", "INBOX", generated_corpus_dir() + "/mbox/list/list-month.mbox");
     TempDir dir;
     const std::string pw = write_secret_file(dir / "pw", kPassword);
     auto fetch = [&](const std::string& cache, const std::string& failpoint) {
@@ -152,9 +154,10 @@ TEST_CASE("crash walk: fetch over POP3, killed at every step, ends with the mess
     };
     REQUIRE(fetch(dir / "reference", "").exit_code == 0);
     const auto expected = identity(dir / "reference");
-    REQUIRE(expected.size() == 222);
+    const int messages = static_cast<int>(expected.size());
+    REQUIRE(messages == static_cast<int>(manifest_message_count("mbox/list/list-month.mbox")));
     const std::vector<Step> walk = {
-        {"maildir.staged", spread(222, 5)}, {"maildir.renamed", spread(222, 5)}, {"maildir.before_rename", {1}},
+        {"maildir.staged", spread(messages, 5)}, {"maildir.renamed", spread(messages, 5)}, {"maildir.before_rename", {1}},
         {"maildir.committed", {1}},         {"index.before_commit", {1}},      {"index.committed", {1}},
     };
     int n = 0;
@@ -224,22 +227,49 @@ TEST_CASE("crash walk: replay, killed at every step, puts every message on the t
     require_consistent(cache);
 }
 
+namespace {
+
+// What the import walk reads: copies (a source must not change between runs)
+// of three generated mbox files, the Maildir++ tree and a folder of message
+// files, and what the manifest says they hold.
+struct ImportInputs {
+    std::vector<std::string> paths;
+    size_t messages = 0;
+    int folders = 0;    // every folder that gets UIDs, empty ones included
+    int non_empty = 0;  // folders with mail: a batch each
+};
+
+ImportInputs copy_import_inputs(const std::string& dir) {
+    const fs::path corpus = generated_corpus_dir();
+    const char* const mboxes[] = {"mbox/list/list-month.mbox", "mbox/content-length/cl.mbox",
+                                  "mbox/quirks/html-only.mbox"};
+    ImportInputs in;
+    for (const char* mbox : mboxes) {
+        in.paths.push_back(dir + "/" + fs::path(mbox).filename().string());
+        fs::copy_file(corpus / mbox, in.paths.back());
+        in.messages += manifest_message_count(mbox);
+    }
+    for (const auto& [from, to] : {std::pair{"maildir/dovecot-maildirpp", "maildir"}, {"eml/charsets", "eml"}}) {
+        in.paths.push_back(dir + "/" + to);
+        fs::copy(corpus / from, in.paths.back(), fs::copy_options::recursive);
+        in.messages += manifest_message_count(from);
+    }
+    // Each Maildir++ folder has a directory, empty ones too; a parent without one is no folder.
+    const auto maildir = manifest_folders(kMaildirppContainer);
+    in.folders = static_cast<int>(std::size(mboxes) + maildir.size() + 1);
+    in.non_empty = static_cast<int>(std::size(mboxes)) + 1;
+    for (const auto& [name, f] : maildir) in.non_empty += !f.at("messages").empty();
+    return in;
+}
+
+}  // namespace
+
 TEST_CASE("crash walk: import of mbox files, a Maildir++ tree and message files, killed at every step, "
           "ends with the cache of an uninterrupted run",
           "[crash][walk][import]") {
-    // Writable copies (the corpus is read-only, and a source must not change between runs).
     TempDir dir;
-    const fs::path corpus = corpus_dir();
-    std::vector<std::string> paths;
-    for (const char* mbox : {"mbox/ponymail-asf/maven-dev-2017-12-listsao.mbox", "mbox/perl-mail-box/mbox.src.mbox",
-                             "mbox/mimekit/simple.mbox"}) {
-        paths.push_back(dir / fs::path(mbox).filename().string());
-        fs::copy_file(corpus / mbox, paths.back());
-    }
-    for (const auto& [from, to] : {std::pair{"maildir/dovecot-maildirpp", "maildir"}, {"eml/python-email", "eml"}}) {
-        paths.push_back(dir / to);
-        fs::copy(corpus / from, paths.back(), fs::copy_options::recursive);
-    }
+    const ImportInputs in = copy_import_inputs(dir.path);
+    const auto& paths = in.paths;
     auto import = [&](const std::string& cache, const std::string& failpoint) {
         std::map<std::string, std::string> env;
         if (!failpoint.empty()) env["MAILFERRY_FAILPOINT"] = failpoint;
@@ -253,18 +283,19 @@ TEST_CASE("crash walk: import of mbox files, a Maildir++ tree and message files,
     REQUIRE(reference.exit_code == 0);
     auto expected = read_cache_messages(dir / "reference");
     std::sort(expected.begin(), expected.end());
-    // 222 + 45 + 3 mbox messages, 525 in the Maildir's 10 folders (Junk empty), 47 message files.
-    REQUIRE(expected.size() == 842);
-    REQUIRE(shas_by_folder(expected).size() == 13);
+    // The mbox messages, every Maildir++ folder's and the message files: as the manifest lists them.
+    REQUIRE(expected.size() == in.messages);
+    REQUIRE(shas_by_folder(expected).size() == static_cast<size_t>(in.non_empty));
     REQUIRE(text_pending(dir / "reference") == 0);
 
-    // Passes: a UID assignment per folder (14, Junk's included), a stage and a
-    // rename per message, one batch per non-empty folder (13), one text batch.
+    // Passes: a UID assignment per folder (empty ones included), a stage and a
+    // rename per message, one batch per non-empty folder, one text batch.
+    const int total = static_cast<int>(in.messages), non_empty = in.non_empty;
     const std::vector<Step> walk = {
-        {"uids.assigned", spread(14, 3)},      {"maildir.staged", spread(842, 3)},
-        {"maildir.renamed", spread(842, 3)},   {"maildir.before_rename", spread(13, 2)},
-        {"maildir.committed", spread(13, 2)},  {"index.before_commit", spread(13, 2)},
-        {"index.committed", spread(13, 2)},    {"text.committed", {1}},
+        {"uids.assigned", spread(in.folders, 3)},    {"maildir.staged", spread(total, 3)},
+        {"maildir.renamed", spread(total, 3)},       {"maildir.before_rename", spread(non_empty, 2)},
+        {"maildir.committed", spread(non_empty, 2)}, {"index.before_commit", spread(non_empty, 2)},
+        {"index.committed", spread(non_empty, 2)},   {"text.committed", {1}},
     };
     CHECK(count_steps(walk) == 18);
     int n = 0;

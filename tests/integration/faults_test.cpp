@@ -26,7 +26,7 @@ struct Rig {
     TestDovecot dovecot{DovecotOptions{"dovecot", {"alice:" + kPassword}, false}};
     TempDir dir;
     std::string password_file = write_secret_file(dir / "pw", kPassword);
-    Rig() { dovecot.load_maildir("alice", (fs::path(corpus_dir()) / "maildir/dovecot-maildirpp").string()); }
+    Rig() { dovecot.load_maildir("alice", generated_maildirpp()); }
     RunResult fetch(const std::string& cache, int port, std::vector<std::string> extra = {}) const {
         std::vector<std::string> args = {"fetch", cache, "--from", "imaps://alice@127.0.0.1:" + std::to_string(port),
                                          "--password-file", password_file, "--ca-file", dovecot.ca_file(),

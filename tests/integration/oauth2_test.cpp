@@ -7,6 +7,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <boost/filesystem.hpp>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -14,6 +15,7 @@
 #include <thread>
 
 #include "support.hpp"
+#include "test_corpus.hpp"
 #include "test_dovecot.hpp"
 #include "test_oauth_server.hpp"
 #include "test_files.hpp"
@@ -212,7 +214,7 @@ TEST_CASE("client credentials sign an application in with a secret or a certific
     watch.require_clean();
 }
 
-TEST_CASE("fetch and replay the dev corpus over XOAUTH2 with 60-second tokens, renewing them in mid-run",
+TEST_CASE("fetch and replay the generated corpus over XOAUTH2 with 60-second tokens, renewing them in mid-run",
           "[oauth2][corpus]") {
     OAuthServerOptions oo{{"alice", "bob"}};
     oo.token_lifetime = 60;
@@ -220,7 +222,7 @@ TEST_CASE("fetch and replay the dev corpus over XOAUTH2 with 60-second tokens, r
     TestOAuthServer oauth(oo);
     TestDovecot source(DovecotOptions{"dovecot", {"alice:" + kAlicePw}, true, oauth.dir()});
     TestDovecot target(DovecotOptions{"exchange", {"bob:" + kBobPw}, true, oauth.dir()});
-    load_corpus(source, "alice", kAlicePw);
+    load_corpus(source, generated_corpus_dir(), "alice", kAlicePw);
     TempDir dir;
     const std::string store = dir / "tokens", cache = dir / "cache";
     SecretWatch watch;
@@ -244,13 +246,24 @@ TEST_CASE("fetch and replay the dev corpus over XOAUTH2 with 60-second tokens, r
     require_cache_matches_server(cache, read_account(source.imaps_port(), "alice", kAlicePw));
     watch.tokens_of(store + "/alice.json");
 
-    // The replay is paced to last well over a minute and its line is cut every
-    // 2 MB: the reconnects after the first minute need a renewed token.
-    FaultProxy proxy(target.imaps_port(), target.dir() + "/ssl", {"--drop-after-bytes", "2000000"});
+    // The replay is paced to last well over a minute (80 s for the cached
+    // messages: what office365 skips takes no time), its line is cut past
+    // twice the largest message (which must get through whole), and one APPEND
+    // in 50 is throttled with a BYE, as Exchange does: the reconnects after the
+    // first minute need a renewed token.
+    const auto cached = read_cache_messages(cache);
+    uint64_t largest = 0;
+    for (const auto& r : cached) largest = std::max(largest, r.size);
+    const std::string pace = std::to_string(std::max<size_t>(1, cached.size() / 80));
+    const std::string cut = std::to_string(std::max<uint64_t>(2000000, 2 * largest));
+    FaultProxy proxy(target.imaps_port(), target.dir() + "/ssl",
+                     {"--drop-after-bytes", cut, "--rule",
+                      "APPEND:every=50:reply=BAD Request is throttled. Suggested Backoff Time: 500 milliseconds"
+                      ":bye=* BYE Connection closed. 14"});
     auto replay = run_mailferry({"replay", cache, "--to", "imaps://bob@127.0.0.1:" + std::to_string(proxy.port()),
                                  "--auth", "xoauth2", "--token-store", store, "--ca-file", target.ca_file(),
                                  "--profile", "office365", "--no-progress", "--json", "--connections", "2",
-                                 "--max-messages-per-second", "36"});
+                                 "--max-messages-per-second", pace});
     watch.output(replay);
     INFO(replay.err);
     REQUIRE(replay.exit_code == 0);
@@ -264,7 +277,7 @@ TEST_CASE("fetch and replay the dev corpus over XOAUTH2 with 60-second tokens, r
     // An APPEND whose reply the cut line lost is found on the target by the
     // next connection (resolved), not appended twice.
     CHECK(on_target == rj["appended"].get<size_t>() + rj["resolved_after_crash"].get<size_t>());
-    CHECK(on_target + rj["skipped"].size() == read_cache_messages(cache).size());
+    CHECK(on_target + rj["skipped"].size() == cached.size());
     watch.tokens_of(store + "/bob.json");
 
     watch.files_below(cache);
@@ -276,8 +289,9 @@ TEST_CASE("a refused access token is renewed once, a revoked grant, a forged tok
     TestOAuthServer oauth(OAuthServerOptions{{"alice"}});
     TestDovecot server(DovecotOptions{"dovecot", {"alice:" + kAlicePw}, true, oauth.dir()});
     std::vector<std::string> files;
-    for (fs::recursive_directory_iterator it(fs::path(corpus_dir()) / "eml"), end; it != end && files.size() < 20; ++it)
-        if (fs::is_regular_file(it->path())) files.push_back(it->path().string());
+    for (const char* group : {"eml/headers", "eml/charsets", "eml/encodings"})
+        for (const auto& f : generated_message_files(group))
+            if (files.size() < 20) files.push_back(f);
     server.load_files("alice", "INBOX", files);
     TempDir dir;
     const std::string store = dir / "tokens", token_file = store + "/alice.json";
@@ -346,7 +360,7 @@ TEST_CASE("a server that offers OAUTHBEARER and not XOAUTH2 gets OAUTHBEARER", "
     DovecotOptions o{"dovecot", {"alice:" + kAlicePw}, true, oauth.dir()};
     o.oauth2_mechanisms = "oauthbearer";
     TestDovecot server(o);
-    server.load_files("alice", "INBOX", {(fs::path(corpus_dir()) / "eml/ponymail-foal/rfc2822-A5.eml").string()});
+    server.load_files("alice", "INBOX", {generated_corpus_dir() + "/eml/headers/folded-headers.eml"});
     TempDir dir;
     const std::string store = dir / "tokens";
     SecretWatch watch;

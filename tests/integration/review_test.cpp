@@ -1,6 +1,6 @@
-// Air-gapped review: the whole dev corpus fetched, indexed and searched
-// offline; show gives readable text, headers or the exact bytes, and saves
-// attachments as files.
+// Air-gapped review: show saves attachments as files; search orders, limits
+// and bounds its hits, and says what the index does not hold yet. The whole
+// corpus searched: review_corpus_test.cpp.
 #include <catch2/catch.hpp>
 
 #include <boost/filesystem.hpp>
@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support.hpp"
+#include "test_corpus.hpp"
 #include "test_dovecot.hpp"
 #include "test_files.hpp"
 
@@ -22,8 +23,6 @@ namespace fs = boost::filesystem;
 using nlohmann::json;
 
 namespace {
-
-const std::string kPassword = "review pw";
 
 json search(const std::string& cache, std::vector<std::string> args) {
     std::vector<std::string> all = {"search", cache};
@@ -34,78 +33,6 @@ json search(const std::string& cache, std::vector<std::string> args) {
     REQUIRE(r.exit_code == 0);
     return json::parse(r.out);
 }
-
-std::set<std::string> folders_of(const json& hits) {
-    std::set<std::string> out;
-    for (const auto& h : hits) out.insert(h["folder"].get<std::string>());
-    return out;
-}
-
-}  // namespace
-
-TEST_CASE("the whole dev corpus is indexed as it is fetched, and found by subject, body, sender and attachment",
-          "[review][corpus]") {
-    TestDovecot server(DovecotOptions{"dovecot", {"alice:" + kPassword}, true});
-    load_corpus(server, "alice", kPassword);
-    TempDir dir;
-    const std::string cache = dir / "cache";
-    auto fetched = run_mailferry({"fetch", cache, "--from", "imaps://alice@127.0.0.1:" + std::to_string(server.imaps_port()),
-                                  "--password-file", write_secret_file(dir / "pw", kPassword), "--ca-file",
-                                  server.ca_file(), "--no-progress", "--json"});
-    INFO(fetched.err);
-    REQUIRE(fetched.exit_code == 0);
-    json f = json::parse(fetched.out);
-    const size_t messages = read_cache_messages(cache).size();
-    CHECK(f["text_indexed"] == messages);  // malformed included: none is fatal
-    CHECK(f["text_unparsed"].get<int>() < 20);
-
-    // A subject word, decoded from ISO-2022-JP encoded words.
-    CHECK(folders_of(search(cache, {"subject:日本語メールテスト"})).count("eml/mimekit-messages") == 1);
-    // Words that exist only inside a base64 EUC-JP part and an 8-bit KOI8-R body.
-    CHECK(folders_of(search(cache, {"世界人権宣言*"})).count("malformed/dovecot-via-stalwart-thirdparty") == 1);
-    CHECK(folders_of(search(cache, {"РЕКЛАМНАЯ"})) == std::set<std::string>{"malformed/mailman3"});
-    // By sender, decoded (KOI8-R encoded words), and with --from on the raw header.
-    CHECK(folders_of(search(cache, {"sender:Рекреативное"})) == std::set<std::string>{"malformed/mailman3"});
-    auto by_from = search(cache, {"", "--from", "eolivelli@apache.org", "--limit", "1000"});
-    CHECK(by_from.size() >= 2);
-    for (const auto& h : by_from) CHECK(h["from"].get<std::string>().find("olivelli") != std::string::npos);
-    // Attachment names (RFC 2231, RFC 2047), never attachment contents.
-    CHECK(folders_of(search(cache, {"attachments:nyan"})).count("eml/nodemailer-mailparser") == 1);
-    CHECK(folders_of(search(cache, {"attachments:Список"})).count("eml/mime4j-mimetools") == 1);
-    // Field filters narrow a query; dates bound it.
-    auto lists = search(cache, {"release", "--folder", "Lists/*", "--limit", "1000"});
-    CHECK_FALSE(lists.empty());
-    for (const auto& h : lists) CHECK(h["folder"].get<std::string>().rfind("Lists/", 0) == 0);
-    CHECK(search(cache, {"release", "--before", "1971-01-01"}).empty());
-
-    // show: readable text, the header section, the exact bytes.
-    const int64_t id = lists[0]["id"];
-    auto text = run_mailferry({"show", cache, std::to_string(id)});
-    REQUIRE(text.exit_code == 0);
-    CHECK(text.out.rfind("From:    ", 0) == 0);
-    CHECK(text.out.find("Subject: " + lists[0]["subject"].get<std::string>()) != std::string::npos);
-    auto raw = run_mailferry({"show", cache, std::to_string(id), "--raw"});
-    REQUIRE(raw.exit_code == 0);
-    std::ofstream(dir / "raw", std::ios::binary) << raw.out;
-    const std::string raw_sha = sha256_of_file(dir / "raw");
-    const auto rows = read_cache_messages(cache);
-    CHECK(std::any_of(rows.begin(), rows.end(), [&](const CachedMessageRow& r) { return r.sha256 == raw_sha; }));
-    auto headers = run_mailferry({"show", cache, std::to_string(id), "--headers"});
-    CHECK(headers.out.size() < raw.out.size());
-    CHECK(raw.out.rfind(headers.out, 0) == 0);
-    CHECK(run_mailferry({"show", cache, "99999999"}).exit_code != 0);
-
-    // A broken query is one clear line and exit code 2; reindex rebuilds the same index.
-    auto bad = run_mailferry({"search", cache, "release AND ("});
-    CHECK(bad.exit_code == 2);
-    CHECK(std::count(bad.err.begin(), bad.err.end(), '\n') == 1);
-    auto re = run_mailferry({"reindex", cache, "--json"});
-    REQUIRE(re.exit_code == 0);
-    CHECK(json::parse(re.out)["indexed"] == messages);
-    CHECK(search(cache, {"release", "--folder", "Lists/*", "--limit", "1000"}).size() == lists.size());
-}
-
-namespace {
 
 // Every regular file below root with its SHA-256, paths relative to root, skipping the subtrees in skip.
 std::map<std::string, std::string> files_below(const std::string& root, const std::set<std::string>& skip) {
@@ -121,22 +48,39 @@ std::map<std::string, std::string> files_below(const std::string& root, const st
     return out;
 }
 
+// One attachment as Python's email package decodes it (a MIME parser that is not ours).
+struct Decoded {
+    std::string sha256, content_type;
+    uint64_t bytes = 0;
+    bool operator==(const Decoded&) const = default;
+};
 
-// The attachments of a message file as Python's email package decodes them (a
-// MIME parser that is not ours), into dir/<n>: their SHA-256s in order. Empty
-// when python3 is not there.
-std::vector<std::string> python_decoded(const std::string& message, const std::string& dir) {
+// The attachments of a message file as Python decodes them, into dir/<n> (the
+// build needs python3 anyway: it makes the generated corpus).
+std::vector<Decoded> python_decoded(const std::string& message, const std::string& dir) {
     fs::create_directories(dir);
     const std::string script =
         "import email, sys\n"
         "m = email.message_from_binary_file(open(sys.argv[1], 'rb'))\n"
         "parts = [p for p in m.walk() if p.get_filename()]\n"
-        "for i, p in enumerate(parts): open(sys.argv[2] + '/' + str(i), 'wb').write(p.get_payload(decode=True))\n";
+        "for i, p in enumerate(parts):\n"
+        "    open(sys.argv[2] + '/' + str(i), 'wb').write(p.get_payload(decode=True))\n"
+        "    open(sys.argv[2] + '/' + str(i) + '.type', 'w').write(p.get_content_type())\n";
     std::ofstream(dir + "/decode.py") << script;
-    if (std::system(("python3 '" + dir + "/decode.py' '" + message + "' '" + dir + "' 2>/dev/null").c_str()) != 0)
-        return {};
-    std::vector<std::string> out;
-    for (int i = 0; fs::exists(dir + "/" + std::to_string(i)); ++i) out.push_back(sha256_of_file(dir + "/" + std::to_string(i)));
+    REQUIRE(std::system(("python3 '" + dir + "/decode.py' '" + message + "' '" + dir + "'").c_str()) == 0);
+    std::vector<Decoded> out;
+    for (int i = 0; fs::exists(dir + "/" + std::to_string(i)); ++i) {
+        const std::string part = dir + "/" + std::to_string(i);
+        out.push_back({sha256_of_file(part), slurp(part + ".type"), fs::file_size(part)});
+    }
+    return out;
+}
+
+// What show --save-attachments --json says it saved.
+std::vector<Decoded> saved_as_json(const json& j, const std::string& dir) {
+    std::vector<Decoded> out;
+    for (const auto& a : j["attachments"])
+        out.push_back({sha256_of_file(dir + "/" + a["file"].get<std::string>()), a["content_type"], a["bytes"]});
     return out;
 }
 
@@ -144,12 +88,12 @@ std::vector<std::string> python_decoded(const std::string& message, const std::s
 
 TEST_CASE("show --save-attachments saves decoded attachments inside DIR only and never overwrites", "[review][attachments]") {
     TempDir dir;
-    // Copies: the corpus is never written to. notmuch's tar.gz attachment (base64), and one made here
-    // whose names try to leave DIR.
+    // Copies: the corpus is never written to. A generated message with a PDF and
+    // a PNG attachment (base64), and one made here whose names try to leave DIR.
     const std::string in = dir / "in";
     fs::create_directories(in);
-    const std::string tgz_message = in + "/x-gtar-compressed.eml";
-    fs::copy_file(corpus_dir() + "/eml/notmuch-attachment/x-gtar-compressed.eml", tgz_message);
+    const std::string mixed_message = in + "/mixed.eml";
+    fs::copy_file(generated_corpus_dir() + "/eml/structure/mixed.eml", mixed_message);
     std::ofstream(in + "/hostile.eml", std::ios::binary)
         << "From: m@example.com\r\nSubject: hostile names\r\nMessage-ID: <hostile@example.com>\r\nMIME-Version: 1.0\r\n"
            "Content-Type: multipart/mixed; boundary=x\r\n\r\n"
@@ -163,45 +107,41 @@ TEST_CASE("show --save-attachments saves decoded attachments inside DIR only and
     auto imported = run_mailferry({"import", cache, in, "--no-progress"});
     INFO(imported.err);
     REQUIRE(imported.exit_code == 0);
-    auto tgz_hits = search(cache, {"attachments:zendesk*"});
+    auto mixed_hits = search(cache, {"attachments:quay*"});
     auto hostile_hits = search(cache, {"subject:hostile"});
-    REQUIRE(tgz_hits.size() == 1);
+    REQUIRE(mixed_hits.size() == 1);
     REQUIRE(hostile_hits.size() == 1);
-    const std::string tgz_id = std::to_string(tgz_hits[0]["id"].get<int64_t>());
+    const std::string mixed_id = std::to_string(mixed_hits[0]["id"].get<int64_t>());
     const std::string hostile_id = std::to_string(hostile_hits[0]["id"].get<int64_t>());
 
     const std::string out = dir / "review/attachments";  // its parent is missing too
     const auto before = files_below(dir.path, {"review", "cache"});
     const auto cached_before = message_files(cache);
-    auto first = run_mailferry({"show", cache, tgz_id, "--save-attachments", out, "--json"});
+    auto first = run_mailferry({"show", cache, mixed_id, "--save-attachments", out, "--json"});
     INFO(first.err);
     REQUIRE(first.exit_code == 0);
     json j = json::parse(first.out);
-    REQUIRE(j["saved"] == 1);
+    REQUIRE(j["saved"] == 2);
     CHECK(j["complete"] == true);
-    const auto& a = j["attachments"][0];
-    CHECK(a["file"] == "zendesk-email-loop2.tgz");
-    CHECK(a["name"] == "zendesk-email-loop2.tgz");
-    CHECK(a["content_type"] == "application/x-gtar-compressed");
-    CHECK(a["bytes"] == 5368);
-    const std::string saved = out + "/zendesk-email-loop2.tgz";
-    const std::string saved_sha = sha256_of_file(saved);
-    // Computed once with Python's email package and with `base64 -d` on the part: they agree.
-    CHECK(saved_sha == "0df46605952b7bd0c774173e9878294b59b9d228beb19f79d68e9ee2ee16c6fe");
-    auto python = python_decoded(tgz_message, dir / "python");
-    if (python.empty()) WARN("python3 not found: checked against the recorded SHA-256 only");
-    else CHECK(python == std::vector<std::string>{saved_sha});
+    CHECK(j["attachments"][0]["file"] == "quay-survey.pdf");
+    CHECK(j["attachments"][0]["name"] == "quay-survey.pdf");
+    CHECK(j["attachments"][1]["file"] == "crane.png");
+    // The bytes, sizes and types Python's email package decodes from the same message.
+    const auto saved = saved_as_json(j, out);
+    CHECK(saved == python_decoded(mixed_message, dir / "python"));
     CHECK(mode_of(out) == 0700);
-    CHECK(mode_of(saved) == 0600);
+    CHECK(mode_of(out + "/quay-survey.pdf") == 0600);
 
     // A second run writes new files beside the first ones.
-    auto second = run_mailferry({"show", cache, tgz_id, "--save-attachments", out});
+    auto second = run_mailferry({"show", cache, mixed_id, "--save-attachments", out});
     INFO(second.err);
     REQUIRE(second.exit_code == 0);
-    CHECK(second.out.find("saved zendesk-email-loop2 (2).tgz  5368 bytes") != std::string::npos);
-    CHECK(second.out.find("1 attachment(s) saved in " + out) != std::string::npos);
-    CHECK(sha256_of_file(saved) == saved_sha);
-    CHECK(sha256_of_file(out + "/zendesk-email-loop2 (2).tgz") == saved_sha);
+    CHECK(second.out.find("saved quay-survey (2).pdf  " + std::to_string(saved[0].bytes) + " bytes") !=
+          std::string::npos);
+    CHECK(second.out.find("2 attachment(s) saved in " + out) != std::string::npos);
+    CHECK(sha256_of_file(out + "/quay-survey.pdf") == saved[0].sha256);
+    CHECK(sha256_of_file(out + "/quay-survey (2).pdf") == saved[0].sha256);
+    CHECK(sha256_of_file(out + "/crane (2).png") == saved[1].sha256);
 
     // Names that try to leave DIR stay inside it, sanitised; the bytes are decoded.
     auto hostile = run_mailferry({"show", cache, hostile_id, "--save-attachments", out, "--json"});
@@ -216,7 +156,7 @@ TEST_CASE("show --save-attachments saves decoded attachments inside DIR only and
     CHECK(std::string(std::istreambuf_iterator<char>(passwd), {}) == "root:x:0");
     std::set<std::string> in_out;
     for (const auto& e : fs::directory_iterator(out)) in_out.insert(e.path().filename().string());
-    CHECK(in_out == std::set<std::string>{"zendesk-email-loop2.tgz", "zendesk-email-loop2 (2).tgz",
+    CHECK(in_out == std::set<std::string>{"quay-survey.pdf", "quay-survey (2).pdf", "crane.png", "crane (2).png",
                                           "_._.._escaped.txt", "_etc_passwd"});
     // Nothing was written anywhere else: not beside DIR, not in the cache's mail.
     CHECK(files_below(dir.path, {"review", "cache", "python"}) == before);
@@ -235,30 +175,30 @@ TEST_CASE("show --save-attachments saves decoded attachments inside DIR only and
     CHECK_FALSE(fs::exists(dir / "empty"));
 
     // Usage errors: DIR inside the cache, or with --raw.
-    auto inside = run_mailferry({"show", cache, tgz_id, "--save-attachments", cache + "/mail/att"});
+    auto inside = run_mailferry({"show", cache, mixed_id, "--save-attachments", cache + "/mail/att"});
     CHECK(inside.exit_code == 2);
     CHECK_FALSE(fs::exists(cache + "/mail/att"));
-    CHECK(run_mailferry({"show", cache, tgz_id, "--raw", "--save-attachments", out}).exit_code == 2);
-    CHECK(run_mailferry({"show", cache, tgz_id, "--json"}).exit_code == 2);
+    CHECK(run_mailferry({"show", cache, mixed_id, "--raw", "--save-attachments", out}).exit_code == 2);
+    CHECK(run_mailferry({"show", cache, mixed_id, "--json"}).exit_code == 2);
 }
 
 TEST_CASE("a search says how many messages the index does not hold yet, and reindex adds them", "[review]") {
     TempDir dir;
     const std::string in = dir / "in";
     fs::create_directories(in);
-    fs::copy_file(corpus_dir() + "/eml/notmuch-attachment/x-gtar-compressed.eml", in + "/a.eml");
+    fs::copy_file(generated_corpus_dir() + "/eml/structure/mixed.eml", in + "/a.eml");
     const std::string cache = dir / "cache";
     auto imported = run_mailferry({"import", cache, in, "--no-progress", "--no-index"});
     INFO(imported.err);
     REQUIRE(imported.exit_code == 0);
 
-    auto before = run_mailferry({"search", cache, "attachments:zendesk*", "--json"});
+    auto before = run_mailferry({"search", cache, "attachments:quay*", "--json"});
     CHECK(before.exit_code == 0);
     CHECK(json::parse(before.out).empty());
     CHECK(before.err.find("1 message(s) are not in the full-text index yet") != std::string::npos);
 
     REQUIRE(run_mailferry({"reindex", cache, "--no-progress"}).exit_code == 0);
-    auto after = run_mailferry({"search", cache, "attachments:zendesk*", "--json"});
+    auto after = run_mailferry({"search", cache, "attachments:quay*", "--json"});
     CHECK(after.exit_code == 0);
     CHECK(json::parse(after.out).size() == 1);
     CHECK(after.err.empty());

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "support.hpp"
+#include "test_corpus.hpp"
 #include "test_dovecot.hpp"
 
 using namespace mailferry::test;
@@ -34,7 +35,7 @@ struct Server {
     TempDir dir;
     std::string password_file = write_secret_file(dir / "pw", kPassword);
     Server() {
-        dovecot.load_files("alice", "INBOX", {(fs::path(corpus_dir()) / "eml/ponymail-foal/rfc2822-A5.eml").string()});
+        dovecot.load_files("alice", "INBOX", {generated_corpus_dir() + "/eml/headers/folded-headers.eml"});
     }
     RunResult fetch(const std::string& url, const std::string& ca_file, std::vector<std::string> extra = {}) const {
         std::vector<std::string> args = {"fetch", dir / "cache", "--from", url, "--password-file", password_file,
@@ -145,7 +146,7 @@ TEST_CASE("the password is on no command line and in no output, and the cache is
 
 TEST_CASE("folder names that climb out of the cache stay inside it", "[security][paths]") {
     Server s;
-    const std::string msg = (fs::path(corpus_dir()) / "eml/ponymail-foal/rfc2822-A5.eml").string();
+    const std::string msg = generated_corpus_dir() + "/eml/headers/folded-headers.eml";
     // What Dovecot accepts of the worst (it refuses control characters and a leading '/').
     const std::vector<std::string> hostile = {"..", "../x", "a/../../b", "~x", ".hidden", "a\\b", "sp ace/.."};
     for (const auto& name : hostile) s.dovecot.load_files("alice", name, {msg});

@@ -101,6 +101,9 @@ struct CachedFolderRow {
 };
 
 std::vector<CachedMessageRow> read_cache_messages(const std::string& cache_dir);
+// CHECKs that two caches' rows (sorted) are equal; on a mismatch the message
+// names the first rows that differ, in words, instead of the whole lists.
+void check_same_rows(const std::vector<CachedMessageRow>& got, const std::vector<CachedMessageRow>& want);
 std::map<std::string, CachedFolderRow> read_cache_folders(const std::string& cache_dir);
 // Every regular file below <cache>/mail in cur/, new/ or tmp/, relative to the cache.
 std::set<std::string> message_files(const std::string& cache_dir);
@@ -110,11 +113,16 @@ std::string sha256_of_file(const std::string& path);
 int64_t cache_sql(const std::string& cache_dir, const std::string& statement);
 
 class TestDovecot;
-// Loads every mailbox of the dev corpus into user's account: the Maildir++ tree
-// as it is, each mbox file and each folder of loose messages into a folder of its own.
-// Returns what the server then holds (read once, so that it answers every later reader alike).
-std::map<std::string, ServerFolder> load_corpus(const TestDovecot& d, const std::string& user,
-                                                const std::string& password);
+// Loads every mailbox of a corpus (tests/common/test_corpus.hpp: the generated
+// one's root, or the real one's) into user's account: the Maildir++ tree as it
+// is, each mbox file and each folder of loose messages into a folder of its own.
+// Returns what the server then holds.
+std::map<std::string, ServerFolder> load_corpus(const TestDovecot& d, const std::string& corpus_root,
+                                                const std::string& user, const std::string& password);
+// The generated corpus' Maildir++ tree: the realistic account most tests serve.
+std::string generated_maildirpp();
+// The message files of one group of the generated corpus ("eml/headers"...), sorted.
+std::vector<std::string> generated_message_files(const std::string& group);
 // The cache holds exactly what the server sends: same folders and roles, and per
 // message the same bytes (file and index), flags and INTERNALDATE.
 void require_cache_matches_server(const std::string& cache, const std::map<std::string, ServerFolder>& server);

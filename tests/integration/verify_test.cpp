@@ -30,7 +30,7 @@ json verify(const std::string& cache, std::vector<std::string> extra, int expect
 TEST_CASE("verify finds a flipped byte, a deleted file, an orphan and a tmp leftover, and repair fixes what it can",
           "[verify]") {
     TestDovecot server(DovecotOptions{"dovecot", {"alice:" + kPassword}, true});
-    server.load_maildir("alice", (fs::path(corpus_dir()) / "maildir/dovecot-maildirpp").string());
+    server.load_maildir("alice", generated_maildirpp());
     TempDir dir;
     const std::string cache = dir / "cache";
     auto fetched = run_mailferry({"fetch", cache, "--from", "imaps://alice@127.0.0.1:" + std::to_string(server.imaps_port()),

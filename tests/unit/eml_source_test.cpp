@@ -1,15 +1,17 @@
 // EmlSource (a tree of message files) and what `import` makes of a path.
 #include <catch2/catch.hpp>
 
+#include <set>
+
 #include "formats/detect_format.hpp"
 #include "formats/eml/eml_source.hpp"
 #include "import_test_support.hpp"
+#include "test_corpus.hpp"
 #include "wrap/sha256.hpp"
 
 using namespace mailferry;
 using namespace mailferry::eml;
 using namespace import_test;
-using mbox_test::corpus_dir;
 using mbox_test::TempDir;
 using mbox_test::write_bytes;
 namespace fs = std::filesystem;
@@ -100,17 +102,92 @@ TEST_CASE("EmlSource: one file is one message in INBOX or --folder", "[eml][impo
     CHECK(named.list_folders()->front().name == "Receipts");
 }
 
-TEST_CASE("import paths: what each holds and the folder names it gives", "[import]") {
+namespace {
+
+struct PlanRow {
+    std::string path;
+    formats::Format format;
+    size_t units;
+    formats::Format first_format;
+    std::string first_folder;
+};
+
+void check_plans(const std::vector<PlanRow>& table) {
+    for (const auto& r : table) {
+        CAPTURE(r.path, formats::format_name(r.format));
+        auto units = formats::plan_import(r.path, r.format, "");
+        REQUIRE(units.ok());
+        REQUIRE(units->size() == r.units);
+        CHECK(units->front().format == r.first_format);
+        CHECK(units->front().folder == r.first_folder);
+        CHECK(fs::path(units->front().path).is_absolute());
+    }
+}
+
+}  // namespace
+
+TEST_CASE("import paths: what each holds and the folder names it gives (generated corpus)", "[import][corpus]") {
     using formats::Format;
-    std::string dev = corpus_dir();
-    struct Row {
-        std::string path;
-        Format format;
-        size_t units;
-        Format first_format;
-        std::string first_folder;
-    };
-    const Row table[] = {
+    const std::string root = test::generated_corpus_dir();
+    const size_t mboxes = gen::containers("mbox").size();
+    check_plans({
+        {root + "/mbox/content-length/cl.mbox", Format::auto_detect, 1, Format::mbox, "cl"},
+        {root + "/mbox/quirks/bom-from-dash.mbox", Format::auto_detect, 1, Format::mbox, "bom-from-dash"},
+        {root + "/mbox/gzip/list.mbox.gz", Format::auto_detect, 1, Format::mbox, "list"},
+        // Every file below mbox/ looks like an mbox (text before the first From_ line included).
+        {root + "/mbox", Format::auto_detect, mboxes, Format::mbox, "mbox/broken/garbage-first"},
+        {root + "/mbox/", Format::auto_detect, mboxes, Format::mbox, "mbox/broken/garbage-first"},
+        {root + "/maildir/dovecot-maildirpp", Format::auto_detect, 1, Format::maildir, ""},
+        {root + "/maildir/fs-layout", Format::auto_detect, 1, Format::maildir, ""},
+        {root + "/maildir/flat", Format::auto_detect, 1, Format::maildir, ""},
+        {root + "/eml", Format::auto_detect, 1, Format::eml, ""},
+        {root + "/malformed", Format::auto_detect, 1, Format::eml, ""},
+        // A message file whose first line is an mbox envelope reads as a one-message mbox, unless told.
+        {root + "/eml/headers/mbox-envelope.eml", Format::auto_detect, 1, Format::mbox, "mbox-envelope"},
+        {root + "/eml/headers/mbox-envelope.eml", Format::eml, 1, Format::eml, ""},
+        {root + "/eml/charsets/utf-8-qp.eml", Format::auto_detect, 1, Format::eml, ""},
+        {root + "/maildir", Format::auto_detect, 1, Format::maildir, ""},
+        {root + "/maildir", Format::eml, 1, Format::eml, ""},
+        {root + "/maildir", Format::maildir, 1, Format::maildir, ""},
+    });
+    auto named = formats::plan_import(root + "/mbox/content-length", formats::Format::auto_detect, "Lists");
+    REQUIRE(named.ok());
+    CHECK(named->front().folder == "Lists/cl-crlf");
+    CHECK(formats::mbox_folder_name("x.mbox.gz") == "x");
+    CHECK(formats::mbox_folder_name("Inbox") == "Inbox");
+    CHECK(formats::mbox_folder_name("a.b.mbox") == "a.b");
+    CHECK(formats::plan_import(root + "/no-such-thing", formats::Format::auto_detect, "").error().kind == ErrorKind::usage);
+    CHECK(formats::plan_import(root + "/mbox/quirks/no-date.mbox", formats::Format::maildir, "").error().kind ==
+          ErrorKind::usage);
+}
+
+TEST_CASE("EmlSource: the generated eml/ tree: a folder per group, each message once, envelope dropped",
+          "[eml][import][corpus]") {
+    Context c;
+    EmlSource s({test::generated_corpus_dir() + "/eml", ""}, c.ctx());
+    auto folders = s.list_folders();
+    REQUIRE(folders.ok());
+    size_t groups = 0;
+    for (const gen::json* box : gen::containers("eml-folder")) {
+        const std::string rel = box->at("path");
+        if (rel.rfind("eml/", 0) != 0) continue;
+        CAPTURE(rel);
+        ++groups;
+        std::multiset<std::string> want;
+        for (const auto& r : box->at("messages")) want.insert(r.at("sha256").get<std::string>());
+        std::multiset<std::string> got;
+        for (const auto& m : fetch_folder(s, folder_named(*folders, rel))) got.insert(wrap::sha256_hex(m.bytes));
+        CHECK(got == want);
+    }
+    CHECK(folders->size() == groups);
+    CHECK(c.notes.errors().empty());
+}
+
+// Generated counterpart: "import paths: what each holds and the folder names it gives (generated corpus)".
+TEST_CASE("real mail: import paths: what each holds and the folder names it gives", "[import][real-mail]") {
+    MAILFERRY_REQUIRE_REAL_CORPUS(dev);
+    using formats::Format;
+    check_plans({
         {dev + "/mbox/perl-mail-box/mbox.src.mbox", Format::auto_detect, 1, Format::mbox, "mbox.src"},
         {dev + "/mbox/mimekit/unmunged.mbox", Format::auto_detect, 1, Format::mbox, "unmunged"},
         {dev + "/mbox", Format::auto_detect, 40, Format::mbox, "mbox/gmime/substring"},
@@ -126,23 +203,10 @@ TEST_CASE("import paths: what each holds and the folder names it gives", "[impor
         {dev + "/maildir", Format::auto_detect, 1, Format::maildir, ""},
         {dev + "/maildir", Format::eml, 1, Format::eml, ""},
         {dev + "/maildir", Format::maildir, 1, Format::maildir, ""},
-    };
-    for (const auto& r : table) {
-        CAPTURE(r.path, formats::format_name(r.format));
-        auto units = formats::plan_import(r.path, r.format, "");
-        REQUIRE(units.ok());
-        REQUIRE(units->size() == r.units);
-        CHECK(units->front().format == r.first_format);
-        CHECK(units->front().folder == r.first_folder);
-        CHECK(fs::path(units->front().path).is_absolute());
-    }
+    });
     auto named = formats::plan_import(dev + "/mbox/ponymail-asf", formats::Format::auto_detect, "Lists");
     REQUIRE(named.ok());
     CHECK(named->front().folder == "Lists/asterix-dev-201709-mailarchivesao");
-    CHECK(formats::mbox_folder_name("x.mbox.gz") == "x");
-    CHECK(formats::mbox_folder_name("Inbox") == "Inbox");
-    CHECK(formats::mbox_folder_name("a.b.mbox") == "a.b");
-    CHECK(formats::plan_import(dev + "/no-such-thing", formats::Format::auto_detect, "").error().kind == ErrorKind::usage);
     CHECK(formats::plan_import(dev + "/mbox/mimekit/simple.mbox", formats::Format::maildir, "").error().kind ==
           ErrorKind::usage);
 }

@@ -1,18 +1,20 @@
-// The Maildir reader and MaildirSource: Maildir++ and file-system layout trees,
-// what counts as a message, flags and keywords, identity.
+// The Maildir reader and MaildirSource: Maildir++ and file-system layout trees
+// (the generated corpus' and, as real-mail tests, the real corpus'), what
+// counts as a message, flags and keywords, identity.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <set>
 
 #include "formats/maildir/maildir_naming.hpp"
 #include "formats/maildir/maildir_reader.hpp"
 #include "formats/maildir/maildir_source.hpp"
 #include "import_test_support.hpp"
+#include "test_corpus.hpp"
 
 using namespace mailferry;
 using namespace mailferry::maildir;
 using namespace import_test;
-using mbox_test::corpus_dir;
 using mbox_test::TempDir;
 using mbox_test::write_bytes;
 namespace fs = std::filesystem;
@@ -27,8 +29,124 @@ TEST_CASE("info suffix letters: system flags, P as $Forwarded, keyword letters t
     CHECK(flags_from_info("", kw).to_imap().empty());
 }
 
-TEST_CASE("corpus: Dovecot's Maildir++ tree: INBOX and nine folders, with their messages and keywords", "[maildir]") {
-    std::string root = corpus_dir() + "/maildir/dovecot-maildirpp";
+namespace {
+
+// The manifest's folders of a Maildir container, by the name the reader gives them.
+std::map<std::string, const gen::json*> manifest_folders(const gen::json& c) {
+    std::map<std::string, const gen::json*> out;
+    for (const auto& f : c.at("folders")) out[f.at("name")] = &f;
+    return out;
+}
+
+// Each listed file of one folder against the folder's records: the same files,
+// flags and keywords from the info letters, mtime as the received date.
+void check_listing(const MaildirFolderInfo& folder, const gen::json& want) {
+    auto listing = list_maildir_messages(folder.path);
+    REQUIRE(listing.ok());
+    CHECK(listing->warnings.empty());
+    REQUIRE(listing->files.size() == want.at("messages").size());
+    std::map<std::string, const gen::json*> by_file;
+    for (const auto& r : want.at("messages")) by_file[r.at("file")] = &r;
+    const std::string corpus = test::generated_corpus_dir();
+    auto keywords = read_dovecot_keywords(folder.path);
+    for (const auto& f : listing->files) {
+        std::string rel = fs::path(f.path).lexically_relative(corpus).string();
+        CAPTURE(rel);
+        REQUIRE(by_file.count(rel));
+        const gen::json& r = *by_file[rel];
+        Flags got = flags_from_info(f.info, keywords);
+        CHECK(got.maildir_letters() == r.at("flags").get<std::string>());
+        auto kw = r.at("keywords").get<std::vector<std::string>>();
+        std::sort(kw.begin(), kw.end());
+        CHECK(got.keywords == kw);
+        CHECK(f.mtime == r.at("received").get<int64_t>());
+        CHECK(f.size == r.at("size").get<uint64_t>());
+    }
+}
+
+}  // namespace
+
+TEST_CASE("generated corpus: Dovecot's Maildir++ tree: folders, messages, flags, keywords, dates", "[maildir][corpus]") {
+    const gen::json& c = gen::container("maildir/dovecot-maildirpp");
+    const std::string root = gen::path("maildir/dovecot-maildirpp");
+    auto folders = list_maildir_folders(root);
+    REQUIRE(folders.ok());
+    auto want = manifest_folders(c);
+    REQUIRE(folders->size() == want.size());
+    CHECK(folders->front().levels == std::vector<std::string>{"INBOX"});
+    size_t forwarded = 0;
+    for (const auto& f : *folders) {
+        std::string name = display_name_of(f.levels);
+        CAPTURE(name);
+        REQUIRE(want.count(name));
+        check_listing(f, *want[name]);
+        // dovecot-keywords in each folder that has keywords: letter a is the first line.
+        std::map<char, std::string> letters;
+        for (const auto& k : want[name]->at("keywords"))
+            letters[static_cast<char>('a' + letters.size())] = k.get<std::string>();
+        CHECK(read_dovecot_keywords(f.path) == letters);
+        for (const auto& r : want[name]->at("messages")) forwarded += gen::has(r.at("keywords"), "$Forwarded");
+    }
+    // Listescape and modified UTF-7 undone; a parent without a directory; empty folders still folders.
+    for (const char* name : {"Lists/dev@example.org", "Отправленные", "日本語/受信箱", "Listen/Ärger & Co", "Junk"})
+        CHECK(want.count(name) == 1);
+    CHECK(want.at("INBOX")->at("messages").size() == 100);
+    CHECK(forwarded >= 12);
+}
+
+TEST_CASE("generated corpus: a nested file-system layout tree, with mail outside cur/ and new/", "[maildir][corpus]") {
+    const gen::json& c = gen::container("maildir/fs-layout");
+    const std::string root = gen::path("maildir/fs-layout");
+    auto folders = list_maildir_folders(root);
+    REQUIRE(folders.ok());
+    auto want = manifest_folders(c);
+    std::vector<std::string> names;
+    for (const auto& f : *folders) {
+        std::string name = display_name_of(f.levels);
+        names.push_back(name);
+        CAPTURE(name);
+        REQUIRE(want.count(name));
+        check_listing(f, *want[name]);
+    }
+    CHECK(names == std::vector<std::string>{"INBOX", "bar", "bar/baz", "foo", "foo/baz"});  // root first, then by path
+    CHECK(gen::with_trait("outside-cur-new").size() >= 5);
+    CHECK(gen::with_trait("info-in-new").size() >= 2);
+}
+
+TEST_CASE("generated corpus: the directory of Maildirs is one tree, each Maildir a folder with its own below it",
+          "[maildir][corpus]") {
+    const std::string root = gen::path("maildir");
+    CHECK(is_maildir_tree(root));
+    CHECK_FALSE(is_maildir_tree(gen::path("eml")));
+    CHECK_FALSE(is_maildir_folder(root));
+    auto folders = list_maildir_folders(root);
+    REQUIRE(folders.ok());
+    std::set<std::string> names;
+    size_t total = 0;
+    for (const auto& f : *folders) {
+        names.insert(display_name_of(f.levels));
+        total += list_maildir_messages(f.path)->files.size();
+    }
+    // Each Maildir container is a folder named after its directory, its own folders below it.
+    std::set<std::string> want;
+    size_t want_total = 0;
+    for (const char* kind : {"maildir++", "maildir-nested", "maildir"})
+        for (const gen::json* c : gen::containers(kind)) {
+            std::string top = fs::path(c->at("path").get<std::string>()).filename().string();
+            for (const auto& f : c->at("folders")) {
+                want.insert(f.at("name") == "INBOX" ? top : top + "/" + f.at("name").get<std::string>());
+                want_total += f.at("messages").size();
+            }
+        }
+    CHECK(names == want);
+    CHECK(total == want_total);
+}
+
+// Generated counterpart: "generated corpus: Dovecot's Maildir++ tree: folders, messages, flags, keywords, dates".
+TEST_CASE("real mail: Dovecot's Maildir++ tree: INBOX and nine folders, with their messages and keywords",
+          "[maildir][real-mail]") {
+    MAILFERRY_REQUIRE_REAL_CORPUS(dev);
+    std::string root = dev + "/maildir/dovecot-maildirpp";
     auto folders = list_maildir_folders(root);
     REQUIRE(folders.ok());
     // Counts: `find DIR/cur DIR/new -type f | wc -l` per folder, and MANIFEST.md's table.
@@ -52,8 +170,10 @@ TEST_CASE("corpus: Dovecot's Maildir++ tree: INBOX and nine folders, with their 
     CHECK(read_dovecot_keywords(root) == std::map<char, std::string>{{'a', "$Forwarded"}});
 }
 
-TEST_CASE("corpus: notmuch's file-system layout tree, with mail outside cur/ and new/", "[maildir]") {
-    std::string root = corpus_dir() + "/maildir/notmuch-default";
+// Generated counterpart: "generated corpus: a nested file-system layout tree, with mail outside cur/ and new/".
+TEST_CASE("real mail: notmuch's file-system layout tree, with mail outside cur/ and new/", "[maildir][real-mail]") {
+    MAILFERRY_REQUIRE_REAL_CORPUS(dev);
+    std::string root = dev + "/maildir/notmuch-default";
     auto folders = list_maildir_folders(root);
     REQUIRE(folders.ok());
     // `find` per directory: cur/ + new/ + files with ":2," directly in it.
@@ -72,11 +192,13 @@ TEST_CASE("corpus: notmuch's file-system layout tree, with mail outside cur/ and
     CHECK(total == 53);
 }
 
-TEST_CASE("corpus: the directory of four Maildirs is one tree, each Maildir a folder with its own below it",
-          "[maildir]") {
-    std::string root = corpus_dir() + "/maildir";
+// Generated counterpart: "generated corpus: the directory of Maildirs is one tree, ...".
+TEST_CASE("real mail: the directory of four Maildirs is one tree, each Maildir a folder with its own below it",
+          "[maildir][real-mail]") {
+    MAILFERRY_REQUIRE_REAL_CORPUS(dev);
+    std::string root = dev + "/maildir";
     CHECK(is_maildir_tree(root));
-    CHECK_FALSE(is_maildir_tree(corpus_dir() + "/eml"));
+    CHECK_FALSE(is_maildir_tree(dev + "/eml"));
     CHECK_FALSE(is_maildir_folder(root));
     auto folders = list_maildir_folders(root);
     REQUIRE(folders.ok());

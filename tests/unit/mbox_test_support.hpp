@@ -1,5 +1,6 @@
-// Shared by the [mbox] unit tests: temporary files, reading a whole mbox into
-// memory, the dev corpus location.
+// Shared by the [mbox] unit tests (and the other format tests): temporary
+// files, reading a whole mbox into memory, walking the generated corpus'
+// manifest. Where the corpora are: test_corpus.hpp.
 #pragma once
 
 #include <catch2/catch.hpp>
@@ -12,6 +13,8 @@
 #include <vector>
 
 #include "formats/mbox/mbox_reader.hpp"
+#include "formats/mbox/mbox_writer.hpp"
+#include "test_corpus.hpp"
 
 namespace mbox_test {
 
@@ -86,10 +89,87 @@ inline ReadAll read_all(const std::string& path, mailferry::mbox::ReaderOptions 
     return r;
 }
 
-// The dev corpus: $MAILFERRY_CORPUS if set, else MAILFERRY_SOURCE_DIR/../shared/corpus/dev.
-inline std::string corpus_dir() {
-    if (const char* c = std::getenv("MAILFERRY_CORPUS"); c != nullptr && *c != '\0') return c;
-    return fs::path(std::string(MAILFERRY_SOURCE_DIR) + "/../shared/corpus/dev").lexically_normal().string();
+// The round trip file -> read -> write mboxrd -> read: the same messages, flags and dates, in order.
+inline void check_round_trip(const std::string& path) {
+    ReadAll first = read_all(path);
+    REQUIRE(first.status.ok());
+    TempDir tmp;
+    std::string out = tmp.file("out.mbox");
+    auto w = mailferry::mbox::MboxWriter::open(out);
+    REQUIRE(w.ok());
+    for (const auto& m : first.messages) {
+        auto a = w->append(m.bytes, m.date.value_or(0), m.sender);
+        REQUIRE(a.ok());
+        // Only a message cut mid-line (a truncated file) gets a line break added.
+        CHECK(a->newline_added == (m.bytes.empty() || m.bytes.back() != '\n'));
+    }
+    REQUIRE(w->close().ok());
+    mailferry::mbox::ReaderOptions rd;
+    rd.variant = mailferry::mbox::Variant::mboxrd;  // what we wrote
+    ReadAll second = read_all(out, rd);
+    REQUIRE(second.status.ok());
+    REQUIRE(second.messages.size() == first.messages.size());
+    for (size_t i = 0; i < first.messages.size(); ++i) {
+        CAPTURE(i);
+        std::string want = first.messages[i].bytes;
+        if (want.empty() || want.back() != '\n') want += '\n';
+        CHECK(second.messages[i].bytes == want);
+        CHECK(second.messages[i].flags == first.messages[i].flags);
+        if (first.messages[i].date) CHECK(second.messages[i].date == first.messages[i].date);
+    }
 }
 
 }  // namespace mbox_test
+
+// The generated corpus' MANIFEST.json (tests/corpus/README.md), as the unit tests walk it.
+namespace gen {
+
+using nlohmann::json;
+
+// A path below the generated corpus.
+inline std::string path(const std::string& relative) {
+    return mailferry::test::generated_corpus_dir() + "/" + relative;
+}
+
+inline bool has(const json& list, const std::string& value) {
+    for (const auto& v : list)
+        if (v == value) return true;
+    return false;
+}
+
+// The container at this path (e.g. "mbox/quirks/no-date.mbox"); a test failure when the manifest has none.
+inline const json& container(const std::string& relative) {
+    for (const auto& c : mailferry::test::generated_manifest().at("containers"))
+        if (c.at("path") == relative) return c;
+    FAIL("MANIFEST.json has no container " << relative);
+    throw std::logic_error("unreachable");
+}
+
+inline std::vector<const json*> containers(const std::string& kind) {
+    std::vector<const json*> out;
+    for (const auto& c : mailferry::test::generated_manifest().at("containers"))
+        if (c.at("kind") == kind) out.push_back(&c);
+    return out;
+}
+
+// Every message record of a container: its own, or those of all its folders.
+inline std::vector<const json*> records(const json& c) {
+    std::vector<const json*> out;
+    if (c.contains("messages"))
+        for (const auto& m : c.at("messages")) out.push_back(&m);
+    if (c.contains("folders"))
+        for (const auto& f : c.at("folders"))
+            for (const auto& m : f.at("messages")) out.push_back(&m);
+    return out;
+}
+
+// The records (of every container) with this trait.
+inline std::vector<const json*> with_trait(const std::string& trait) {
+    std::vector<const json*> out;
+    for (const auto& c : mailferry::test::generated_manifest().at("containers"))
+        for (const json* r : records(c))
+            if (has(r->at("traits"), trait)) out.push_back(r);
+    return out;
+}
+
+}  // namespace gen

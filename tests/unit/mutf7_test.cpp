@@ -1,11 +1,56 @@
 #include <catch2/catch.hpp>
 
+#include <string>
+#include <vector>
+
 #include "mailferry/mutf7.hpp"
+#include "test_corpus.hpp"
 
 using mailferry::mutf7_decode;
 using mailferry::mutf7_encode;
 
-TEST_CASE("modified UTF-7 round-trips the names Dovecot wrote in the corpus", "[mutf7]") {
+namespace {
+
+std::vector<std::string> split(const std::string& s, char sep) {
+    std::vector<std::string> out(1);
+    for (char c : s) {
+        if (c == sep) out.emplace_back();
+        else out.back() += c;
+    }
+    return out;
+}
+
+// Dovecot's listescape: "\2e" in a level is a '.' of the name.
+std::string unescape_level(std::string level) {
+    for (size_t at = level.find("\\2e"); at != std::string::npos; at = level.find("\\2e", at + 1)) level.replace(at, 3, ".");
+    return level;
+}
+
+}  // namespace
+
+TEST_CASE("modified UTF-7 round-trips the folder names of the generated Maildir++ tree", "[mutf7][corpus]") {
+    size_t non_ascii = 0;
+    for (const auto& c : mailferry::test::generated_manifest().at("containers")) {
+        if (c.at("kind") != "maildir++") continue;
+        for (const auto& f : c.at("folders")) {
+            const std::string dir = f.at("dir"), name = f.at("name");
+            if (dir.empty()) continue;  // INBOX
+            CAPTURE(dir, name);
+            std::vector<std::string> levels = split(dir.substr(1), '.');
+            std::vector<std::string> names = split(name, '/');
+            REQUIRE(levels.size() == names.size());
+            for (size_t i = 0; i < levels.size(); ++i) {
+                std::string on_disk = unescape_level(levels[i]);
+                CHECK(mutf7_decode(on_disk) == names[i]);
+                CHECK(mutf7_encode(names[i]) == on_disk);
+                non_ascii += on_disk.find('&') != std::string::npos;
+            }
+        }
+    }
+    CHECK(non_ascii >= 3);
+}
+
+TEST_CASE("modified UTF-7 round-trips names as Dovecot writes them", "[mutf7]") {
     // Each pair: the UTF-8 name and the directory level Dovecot 2.3 wrote for it.
     const std::pair<const char*, const char*> table[] = {
         {"Отправленные", "&BB4EQgQ,BEAEMAQyBDsENQQ9BD0ESwQ1-"},
