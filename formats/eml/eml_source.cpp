@@ -47,13 +47,21 @@ EmlMessage split_envelope(std::string_view bytes) {
     EmlMessage m;
     m.bytes = bytes;
     if (bytes.substr(0, 5) != "From ") return m;
-    size_t eol = bytes.find('\n');
+    // The line ends at CR as well as at LF: a file with CR-only line endings
+    // is one LF-less line, which once became the envelope, the message dropped.
+    size_t eol = bytes.find_first_of("\r\n");
     std::string_view line = bytes.substr(0, eol);
     mbox::FromLine from = mbox::parse_from_line(line);
     if (from.kind == mbox::FromKind::none) return m;
     m.had_envelope = true;
     m.envelope_date = from.date;
-    m.bytes = eol == std::string_view::npos ? std::string_view() : bytes.substr(eol + 1);
+    if (eol == std::string_view::npos) {
+        m.bytes = std::string_view();
+        return m;
+    }
+    size_t next = eol + 1;
+    if (bytes[eol] == '\r' && next < bytes.size() && bytes[next] == '\n') ++next;
+    m.bytes = bytes.substr(next);
     return m;
 }
 

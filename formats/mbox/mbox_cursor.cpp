@@ -1,4 +1,5 @@
 #include "formats/mbox/mbox_cursor.hpp"
+#include "formats/mbox/takeout_labels.hpp"
 
 #include <algorithm>
 
@@ -33,7 +34,8 @@ void MboxCursor::run() {
     };
     Status s = reader_.read([&](const MboxMessage& m) -> Status {
         pending_.push_back(CursorMessage{std::string(m.bytes), m.offset, m.index, m.has_from_line, m.date, m.flags,
-                                         m.old, m.gmail_labels, m.folder_internal_data});
+                                         m.old, m.gmail_labels, m.folder_internal_data,
+                                         is_takeout_sender(m.sender)});
         pending_bytes_ += m.bytes.size();
         if (pending_bytes_ >= batch_bytes_ && !hand_over())
             return make_error(ErrorKind::internal, Radius::message, "reading stopped");

@@ -37,6 +37,7 @@ struct CursorMessage {
     bool old = false;
     std::optional<std::string> gmail_labels;
     bool folder_internal_data = false;
+    bool takeout_envelope = false;  // the From_ line is Google Takeout's (is_takeout_sender)
 };
 
 class MboxCursor {

@@ -37,6 +37,43 @@ uint32_t MboxSource::folder_index(const std::string& utf8_name) {
     return static_cast<uint32_t>(folders_.size() - 1);
 }
 
+// The folders a message's Takeout labels put it in (none: the file's own
+// folder), their flags applied, within the limits of takeout_labels.hpp.
+std::vector<std::string> MboxSource::label_folders(const CursorMessage& m, Flags& flags) {
+    if (!takeout_ && m.has_from_line) takeout_ = m.takeout_envelope;
+    if (!m.gmail_labels) return {};
+    if (!options_.labels_in_any_file && !takeout_.value_or(false)) {
+        ++labels_ignored_;
+        return {};
+    }
+    TakeoutLabels t = parse_takeout_labels(*m.gmail_labels);
+    if (t.opened) flags.seen = true;
+    if (t.unread) flags.seen = false;
+    if (t.starred) flags.flagged = true;
+    std::vector<std::string> folders;
+    for (auto& f : t.folders) {
+        if (options_.labels == LabelMode::first && !folders.empty()) break;
+        bool known = std::any_of(folders_.begin(), folders_.end(), [&](const SourceFolder& s) { return s.name == f; });
+        if (folders.size() >= kMaxLabelsPerMessage || (!known && folders_.size() >= kMaxLabelFolders)) {
+            ++labels_over_cap_;
+            continue;
+        }
+        folders.push_back(std::move(f));
+    }
+    return folders;
+}
+
+void MboxSource::note_label_limits() {
+    if (labels_ignored_)
+        context_.notes->warning(options_.path + ": X-Gmail-Labels of " + std::to_string(labels_ignored_) +
+                                " message(s) not used as folders: the file is not a Google Takeout export "
+                                "(--labels-in-any-file uses them anyway)");
+    if (labels_over_cap_)
+        context_.notes->warning(options_.path + ": " + std::to_string(labels_over_cap_) +
+                                " label(s) not made into folders: more than " + std::to_string(kMaxLabelsPerMessage) +
+                                " on a message or " + std::to_string(kMaxLabelFolders) + " in the file");
+}
+
 void MboxSource::scan_message(const CursorMessage& m, int64_t mtime) {
     if (m.folder_internal_data) return;  // UW-IMAP's folder state, not mail
     Entry e;
@@ -55,15 +92,7 @@ void MboxSource::scan_message(const CursorMessage& m, int64_t mtime) {
         e.received = mtime;
         e.received_from = "mtime";
     }
-    std::vector<std::string> folders;
-    if (m.gmail_labels) {
-        TakeoutLabels t = parse_takeout_labels(*m.gmail_labels);
-        if (t.opened) e.flags.seen = true;
-        if (t.unread) e.flags.seen = false;
-        if (t.starred) e.flags.flagged = true;
-        folders = t.folders;
-        if (options_.labels == LabelMode::first && folders.size() > 1) folders.resize(1);
-    }
+    std::vector<std::string> folders = label_folders(m, e.flags);
     if (folders.empty()) folders.push_back(options_.folder);
     for (const auto& f : folders) {
         uint32_t idx = folder_index(f);
@@ -96,6 +125,7 @@ Status MboxSource::scan() {
     if (context_.progress) context_.progress->scanning = false;
     // The fetch pass reads the same way without deciding again (no look-ahead pass).
     variant_ = cursor.report().variant;
+    note_label_limits();
     return note_read_problems(cursor.status(), cursor.report());
 }
 

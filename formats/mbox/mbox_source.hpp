@@ -37,6 +37,8 @@
 #include <string>
 #include <vector>
 
+#include <optional>
+
 #include "formats/mbox/mbox_cursor.hpp"
 #include "formats/source_context.hpp"
 #include "mailferry/mail_source.hpp"
@@ -49,6 +51,9 @@ struct MboxSourceOptions {
     std::string path;    // the mbox file
     std::string folder;  // UTF-8 ('/' between levels): the folder of its messages
     LabelMode labels = LabelMode::first;
+    // X-Gmail-Labels choose folders in a file detected as a Google Takeout
+    // export (takeout_labels.hpp, is_takeout_sender); true: in any file.
+    bool labels_in_any_file = false;
     // auto_detect, or what the user knows the file is (mailferry's own mboxrd
     // export usually has no ">>From" line for auto-detection to see).
     Variant variant = Variant::auto_detect;
@@ -85,11 +90,15 @@ private:
     Status note_read_problems(const Status& read, const ReadReport& report);
     void scan_message(const CursorMessage& m, int64_t mtime);
     uint32_t folder_index(const std::string& utf8_name);
+    std::vector<std::string> label_folders(const CursorMessage& m, Flags& flags);
+    void note_label_limits();
     const CursorMessage* seek(const Entry& e);
 
     MboxSourceOptions options_;
     formats::SourceContext context_;
     bool scanned_ = false;
+    std::optional<bool> takeout_;  // decided by the first From_ line
+    uint64_t labels_ignored_ = 0, labels_over_cap_ = 0;
     std::vector<Entry> entries_;
     std::set<uint64_t> truncated_;  // offsets of messages without a final line break
     std::vector<SourceFolder> folders_;

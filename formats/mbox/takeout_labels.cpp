@@ -118,4 +118,12 @@ std::string takeout_label_role(std::string_view folder) {
     return "";
 }
 
+bool is_takeout_sender(std::string_view sender) {
+    const size_t at = sender.find('@');
+    if (at == std::string_view::npos || at < 10 || at > 20 || sender.substr(at) != "@xxx") return false;
+    for (size_t i = 0; i < at; ++i)
+        if (sender[i] < '0' || sender[i] > '9') return false;
+    return true;
+}
+
 }  // namespace mailferry::mbox

@@ -31,6 +31,19 @@ struct TakeoutLabels {
 // value: the header's value, unfolded (MboxMessage::gmail_labels).
 TakeoutLabels parse_takeout_labels(std::string_view value);
 
+// Whether a From_ line's sender is Google Takeout's: the message's Gmail id
+// in decimal at "xxx" ("From 1712345678901234567@xxx Mon Jan 01 ..."). Only a
+// file whose first From_ line has it is taken for a Takeout export: anyone
+// can write an X-Gmail-Labels header into a message, and in another mbox it
+// must not choose the folders of the import.
+bool is_takeout_sender(std::string_view sender);
+
+// Hard limits on what labels can make of one file: a message's folder labels
+// beyond the first kMaxLabelsPerMessage, and new label folders beyond
+// kMaxLabelFolders, are not made into folders (said in a warning).
+inline constexpr size_t kMaxLabelsPerMessage = 64;
+inline constexpr size_t kMaxLabelFolders = 1000;
+
 // The special-use role Gmail gives a folder label ("\\Sent", ...), or "".
 std::string takeout_label_role(std::string_view folder);
 

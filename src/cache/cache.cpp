@@ -420,7 +420,7 @@ Status Cache::insert_messages(const std::vector<MessageRecord>& rows) {
     int64_t now = now_epoch();
     for (const auto& m : rows) {
         st->bind(1, m.folder_id).bind(2, int64_t{m.uidvalidity}).bind(3, int64_t{m.uid})
-            .bind(4, m.sha256).bind(5, static_cast<int64_t>(m.size)).bind(6, m.received)
+            .bind(4, m.sha256).bind(5, static_cast<int64_t>(m.size)).bind(6, clamp_epoch(m.received))
             .bind(7, m.flags.to_imap()).bind(8, m.headers.message_id).bind(9, m.headers.date)
             .bind(10, m.headers.from).bind(11, m.headers.to).bind(12, m.headers.subject)
             .bind(13, m.path).bind(14, now).bind(16, m.received_from);

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/json_output.hpp"
 #include "cli/connect.hpp"
 #include "cli/options.hpp"
 #include "mailferry/clock.hpp"
@@ -77,7 +78,7 @@ void show_device_code(const net::oauth2::DeviceAuthorization& d, const std::stri
                             {"verification_uri", d.verification_uri}, {"user_code", d.user_code},
                             {"expires_in", d.expires_in}, {"interval", d.interval}};
         if (!d.verification_uri_complete.empty()) j["verification_uri_complete"] = d.verification_uri_complete;
-        std::cout << j.dump() << std::endl;
+        std::cout << json_text(j) << std::endl;
         return;
     }
     std::cout << "To sign in as " << account << ", open " << d.verification_uri << " in a browser and enter the code "
@@ -130,10 +131,9 @@ int login(const AuthArgs& a, const TokenStore& store) {
         std::cerr << "warning: no refresh token was granted (is offline_access in the scope?): runs longer than the "
                      "access token's life will fail\n";
     if (a.output.json) {
-        std::cout << nlohmann::json{{"event", "signed_in"}, {"account", a.account}, {"provider", token->provider},
+        std::cout << json_text(nlohmann::json{{"event", "signed_in"}, {"account", a.account}, {"provider", token->provider},
                                     {"flow", token->flow}, {"expires_at", token->expires_at},
-                                    {"refreshable", refreshable}, {"token_file", store.path_of(a.account)}}
-                         .dump()
+                                    {"refreshable", refreshable}, {"token_file", store.path_of(a.account)}})
                   << std::endl;
     } else {
         std::cout << "signed in: " << a.account << " (" << token->provider << ", "
@@ -168,14 +168,14 @@ int status(const AuthArgs& a, const TokenStore& store) {
                       << ", client " << t.client_id << ": access token " << remaining(t.expires_at, now)
                       << (refreshable ? ", refreshable" : ", NOT refreshable") << "\n";
     }
-    if (a.output.json) std::cout << nlohmann::json{{"token_store", store.dir()}, {"accounts", list}}.dump(2) << "\n";
+    if (a.output.json) std::cout << json_text(nlohmann::json{{"token_store", store.dir()}, {"accounts", list}}, 2) << "\n";
     else if (tokens.empty()) std::cout << "no accounts in " << store.dir() << "\n";
     return 0;
 }
 
 int logout(const AuthArgs& a, const TokenStore& store) {
     if (auto s = store.remove(a.account); !s) return report_failure(s.error());
-    if (a.output.json) std::cout << nlohmann::json{{"event", "signed_out"}, {"account", a.account}}.dump() << "\n";
+    if (a.output.json) std::cout << json_text(nlohmann::json{{"event", "signed_out"}, {"account", a.account}}) << "\n";
     else
         std::cout << "removed the tokens of " << a.account << " from " << store.dir()
                   << " (the provider keeps the grant until it expires or an administrator revokes it)\n";

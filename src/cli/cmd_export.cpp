@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cache/cache.hpp"
+#include "cli/json_output.hpp"
 #include "cli/connect.hpp"
 #include "cli/options.hpp"
 #include "cli/terminal.hpp"
@@ -75,7 +76,7 @@ int run_export_command(const ExportArgs& args) {
     Warnings warnings;
     for (const auto& w : report->warnings) warnings("warning: " + w);
     for (const auto& e : report->errors) std::cerr << "error: " << e << "\n";
-    if (args.output.json) std::cout << to_json(*report, args).dump(2) << "\n";
+    if (args.output.json) std::cout << json_text(to_json(*report, args), 2) << "\n";
     else print_summary(*report, args);
     if (report->fatal) return report_failure(*report->fatal);
     return report->errors.empty() ? 0 : 1;

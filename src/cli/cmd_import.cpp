@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cache/cache.hpp"
+#include "cli/json_output.hpp"
 #include "cli/connect.hpp"
 #include "cli/options.hpp"
 #include "cli/terminal.hpp"
@@ -38,7 +39,7 @@ formats::Format format_of(const std::string& name) {
 }
 
 std::unique_ptr<MailSource> make_source(const formats::ImportUnit& u, const formats::SourceContext& ctx,
-                                        mbox::LabelMode labels, mbox::Variant variant) {
+                                        mbox::LabelMode labels, mbox::Variant variant, bool labels_in_any_file) {
     switch (u.format) {
     case formats::Format::maildir:
         return std::make_unique<maildir::MaildirSource>(maildir::MaildirSourceOptions{u.path, u.folder}, ctx);
@@ -48,7 +49,7 @@ std::unique_ptr<MailSource> make_source(const formats::ImportUnit& u, const form
     case formats::Format::auto_detect:
         break;
     }
-    return std::make_unique<mbox::MboxSource>(mbox::MboxSourceOptions{u.path, u.folder, labels, variant}, ctx);
+    return std::make_unique<mbox::MboxSource>(mbox::MboxSourceOptions{u.path, u.folder, labels, labels_in_any_file, variant}, ctx);
 }
 
 Result<std::vector<formats::ImportUnit>> plan(const ImportArgs& args) {
@@ -155,8 +156,9 @@ ProgressLine sample(const formats::ReadProgress& read, const pipeline::FetchProg
 class Importer {
 public:
     Importer(cache::Cache& cache, const std::vector<formats::ImportUnit>& units, mbox::LabelMode labels,
-             mbox::Variant variant, bool index_text)
-        : cache_(cache), units_(units), labels_(labels), variant_(variant), index_text_(index_text) {}
+             mbox::Variant variant, bool index_text, bool labels_in_any_file)
+        : cache_(cache), units_(units), labels_(labels), variant_(variant), index_text_(index_text),
+          labels_in_any_file_(labels_in_any_file) {}
 
     ProgressLine progress_line() const { return sample(read_progress_, progress_, current_, units_); }
 
@@ -172,7 +174,7 @@ public:
         }
         formats::SourceContext ctx = context_for(*source_id);
         pipeline::SourceFactory open = [&unit, ctx, this]() -> Result<std::unique_ptr<MailSource>> {
-            return make_source(unit, ctx, labels_, variant_);
+            return make_source(unit, ctx, labels_, variant_, labels_in_any_file_);
         };
         pipeline::FetchOptions options;
         options.command = "import";
@@ -181,7 +183,7 @@ public:
         options.connections = 1;
         options.recover = i == 0;  // once per run, not once per source
         options.index_text = index_text_;
-        auto report = pipeline::run_fetch(cache_, make_source(unit, ctx, labels_, variant_), open, options, progress_);
+        auto report = pipeline::run_fetch(cache_, make_source(unit, ctx, labels_, variant_, labels_in_any_file_), open, options, progress_);
         if (!report) {
             Error e = report.error();
             e.in(unit.path);
@@ -214,7 +216,7 @@ public:
         if (error_count > errors.size())
             std::cerr << "error: " << error_count - errors.size() << " more error(s) not shown\n";
 
-        if (args.output.json) std::cout << to_json(runs_, errors, warnings, fatal_, args.cache).dump(2) << "\n";
+        if (args.output.json) std::cout << json_text(to_json(runs_, errors, warnings, fatal_, args.cache), 2) << "\n";
         else print_summary(runs_, error_count, warning_count, args.cache);
         if (fatal_) return report_failure(*fatal_);
         return error_count ? 1 : 0;
@@ -237,6 +239,7 @@ private:
     const mbox::LabelMode labels_;
     const mbox::Variant variant_;
     const bool index_text_;
+    const bool labels_in_any_file_;
     formats::ImportNotes notes_;
     formats::ReadProgress read_progress_;
     pipeline::FetchProgress progress_;
@@ -259,7 +262,7 @@ int run_import_command(const ImportArgs& args) {
                       args.mbox_variant == "mboxrd"  ? mbox::Variant::mboxrd
                       : args.mbox_variant == "mboxo" ? mbox::Variant::mboxo
                                                      : mbox::Variant::auto_detect,
-                      !args.no_index);
+                      !args.no_index, args.labels_in_any_file);
     ProgressBar bar(!args.output.no_progress, [&importer] { return importer.progress_line(); });
     for (size_t i = 0; i < units->size(); ++i)
         if (!importer.run(i)) break;

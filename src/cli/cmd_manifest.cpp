@@ -6,6 +6,7 @@
 
 #include "cache/cache.hpp"
 #include "cache/manifest.hpp"
+#include "cli/json_output.hpp"
 #include "cli/connect.hpp"
 #include "cli/options.hpp"
 #include "mailferry/clock.hpp"
@@ -19,9 +20,20 @@ const char* const columns[] = {"message_id", "source_kind", "source_server", "so
                                "received_from", "flags", "header_message_id", "gone", "path", "target", "state",
                                "target_folder", "target_uidvalidity", "target_uid", "attempts", "last_server_text"};
 
-// RFC 4180: quoted when it holds a comma, a quote or a line break.
-std::string csv_field(const std::string& v) {
-    if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
+// A cell a spreadsheet would run as a formula: a subject, folder or server
+// text from mail beginning "=HYPERLINK(..." must stay text when an
+// administrator opens the manifest. Numbers (a negative one) are left alone.
+bool formula_like(const std::string& v) {
+    if (v.empty() || std::string_view("=+-@\t\r").find(v[0]) == std::string_view::npos) return false;
+    return v.find_first_not_of("+-0123456789.", 1) != std::string::npos || v.size() == 1;
+}
+
+// RFC 4180: quoted when it holds a comma, a quote or a line break; a
+// formula-like cell is quoted with a leading ' (OWASP's CSV injection advice).
+std::string csv_field(const std::string& raw) {
+    const bool formula = formula_like(raw);
+    const std::string v = formula ? "'" + raw : raw;
+    if (!formula && v.find_first_of(",\"\r\n") == std::string::npos) return v;
     std::string out = "\"";
     for (char c : v) {
         if (c == '"') out += '"';
@@ -85,7 +97,7 @@ int run_manifest_command(const ManifestArgs& args) {
             for (size_t i = 0; i < f.size(); ++i) std::cout << (i ? "," : "") << csv_field(f[i]);
             std::cout << "\r\n";
         } else {
-            std::cout << (first ? "\n" : ",\n") << to_json(r).dump();
+            std::cout << (first ? "\n" : ",\n") << json_text(to_json(r));
         }
         first = false;
     });

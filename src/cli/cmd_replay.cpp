@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cache/cache.hpp"
+#include "cli/json_output.hpp"
 #include "cli/connect.hpp"
 #include "cli/options.hpp"
 #include "pipeline/replay.hpp"
@@ -132,7 +133,7 @@ int run_replay_command(const ReplayArgs& args) {
         nlohmann::json j = to_json(*report, o.target_url, profile->name);
         j["auth"] = auth_name(connect);
         j["token_refreshes"] = token_refreshes(connect);
-        std::cout << j.dump(2) << "\n";
+        std::cout << json_text(j, 2) << "\n";
     } else {
         print_summary(*report, o.target_url);
         if (connect.tokens) std::cout << "  oauth2    " << token_refreshes(connect) << " token refreshes\n";

@@ -9,6 +9,7 @@
 #include "cache/cache.hpp"
 #include "cache/text_index.hpp"
 #include "cache/text_search.hpp"
+#include "cli/json_output.hpp"
 #include "cli/connect.hpp"
 #include "cli/options.hpp"
 #include "cli/terminal.hpp"
@@ -28,9 +29,10 @@ Error usage(std::string text) { return make_error(ErrorKind::usage, Radius::fata
 Result<int64_t> parse_day(const std::string& text, const char* option) {
     int y = 0, m = 0, d = 0;
     char end = 0;
-    if (std::sscanf(text.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &end) != 3 || m < 1 || m > 12 || d < 1 || d > 31)
-        return usage(std::string(option) + " takes a date as YYYY-MM-DD, not '" + text + "'");
-    return epoch_from_fields(y, m, d, 0, 0, 0, 0);
+    std::optional<int64_t> t;
+    if (std::sscanf(text.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &end) == 3) t = epoch_from_fields(y, m, d, 0, 0, 0, 0);
+    if (!t) return usage(std::string(option) + " takes a date as YYYY-MM-DD that the calendar has, not '" + text + "'");
+    return *t;
 }
 
 // The header section, as cached.
@@ -103,7 +105,7 @@ int show_attachments(const ReviewArgs& args, const std::string& cache_dir, std::
                          {"saved", r.saved.size()}, {"bytes", bytes}, {"complete", r.scan.parsed}};
         if (!r.scan.parsed) j["problem"] = r.scan.problem;
         if (r.failure) j["error"] = r.failure->describe();
-        std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+        std::cout << json_text(j, 2) << "\n";
     } else if (r.saved.empty() && !r.failure) {
         std::cout << "no attachments in message " << args.id << "\n";
     } else {
@@ -131,9 +133,8 @@ int run_reindex_command(const ReviewArgs& args) {
     bar.stop();
     if (!report) return report_failure(report.error());
     if (args.output.json)
-        std::cout << nlohmann::json{{"command", "reindex"}, {"indexed", report->indexed},
-                                    {"unparsed", report->unparsed}, {"unreadable", report->unreadable}}
-                         .dump(2)
+        std::cout << json_text(nlohmann::json{{"command", "reindex"}, {"indexed", report->indexed},
+                                    {"unparsed", report->unparsed}, {"unreadable", report->unreadable}}, 2)
                   << "\n";
     else
         std::cout << "indexed " << report->indexed << " messages (" << report->unparsed
@@ -172,7 +173,7 @@ int run_search_command(const ReviewArgs& args) {
         for (const auto& h : *hits)
             a.push_back({{"id", h.id}, {"date", iso8601_utc(h.received)}, {"folder", h.folder}, {"from", h.from},
                          {"subject", h.subject}, {"snippet", h.snippet}});
-        std::cout << a.dump(2) << "\n";
+        std::cout << json_text(a, 2) << "\n";
         return 0;
     }
     for (const auto& h : *hits) {

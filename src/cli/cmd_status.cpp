@@ -6,6 +6,7 @@
 
 #include "cache/cache.hpp"
 #include "cache/ledger.hpp"
+#include "cli/json_output.hpp"
 #include "cli/options.hpp"
 #include "cli/terminal.hpp"
 #include "mailferry/clock.hpp"
@@ -93,7 +94,7 @@ int run_status_command(const StatusArgs& args) {
                                     {"uidvalidity", f.folder.uidvalidity}, {"maildir", "mail/" + f.folder.maildir},
                                     {"last_fetch", f.folder.last_fetch ? nlohmann::json(iso8601_utc(*f.folder.last_fetch)) : nlohmann::json(nullptr)}});
         if (int rc = print_targets(c, args.failures, &j)) return rc;
-        std::cout << j.dump(2) << "\n";
+        std::cout << json_text(j, 2) << "\n";
         return 0;
     }
     std::cout << "cache " << args.cache << " (format v" << *version << ", made by "

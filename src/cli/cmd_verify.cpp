@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cache/cache.hpp"
+#include "cli/json_output.hpp"
 #include "cli/connect.hpp"
 #include "cli/options.hpp"
 #include "cli/terminal.hpp"
@@ -74,10 +75,9 @@ int verify_on_target(cache::Cache& cache, const VerifyArgs& args) {
                                 {"detail", p.detail}});
         nlohmann::json counts;
         for (const char* k : target_kinds) counts[k] = report->count(k);
-        std::cout << nlohmann::json{{"command", "verify"}, {"target", connect->url.display()}, {"ok", report->ok()},
+        std::cout << json_text(nlohmann::json{{"command", "verify"}, {"target", connect->url.display()}, {"ok", report->ok()},
                                     {"checked", report->checked}, {"present", report->present}, {"counts", counts},
-                                    {"problems", problems}, {"seconds", report->seconds}}
-                         .dump(2)
+                                    {"problems", problems}, {"seconds", report->seconds}}, 2)
                   << "\n";
     } else {
         for (const auto& p : report->problems)
@@ -110,7 +110,7 @@ int run_verify_command(const VerifyArgs& args) {
     auto report = pipeline::run_verify(**cache, args.repair, progress);
     bar.stop();
     if (!report) return report_failure(report.error());
-    if (args.output.json) std::cout << to_json(*report, args.cache).dump(2) << "\n";
+    if (args.output.json) std::cout << json_text(to_json(*report, args.cache), 2) << "\n";
     else print(*report, args.cache);
     return report->intact() ? 0 : 1;
 }

@@ -6,11 +6,14 @@
 #include <iostream>
 
 #include "cli/options.hpp"
+#include "wrap/process_limits.hpp"
 
 int main(int argc, char** argv) {
     // libetpan writes to sockets with plain write(): a server that hangs up
     // must give an error we can report, not kill the process.
     std::signal(SIGPIPE, SIG_IGN);
+    // Passwords and tokens live in this process's memory: no core file shows them.
+    mailferry::wrap::forbid_core_dumps();
     // Message buffers come and go in all sizes, up to tens of MB. A fixed mmap
     // threshold keeps glibc from raising it after the first large free, which
     // would leave big messages in the heap and let peak memory grow with the

@@ -130,6 +130,9 @@ int run_command_line(int argc, char** argv) {
                            "Google Takeout (X-Gmail-Labels): 'first' puts a message in its first label's folder, "
                            "'copy' in every label's folder")
         ->default_val("first")->check(CLI::IsMember({"first", "copy"}));
+    import_cmd->add_flag("--labels-in-any-file", import.labels_in_any_file,
+                         "use X-Gmail-Labels as folders in mbox files that do not look like a Google Takeout export "
+                         "(by default only Takeout's own files, known by their From_ lines, choose folders by label)");
     add_output_options(import_cmd, import.output);
 
     ReplayArgs replay;

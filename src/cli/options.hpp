@@ -43,6 +43,7 @@ struct ImportArgs {
     std::string format = "auto";             // auto, mbox, maildir, eml
     std::string folder;                      // "" = from each path's name
     std::string labels_as_folders = "first"; // first, copy
+    bool labels_in_any_file = false;          // X-Gmail-Labels outside a detected Takeout file too
     std::string mbox_variant = "auto";       // auto, mboxrd, mboxo
     bool no_index = false;
     OutputArgs output;

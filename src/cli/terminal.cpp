@@ -1,4 +1,5 @@
 #include "cli/terminal.hpp"
+#include "mailferry/utf8.hpp"
 
 #include <unistd.h>
 
@@ -41,7 +42,8 @@ void ProgressBar::draw(const ProgressLine& line) {
 
 void Warnings::operator()(const std::string& line) {
     std::lock_guard<std::mutex> l(mutex_);
-    if (seen_.insert(line).second) std::cerr << line << "\n";
+    // A warning may quote a folder name or a server's words: shown, never obeyed by the terminal.
+    if (seen_.insert(line).second) std::cerr << visible_text(line) << "\n";
 }
 
 std::string human_bytes(uint64_t b) {

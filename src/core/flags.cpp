@@ -16,19 +16,32 @@ bool iequals(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-void Flags::add_imap(std::string_view flag) {
-    if (flag.empty()) return;
+bool is_imap_keyword(std::string_view keyword) {
+    // 255: far above any real keyword, low enough that no server truncates it.
+    if (keyword.empty() || keyword.size() > 255) return false;
+    for (char c : keyword) {
+        auto u = static_cast<unsigned char>(c);
+        if (u <= 0x20 || u >= 0x7f) return false;  // SP, controls, DEL, 8-bit
+        if (std::string_view("(){%*\"\\]").find(c) != std::string_view::npos) return false;
+    }
+    return true;
+}
+
+bool Flags::add_imap(std::string_view flag) {
+    if (flag.empty()) return false;
     if (flag[0] == '\\') {
         if (iequals(flag, "\\Seen")) seen = true;
         else if (iequals(flag, "\\Answered")) answered = true;
         else if (iequals(flag, "\\Flagged")) flagged = true;
         else if (iequals(flag, "\\Deleted")) deleted = true;
         else if (iequals(flag, "\\Draft")) draft = true;
-        return;  // \Recent and unknown system flags carry no message state
+        return true;  // \Recent and unknown system flags carry no message state
     }
+    if (!is_imap_keyword(flag)) return false;
     std::string kw(flag);
     auto pos = std::lower_bound(keywords.begin(), keywords.end(), kw);
     if (pos == keywords.end() || *pos != kw) keywords.insert(pos, std::move(kw));
+    return true;
 }
 
 std::string Flags::to_imap() const {

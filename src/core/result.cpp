@@ -1,11 +1,13 @@
 #include "mailferry/result.hpp"
+#include "mailferry/utf8.hpp"
 
 namespace mailferry {
 
 std::string Error::describe() const {
     std::string line = context.empty() ? message : context + ": " + message;
     if (!server_text.empty()) line += " (server said: " + server_text + ")";
-    return line;
+    // Server texts and names from mail reach the terminal here: nothing in them may act on it.
+    return visible_text(line);
 }
 
 Error make_error(ErrorKind kind, Radius radius, std::string message) {

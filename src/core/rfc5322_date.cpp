@@ -147,12 +147,6 @@ int full_year(int y, size_t digits) {
     return y;
 }
 
-int days_in_month(int y, int m) {
-    static const int d[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return m == 2 && leap ? 29 : d[m - 1];
-}
-
 std::optional<int64_t> assemble(int year, int month, int day, Time t, int zone) {
     if (year < 1 || year > 9999 || day < 1 || day > days_in_month(year, month)) return std::nullopt;
     return epoch_from_fields(year, month, day, t.h, t.m, t.s, zone);

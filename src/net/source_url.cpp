@@ -57,17 +57,24 @@ Result<ServerUrl> parse_server_url(const std::string& text) {
     else if (url.scheme == "pop3") { url.port = 110; url.security = Security::starttls; }
     else return url_error("unknown scheme '" + url.scheme + "' (imaps, imap, pop3s, pop3)");
 
+    // No error below quotes the text before the last '@': it may hold a
+    // password (USER:PASSWORD@HOST), and errors reach terminals and logs.
     std::string rest = text.substr(sep + 3);
     if (!rest.empty() && rest.back() == '/') rest.pop_back();
-    if (rest.find('/') != std::string::npos) return url_error("a path is not allowed in " + text);
     size_t at = rest.rfind('@');
     if (at == std::string::npos || at == 0) return url_error("no user name (USER@HOST)");
     std::string userinfo = rest.substr(0, at);
     // A ':' in the user part would be a password on the command line; a ':' can still
-    // be given percent-encoded as %3A.
+    // be given percent-encoded as %3A. Checked first: a password may hold a '/'.
     if (userinfo.find(':') != std::string::npos)
         return url_error("a password in the address is refused: use --password-file or --password-env");
+    if (rest.find('/') != std::string::npos) return url_error("a path is not allowed after the host");
     url.user = percent_decode(userinfo);
+    // A control character (CR, LF, NUL...) in a user name would end the LOGIN or
+    // USER line early: what followed would be a command of its own.
+    for (char c : url.user)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+            return url_error("a control character in the user name is refused");
 
     std::string hostport = rest.substr(at + 1);
     std::string port_text;

@@ -191,6 +191,13 @@ Status make_output_directory(const std::string& dir, std::vector<std::string>& w
     std::error_code ec;
     if (fs::exists(dir, ec)) {
         auto perms = fs::status(dir, ec).permissions();
+        // Another user who may create entries in DEST can plant a symbolic link
+        // where a message file or folder is about to be written (a shared /tmp
+        // above all): such a directory is refused, not written into.
+        if (!ec && (perms & (fs::perms::group_write | fs::perms::others_write)) != fs::perms::none)
+            return make_error(ErrorKind::usage, Radius::fatal,
+                              dir + " can be written by other users: export into a directory only you can write "
+                                    "(for example a new one inside it)");
         if (!ec && (perms & (fs::perms::group_all | fs::perms::others_all)) != fs::perms::none)
             warnings.push_back(dir + " can be read by other users: the mail written there too");
         return {};

@@ -1,5 +1,7 @@
 #include "pipeline/folder_filter.hpp"
 
+#include <vector>
+
 namespace mailferry::pipeline {
 namespace {
 
@@ -13,28 +15,23 @@ bool is_inbox(std::string_view s) {
 }  // namespace
 
 bool wildcard_match(std::string_view p, std::string_view n, char delim) {
-    // Iterative matcher with backtracking to the last wildcard; '%' may not
-    // cross the delimiter. Linear enough for folder names.
-    size_t pi = 0, ni = 0, star_p = std::string_view::npos, star_n = 0;
-    bool star_is_percent = false;
-    while (ni < n.size()) {
-        if (pi < p.size() && (p[pi] == '*' || p[pi] == '%')) {
-            star_is_percent = p[pi] == '%';
-            star_p = pi++;
-            star_n = ni;
-        } else if (pi < p.size() && p[pi] == n[ni]) {
-            ++pi;
-            ++ni;
-        } else if (star_p != std::string_view::npos &&
-                   !(star_is_percent && delim != '\0' && n[star_n] == delim)) {
-            pi = star_p + 1;
-            ni = ++star_n;
-        } else {
-            return false;
+    // Dynamic programming over (pattern suffix, name suffix), one row at a
+    // time from the end of the pattern: every wildcard keeps its own
+    // backtrack point (one shared point missed "*/%" against "a/b/c"), in
+    // O(|p| * |n|) time and O(|n|) memory, whatever the input.
+    std::vector<char> next(n.size() + 1, 0), row(n.size() + 1, 0);
+    next[n.size()] = 1;  // the empty pattern matches the empty name
+    for (size_t i = p.size(); i-- > 0;) {
+        const char c = p[i];
+        row[n.size()] = (c == '*' || c == '%') && next[n.size()];
+        for (size_t j = n.size(); j-- > 0;) {
+            if (c == '*') row[j] = next[j] || row[j + 1];
+            else if (c == '%') row[j] = next[j] || ((delim == '\0' || n[j] != delim) && row[j + 1]);
+            else row[j] = c == n[j] && next[j + 1];
         }
+        std::swap(row, next);
     }
-    while (pi < p.size() && (p[pi] == '*' || p[pi] == '%')) ++pi;
-    return pi == p.size();
+    return next[0] != 0;
 }
 
 bool FolderFilter::any_match(const std::vector<std::string>& patterns, const SourceFolder& f) const {

@@ -173,7 +173,7 @@ private:
                 st_.totals.line_endings_repaired += wire.line_endings_repaired;
                 st_.totals.nul_removed += wire.nul_removed;
                 st_.totals.receipts_disarmed += wire.receipt_disarmed;
-                c.flags = flags_for(Flags::from_imap(item.flags), st_.profile, keywords_ok_, st_.totals);
+                c.flags = flags_for(stored_flags(item.flags, st_.totals), st_.profile, keywords_ok_, st_.totals);
             }
             c.internaldate = item.received;
             c.literal = std::move(wire.bytes);
@@ -189,6 +189,12 @@ private:
             // Known before the reply: without LITERAL+ the reply comes inside submit().
             sizes_[item->message_id] = command.literal.size();
             Status sent = appender.submit(std::move(command), [&](const wrap::AppendReply& r) { on_reply(r); });
+            if (!sent && sent.error().radius == Radius::message) {  // not sent: this message cannot be written safely
+                MF_TRY(st_.ledger.mark_failed(item->message_id, "skipped", sent.error().message));
+                record(st_.totals.skipped, *item, sent.error().message);
+                ++report_.skipped;
+                continue;
+            }
             if (!sent) return worst(sent);
             if (!reply_error_.ok()) return reply_error_;
         }

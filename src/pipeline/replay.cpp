@@ -183,7 +183,7 @@ Status measure(RunState& st, size_t index, bool inspect) {
             }
             std::string blocked = f.blocking_reason(st.profile, bytes->size(), st.size_limit);
             if (!blocked.empty()) st.totals.skipped.push_back({r.source, describe_message(item), blocked});
-            (void)flags_for(Flags::from_imap(item.flags), st.profile, st.profile.keywords_allowed, st.totals);
+            (void)flags_for(stored_flags(item.flags, st.totals), st.profile, st.profile.keywords_allowed, st.totals);
             WireMessage w = to_wire(*bytes, st.options.disarm_receipts);
             std::string what = repairs_of(w);
             if (f.long_lines == false && st.options.repair_long_lines && blocked.empty() &&

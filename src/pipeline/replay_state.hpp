@@ -22,15 +22,17 @@ constexpr int kPage = 500;
 // --max-messages-per-second and --max-bytes-per-second, shared by all connections.
 class RateLimiter {
 public:
-    RateLimiter(double messages, double bytes) : messages_(messages), bytes_(bytes), start_(Clock::now()) {}
+    RateLimiter(double messages, double bytes)
+        : messages_(messages), bytes_(bytes), message_clock_(Clock::now()), byte_clock_(message_clock_) {}
     // Blocks until sending one more message of this size keeps within the caps.
+    // Time spent idle (a throttle pause above all) earns no burst afterwards:
+    // each cap is a clock that never lags behind now.
     void acquire(uint64_t size);
 
 private:
     std::mutex mutex_;
     double messages_, bytes_;
-    double sent_messages_ = 0, sent_bytes_ = 0;
-    Clock::time_point start_;
+    Clock::time_point message_clock_, byte_clock_;  // when the caps allow the next message
 };
 
 // Shared by the workers.
@@ -71,6 +73,10 @@ std::string describe_message(const cache::LedgerItem& item);
 // Message-IDs are searched for only when they are plain ASCII (Exchange's SEARCH takes no other charset).
 std::string ascii_only(const std::string& s);
 // The flags a profile lets through; counts what it held back in counts.
+// Flags as the index stores them ("\\Seen $Label"). A keyword that is no IMAP
+// atom (in a cache written before keywords were checked) is dropped and counted
+// as not sent: it must never reach an APPEND.
+Flags stored_flags(const std::string& stored, ReplayReport& counts);
 std::string flags_for(const Flags& f, const net::TargetProfile& p, bool keywords_ok, ReplayReport& counts);
 
 }  // namespace mailferry::pipeline::detail

@@ -101,3 +101,39 @@ Result<HttpResponse> http_post_form(const std::string& url, const FormFields& fi
 }
 
 }  // namespace mailferry::wrap
+
+namespace mailferry::wrap {
+namespace {
+
+struct CurlUrlFree {
+    void operator()(CURLU* u) const { curl_url_cleanup(u); }
+};
+struct CurlStringFree {
+    void operator()(char* s) const { curl_free(s); }
+};
+
+// One part of a parsed URL; "" when the URL has none.
+std::string url_part(CURLU* u, CURLUPart part) {
+    char* raw = nullptr;
+    if (curl_url_get(u, part, &raw, 0) != CURLUE_OK || raw == nullptr) return "";
+    std::unique_ptr<char, CurlStringFree> owned(raw);
+    return raw;
+}
+
+}  // namespace
+
+Result<UrlParts> parse_url(const std::string& url) {
+    std::unique_ptr<CURLU, CurlUrlFree> u(curl_url());
+    if (!u) return make_error(ErrorKind::internal, Radius::fatal, "out of memory parsing a URL");
+    if (curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK)
+        return make_error(ErrorKind::invalid_data, Radius::fatal, "not a URL libcurl can read");
+    UrlParts p;
+    p.scheme = url_part(u.get(), CURLUPART_SCHEME);
+    for (char& c : p.scheme) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    p.host = url_part(u.get(), CURLUPART_HOST);
+    p.has_userinfo = !url_part(u.get(), CURLUPART_USER).empty() || !url_part(u.get(), CURLUPART_PASSWORD).empty() ||
+                     !url_part(u.get(), CURLUPART_OPTIONS).empty();
+    return p;
+}
+
+}  // namespace mailferry::wrap

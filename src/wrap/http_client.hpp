@@ -32,6 +32,17 @@ using FormFields = std::vector<std::pair<std::string, std::string>>;
 // temporary for a network failure).
 Result<HttpResponse> http_post_form(const std::string& url, const FormFields& fields, const HttpOptions& options);
 
+// A URL as libcurl itself will read it (curl_url()), so that a check of the
+// host is a check of where the request goes: "http://localhost:80@evil/" is
+// user info "localhost:80" at host "evil", as curl would connect.
+struct UrlParts {
+    std::string scheme;  // lower case
+    std::string host;    // as curl has it; an IPv6 address in brackets
+    bool has_userinfo = false;
+};
+// invalid_data when libcurl cannot parse it.
+Result<UrlParts> parse_url(const std::string& url);
+
 // "a=1&b=x%20y": each value percent-encoded (exposed for tests).
 std::string form_encode(const FormFields& fields);
 

@@ -2,11 +2,13 @@
 
 #include <libetpan/libetpan.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <memory>
 
 #include "mailferry/clock.hpp"
+#include "mailferry/flags.hpp"
 #include "wrap/imap_reply.hpp"
 
 namespace mailferry::wrap {
@@ -33,13 +35,58 @@ std::string imap_quote(std::string_view s) {
     return out + "\"";
 }
 
-std::string imap_date_time(int64_t t) {
+Result<std::string> imap_date_time(int64_t t) {
     static const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    std::string iso = iso8601_utc(t);  // 2024-02-29T12:00:00Z
-    int month = std::stoi(iso.substr(5, 2));
-    // IMAP's date-time has a four-digit year; dates outside 0000-9999 cannot be sent.
-    return iso.substr(8, 2) + "-" + months[month - 1] + "-" + iso.substr(0, 4) + " " + iso.substr(11, 8) + " +0000";
+    // IMAP's date-time has a four-digit year: a date outside 0001-9999 cannot be sent.
+    if (t < kEarliestEpoch || t > kLatestEpoch)
+        return make_error(ErrorKind::invalid_data, Radius::message, "a received date outside the years 0001-9999");
+    CivilTime c = civil_from_epoch(t);
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%02d-%s-%04d %02d:%02d:%02d +0000", c.day, months[c.month - 1], c.year, c.hour,
+                  c.minute, c.second);
+    return std::string(buf);
+}
+
+namespace {
+
+Error unsendable(std::string what) {
+    Error e = make_error(ErrorKind::invalid_data, Radius::message, std::move(what));
+    e.retry = Retry::never;
+    return e;
+}
+
+bool sendable_mailbox(std::string_view name) {
+    // Modified UTF-7 is printable ASCII; anything else would break the quoted string.
+    return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+        auto u = static_cast<unsigned char>(c);
+        return u >= 0x20 && u < 0x7f;
+    });
+}
+
+bool sendable_flag(std::string_view flag) {
+    if (!flag.empty() && flag[0] == '\\') {
+        Flags probe;
+        return probe.add_imap(flag) && !probe.to_imap().empty();  // one of the five system flags
+    }
+    return is_imap_keyword(flag);
+}
+
+}  // namespace
+
+Result<std::string> append_head(std::string_view tag, const AppendCommand& c) {
+    if (!sendable_mailbox(c.mailbox)) return unsendable("the target folder's name cannot be sent in an APPEND");
+    size_t i = 0;
+    while (i < c.flags.size()) {
+        size_t j = c.flags.find(' ', i);
+        if (j == std::string::npos) j = c.flags.size();
+        if (!sendable_flag(std::string_view(c.flags).substr(i, j - i)))
+            return unsendable("a flag that is not an IMAP atom: not sent");
+        i = j + 1;
+    }
+    auto date = imap_date_time(c.internaldate);
+    if (!date) return unsendable(date.error().message);
+    return std::string(tag) + " APPEND " + imap_quote(c.mailbox) + " (" + c.flags + ") " + imap_quote(*date) + " ";
 }
 
 bool parse_appenduid(std::string_view text, uint32_t& uidvalidity, uint32_t& uid) {
@@ -91,6 +138,10 @@ Status ImapAppender::read_one_reply(const ReplyHandler& on_reply) {
         auto it = in_flight_.begin();
         while (it != in_flight_.end() && it->tag != tagged->tag) ++it;
         if (it == in_flight_.end()) continue;  // not ours
+        // BAD: the server did not parse our command, so it may have read the
+        // literal that followed as commands of its own. Nothing it says on
+        // this connection can be matched to our tags any more.
+        if (tagged->status == "BAD") return out_of_step("the server answered BAD to an APPEND: " + tagged->text);
         AppendReply r;
         r.token = it->token;
         r.status = std::move(tagged->status);
@@ -113,7 +164,8 @@ Status ImapAppender::send_synchronizing(const AppendCommand& c, const std::strin
         // A tagged reply instead of "+": the server refused before the literal.
         // Untagged lines, and lines without a status, say nothing about it.
         auto tagged = parse_tagged_reply(*line);
-        if (!tagged) continue;
+        if (!tagged || tagged->tag != in_flight_.back().tag) continue;  // not ours
+        if (tagged->status == "BAD") return out_of_step("the server answered BAD to an APPEND: " + tagged->text);
         AppendReply r;
         r.token = c.token;
         r.status = std::move(tagged->status);
@@ -127,14 +179,26 @@ Status ImapAppender::send_synchronizing(const AppendCommand& c, const std::strin
     return read_one_reply(on_reply);
 }
 
+Status ImapAppender::out_of_step(std::string why) {
+    Error e = lost(std::move(why) + "; the connection is dropped and the target will be checked for what arrived");
+    e.kind = ErrorKind::protocol;
+    broken_ = e;
+    return e;
+}
+
 Status ImapAppender::submit(AppendCommand c, const ReplyHandler& on_reply) {
+    if (broken_) return *broken_;
+    std::string tag = "mf" + std::to_string(next_tag_);
+    auto built = append_head(tag, c);
+    if (!built) return built.error();
+    // After BYE the server closes: what it answered before still counts, nothing new is sent.
+    if (!bye_.empty()) return lost("the server said BYE: " + bye_);
     while (!in_flight_.empty() &&
            (in_flight_.size() >= window_messages_ || bytes_in_flight_ + c.literal.size() > window_bytes_)) {
         MF_TRY(read_one_reply(on_reply));
     }
-    std::string tag = "mf" + std::to_string(next_tag_++);
-    std::string head = tag + " APPEND " + imap_quote(c.mailbox) + " (" + c.flags + ") " +
-                       imap_quote(imap_date_time(c.internaldate)) + " ";
+    ++next_tag_;
+    const std::string& head = *built;
     in_flight_.push_back({tag, c.token, c.literal.size()});
     bytes_in_flight_ += c.literal.size();
     if (!literal_plus_) return send_synchronizing(c, head, on_reply);
@@ -156,6 +220,7 @@ void ImapAppender::salvage_replies(const ReplyHandler& on_reply) {
 }
 
 Status ImapAppender::drain(const ReplyHandler& on_reply) {
+    if (broken_) return *broken_;
     while (!in_flight_.empty()) MF_TRY(read_one_reply(on_reply));
     return {};
 }

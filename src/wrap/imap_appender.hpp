@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -45,9 +46,12 @@ public:
     ImapAppender(ImapSession& session, bool literal_plus, size_t window_messages, uint64_t window_bytes);
 
     // Sends one APPEND; when the window is full, first reads replies (each
-    // passed to on_reply) until there is room. An error means the connection
-    // is unusable (lost, BYE, unreadable reply); outstanding() then lists the
-    // tokens whose fate is unknown.
+    // passed to on_reply) until there is room. An error of radius message
+    // (invalid_data) means this command could not be written safely and was
+    // not sent: the connection is fine. Any other error means the connection
+    // is unusable (lost, BYE, a tagged BAD: out of step with the server);
+    // outstanding() then lists the tokens whose fate is unknown, and every
+    // later call fails: the caller reconnects and looks in the target.
     Status submit(AppendCommand command, const ReplyHandler& on_reply);
     // Reads replies until none is outstanding.
     Status drain(const ReplyHandler& on_reply);
@@ -66,6 +70,7 @@ private:
     Status send_synchronizing(const AppendCommand& c, const std::string& head, const ReplyHandler& on_reply);
     Result<std::string> read_line();
     void salvage_replies(const ReplyHandler& on_reply);
+    Status out_of_step(std::string why);
 
     ImapSession& session_;
     bool literal_plus_;
@@ -75,12 +80,22 @@ private:
     uint64_t bytes_in_flight_ = 0;
     uint64_t next_tag_ = 1;
     std::string bye_;
+    std::optional<Error> broken_;  // set once the connection is out of step
 };
+
+// The APPEND command up to its literal ("mf1 APPEND "box" (\\Seen) "date" "),
+// or an invalid_data error of radius message when a part of it would not be
+// one IMAP token: a mailbox name with a control, 8-bit or no character, a
+// flag that is neither a system flag nor an atom (flags.hpp), a date outside
+// the years IMAP can write. Nothing taken from a message reaches the command
+// line unchecked: a ')' in a keyword would end the flag list and, with
+// LITERAL+, make the server read the message body as commands.
+Result<std::string> append_head(std::string_view tag, const AppendCommand& command);
 
 // "\"" + quoted + "\"" with '\\' and '"' escaped, as an IMAP quoted string.
 std::string imap_quote(std::string_view s);
-// "01-Jan-2024 12:00:00 +0000"
-std::string imap_date_time(int64_t epoch_seconds);
+// "01-Jan-2024 12:00:00 +0000"; an error for a time outside 0001-9999.
+Result<std::string> imap_date_time(int64_t epoch_seconds);
 // Parses "[APPENDUID 38505 3955]" in a tagged OK text.
 bool parse_appenduid(std::string_view text, uint32_t& uidvalidity, uint32_t& uid);
 

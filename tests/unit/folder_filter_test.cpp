@@ -16,6 +16,28 @@ TEST_CASE("IMAP wildcards: '*' crosses the delimiter, '%' does not", "[filter]")
     CHECK_FALSE(wildcard_match("Sent", "Sent Items", '/'));
 }
 
+TEST_CASE("IMAP wildcards: each wildcard backtracks on its own", "[filter]") {
+    // One shared backtrack point lost '*' once '%' was reached.
+    const struct {
+        const char* pattern;
+        const char* name;
+        bool match;
+    } table[] = {
+        {"*/%", "a/b/c", true},     {"*/%", "a", false},       {"%/*", "a/b/c", true},
+        {"*/b/%", "x/y/b/c", true}, {"%/%", "a/b/c", false},   {"*a*b", "xaybzb", true},
+        {"*%*", "", true},          {"a*%", "a/b", true},      {"%b", "a/b", false},
+        {"**", "anything", true},   {"*x", "yyyyyyyy", false}, {"", "", true},
+        {"", "a", false},           {"a%c", "abc", true},      {"a%c", "a/c", false},
+    };
+    for (const auto& row : table) {
+        CAPTURE(row.pattern, row.name);
+        CHECK(wildcard_match(row.pattern, row.name, '/') == row.match);
+    }
+    // Linear rows: a long hostile pattern against a long name stays quick.
+    std::string pattern(200, '*'), name(4000, 'a');
+    CHECK(wildcard_match(pattern + "b", name, '/') == false);
+}
+
 TEST_CASE("folder filter: --folder selects, --exclude wins, INBOX matches in any case", "[filter]") {
     SourceFolder inbox{"INBOX", "INBOX", '/', "", true};
     SourceFolder sent{"Sent", "Sent", '/', "\\Sent", true};

@@ -108,6 +108,21 @@ TEST_CASE("OAuth2 endpoints: https anywhere, http only on loopback", "[oauth2]")
     CHECK_FALSE(check_endpoint_url("ftp://127.0.0.1/token").ok());
 }
 
+TEST_CASE("OAuth2 endpoints are read as libcurl reads them: user info is refused, not taken for the host",
+          "[oauth2]") {
+    // A hand split once took "localhost:80" for the host; curl connects to evil.example.
+    for (const char* bad : {"http://localhost:80@evil.example/token", "http://127.0.0.1@evil.example/token",
+                            "https://user:pw@login.example.com/token", "http://[::1]@evil.example/",
+                            "http://localhost%2eevil.example/token", "not a url", ""}) {
+        CAPTURE(bad);
+        auto r = check_endpoint_url(bad);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().message.find("pw") == std::string::npos);
+    }
+    CHECK(check_endpoint_url("HTTP://LOCALHOST:8080/token").ok());
+    CHECK(check_endpoint_url("http://127.1.2.3/token").ok());
+}
+
 TEST_CASE("token answers: numbers or strings for expires_in, and no token is an error", "[oauth2]") {
     auto g = parse_token_answer(R"({"access_token":"a","refresh_token":"r","expires_in":3599,"scope":"s"})", "u");
     REQUIRE(g.ok());

@@ -29,10 +29,23 @@ TEST_CASE("server addresses parse with their defaults", "[url]") {
 
 TEST_CASE("bad server addresses are refused with a reason", "[url]") {
     for (const char* bad : {"mail.example.com", "http://a@b", "imaps://host", "imaps://a@", "imaps://a@b:0",
-                            "imaps://a@b:70000", "imaps://a@b/INBOX", "imaps://a:secret@b"}) {
+                            "imaps://a@b:70000", "imaps://a@b/INBOX", "imaps://a:secret@b",
+                            // the path check once ran first and quoted the whole address, password included
+                            "imaps://u:secret@host/x", "imaps://u:se/cret@host", "imaps://u:secret@[::1/x",
+                            "imaps://u:secret@host:99999"}) {
         CAPTURE(bad);
         auto r = parse_server_url(bad);
         REQUIRE_FALSE(r.ok());
         CHECK(r.error().message.find("secret") == std::string::npos);  // never echo a password
     }
+}
+
+TEST_CASE("a control character in a user name is refused: it would end the LOGIN line", "[url]") {
+    for (const char* bad : {"imaps://a%0D%0Ab@host", "imaps://a%00@host", "pop3s://x%0a@host", "imaps://a%7F@host"}) {
+        CAPTURE(bad);
+        auto r = parse_server_url(bad);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().message.find("control character") != std::string::npos);
+    }
+    CHECK(parse_server_url("imaps://a%40b.example@host").ok());
 }

@@ -6,6 +6,8 @@
 #include <array>
 #include <cctype>
 
+#include "wrap/http_client.hpp"
+
 namespace mailferry::net::oauth2 {
 namespace {
 
@@ -69,20 +71,20 @@ std::string provider_for_host(const std::string& host) {
 }
 
 Status check_endpoint_url(const std::string& url) {
-    const std::string u = lower(url);
-    if (u.rfind("https://", 0) == 0) return {};
-    if (u.rfind("http://", 0) == 0) {
-        std::string rest = u.substr(7);
-        std::string host = rest.substr(0, rest.find_first_of("/?#"));
-        if (!host.empty() && host.front() == '[') host = host.substr(0, host.find(']') + 1);
-        else host = host.substr(0, host.find(':'));
-        in_addr v4{};
-        const bool loopback_v4 = ::inet_pton(AF_INET, host.c_str(), &v4) == 1 && (ntohl(v4.s_addr) >> 24) == 127;
-        if (host == "localhost" || host == "[::1]" || loopback_v4) return {};
-        return usage("refusing the OAuth2 endpoint " + url +
-                     ": tokens and secrets must not travel unencrypted (use https://; http:// is for loopback only)");
-    }
-    return usage("the OAuth2 endpoint " + url + " is not an http(s) URL");
+    // Read as libcurl reads it (a hand split once took the user info of
+    // "http://localhost:80@evil.example/" for the host). The URL itself is
+    // not repeated in errors: it could carry user info.
+    auto parts = wrap::parse_url(url);
+    if (!parts) return usage("the OAuth2 endpoint is not a URL that can be used");
+    if (parts->has_userinfo) return usage("refusing an OAuth2 endpoint with user info (USER@ in the URL)");
+    if (parts->scheme == "https") return {};
+    if (parts->scheme != "http") return usage("the OAuth2 endpoint is not an http(s) URL");
+    const std::string host = lower(parts->host);
+    in_addr v4{};
+    const bool loopback_v4 = ::inet_pton(AF_INET, host.c_str(), &v4) == 1 && (ntohl(v4.s_addr) >> 24) == 127;
+    if (host == "localhost" || host == "[::1]" || loopback_v4) return {};
+    return usage("refusing the OAuth2 endpoint at " + host +
+                 ": tokens and secrets must not travel unencrypted (use https://; http:// is for loopback only)");
 }
 
 }  // namespace mailferry::net::oauth2

@@ -1,4 +1,5 @@
 #include "net/oauth2/token_endpoint.hpp"
+#include "net/oauth2/provider.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -98,6 +99,9 @@ Result<wrap::HttpResponse> TokenEndpoint::post(const std::string& url, wrap::For
         fields.emplace_back("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
         fields.emplace_back("client_assertion", *jwt);
     }
+    // Checked before every request, refreshes included: a token file or a
+    // configuration changed since sign-in must not send a secret in clear.
+    MF_TRY(check_endpoint_url(url));
     return wrap::http_post_form(url, fields, http_);
 }
 
