@@ -1,9 +1,11 @@
 #include "formats/maildir/maildir_naming.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 
 #include "mailferry/mutf7.hpp"
+#include "wrap/sha256.hpp"
 
 namespace mailferry::maildir {
 namespace {
@@ -75,6 +77,23 @@ std::string folder_directory(const std::vector<std::string>& levels) {
         escape_level(out, level);
     }
     return out;
+}
+
+std::string fit_directory_name(const std::string& dir, size_t max_bytes) {
+    if (dir.size() <= max_bytes) return dir;
+    const std::string tail = "~" + wrap::sha256_hex(dir).substr(0, 16);
+    size_t cut = max_bytes > tail.size() ? max_bytes - tail.size() : 0;
+    // Not inside "\xx" (a '\\' in a Maildir++ name always starts one)...
+    for (size_t back = 1; back <= 2 && back <= cut; ++back) {
+        if (dir[cut - back] == '\\') {
+            cut -= back;
+            break;
+        }
+    }
+    // ...nor inside "&...-", which would leave the rest undecodable.
+    size_t amp = cut ? dir.rfind('&', cut - 1) : std::string::npos;
+    if (amp != std::string::npos && dir.find('-', amp) >= cut) cut = amp;
+    return dir.substr(0, std::max<size_t>(cut, 1)) + tail;  // keeps the leading '.'
 }
 
 std::optional<std::vector<std::string>> directory_levels(std::string_view dir) {

@@ -22,6 +22,14 @@ std::vector<std::string> split_levels(std::string_view raw_name, char delimiter)
 // are written in modified UTF-7.
 std::string folder_directory(const std::vector<std::string>& levels);
 
+// dir itself when it has at most max_bytes, else its first bytes and "~" plus
+// 16 hex digits of its SHA-256, max_bytes in all: a folder nested deep or
+// named long makes a Maildir++ name (one file name for all its levels) that
+// the file system refuses (ENAMETOOLONG; 255 bytes on most, 143 on eCryptfs).
+// The cut never splits a "\xx" escape or a modified UTF-7 run, and '~' is
+// always escaped inside a level, so a shortened name is never a folder's own.
+std::string fit_directory_name(const std::string& dir, size_t max_bytes);
+
 // The inverse of folder_directory for a directory name found in a Maildir++
 // root (".Lists.dev@maven\2eapache\2eorg"): its levels with Dovecot's
 // listescape undone ({"Lists", "dev@maven.apache.org"}), still in modified

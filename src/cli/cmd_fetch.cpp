@@ -1,9 +1,13 @@
 // mailferry fetch CACHE --from URL: a source mailbox into the cache.
+#include <cstdio>
 #include <iostream>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
 #include "cache/cache.hpp"
+#include "cli/json_output.hpp"
+#include "mailferry/utf8.hpp"
 #include "cli/options.hpp"
 #include "cli/connect.hpp"
 #include "cli/terminal.hpp"
@@ -62,10 +66,11 @@ void print_summary(const pipeline::FetchReport& r, const std::string& source, co
     std::cout << "  time      " << secs << " s\n";
 }
 
+
 }  // namespace
 
 // POP3 keeps mail on the server unless asked; then only what the cache holds goes.
-Result<uint64_t> delete_after_fetch(cache::Cache& cache, const net::ConnectOptions& connect) {
+Result<pipeline::Pop3Cleanup> delete_after_fetch(cache::Cache& cache, const net::ConnectOptions& connect) {
     auto source = cache.ensure_source("pop3", connect.url.server(), connect.url.user);
     if (!source) return source.error();
     auto conn = net::Pop3Connection::open(connect);
@@ -122,6 +127,7 @@ int run_fetch_command(const FetchArgs& args) {
         options.exclude.push_back(name + "/*");
     }
     options.connections = args.connections;
+    options.max_message_size = connect.max_message_size;
     options.index_text = !args.no_index;
 
     pipeline::FetchProgress progress;
@@ -139,22 +145,30 @@ int run_fetch_command(const FetchArgs& args) {
     bar.stop();
     if (!report) return report_failure(report.error());
     if (args.delete_after_fetch && !report->fatal) {
-        auto deleted = delete_after_fetch(**cache, connect);
-        if (!deleted) report->errors.push_back("--delete-after-fetch: " + deleted.error().describe());
-        else report->deleted_from_source = *deleted;
+        auto cleaned = delete_after_fetch(**cache, connect);
+        if (!cleaned) {
+            report->errors.push_back("--delete-after-fetch: " + cleaned.error().describe());
+        } else {
+            report->deleted_from_source = cleaned->deleted;
+            if (cleaned->kept_shared_uidl)
+                report->warnings.push_back(std::to_string(cleaned->kept_shared_uidl) +
+                                           " message(s) left on the server by --delete-after-fetch: each "
+                                           "shares its UIDL with another message");
+        }
     }
 
-    for (const auto& w : report->warnings) warnings("warning: " + w);
-    for (const auto& e : report->errors) std::cerr << "error: " << e << "\n";
+    for (const auto& w : report->warnings) warnings("warning: " + w);  // Warnings shows controls as text
+    for (const auto& e : report->errors) std::cerr << "error: " << visible_text(e) << "\n";
     if (args.output.json) {
         nlohmann::json j = to_json(*report, url->display(), args.cache);
         j["auth"] = auth_name(connect);
         j["token_refreshes"] = token_refreshes(connect);
-        std::cout << j.dump(2) << "\n";
+        std::cout << json_text(j, 2) << "\n";
     } else {
         print_summary(*report, url->display(), args.cache);
         if (connect.tokens) std::cout << "  oauth2    " << token_refreshes(connect) << " token refreshes\n";
     }
+    // describe() shows control and bidi characters as text (visible_text).
     if (report->fatal) return report_failure(*report->fatal);
     return report->errors.empty() ? 0 : 1;
 }

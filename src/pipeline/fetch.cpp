@@ -1,8 +1,11 @@
 #include "pipeline/fetch.hpp"
 #include "mailferry/failpoint.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
+#include <climits>
 #include <deque>
 #include <mutex>
 #include <optional>
@@ -30,18 +33,46 @@ struct Rekey {
     std::string flags;
 };
 
+// What the attempts at one folder share (a message that fails alone spoils
+// its connection, so the folder starts again on a new one).
+struct FolderMemo {
+    std::set<uint32_t> skip;                  // failed alone in this run: not asked for again
+    std::vector<std::string> message_errors;  // "UID n: why"
+    uint32_t lost_uid = 0;  // being received when the connection was last lost
+    bool restart = false;   // a message failed and took the connection with it
+    FolderReport carried;   // what attempts that ended early did
+};
+
+// The message an error is about: "UID n" in its context, as the sources name it.
+std::optional<uint32_t> uid_named(const Error& e) {
+    for (size_t at = e.context.find("UID "); at != std::string::npos; at = e.context.find("UID ", at + 1)) {
+        if (at > 0 && e.context[at - 1] != ' ') continue;
+        size_t end = e.context.find_first_not_of("0123456789", at + 4);
+        std::string digits = e.context.substr(at + 4, end == std::string::npos ? end : end - at - 4);
+        if (digits.empty() || digits.size() > 10) continue;
+        uint64_t v = std::stoull(digits);
+        if (v != 0 && v <= UINT32_MAX) return static_cast<uint32_t>(v);
+    }
+    return std::nullopt;
+}
+
+// Room left in a file name below the folder's directory: mailferry's own
+// message file names ("<date>.U<v>_<uid>.mailferry,S=<size>:2,<flags>").
+constexpr size_t kLongestFileName = 128;
+
 // Fetches one folder over one source connection. Owns its MaildirWriter.
 class FolderFetcher {
 public:
     FolderFetcher(cache::Cache& cache, MailSource& source, const FetchOptions& options,
-                  FetchProgress& progress, const cache::FolderRecord& folder)
+                  FetchProgress& progress, const cache::FolderRecord& folder, FolderMemo& memo, size_t name_max)
         : cache_(cache), source_(source), options_(options), progress_(progress),
-          folder_(folder), writer_(cache.mail_root()) {
+          folder_(folder), memo_(memo), name_max_(name_max), writer_(cache.mail_root()) {
         report_.name = folder.info.name;
         report_.role = folder.info.role;
     }
 
     Result<FolderReport> run() {
+        MF_TRY(check_directory_name());
         MF_TRY(writer_.ensure_folder(folder_.maildir));
         auto status = source_.open_folder(folder_.info);
         if (!status) return status.error();
@@ -62,8 +93,51 @@ public:
         return report_;
     }
 
+    const FolderReport& partial() const { return report_; }
+
 private:
     std::string path_in_cache(const std::string& rel) const { return kMailPrefix + rel; }
+
+    // A name the file system cannot hold (ENAMETOOLONG) fails this folder, not
+    // the run. New folders get names that fit (run_fetch); this catches one an
+    // older mailferry stored, or a cache whose own path is near PATH_MAX.
+    Status check_directory_name() const {
+        size_t path = cache_.mail_root().size() + folder_.maildir.size() + 6 + kLongestFileName;
+        if (folder_.maildir.size() <= name_max_ && path < PATH_MAX) return {};
+        return make_error(ErrorKind::invalid_data, Radius::folder,
+                          "its directory name (" + std::to_string(folder_.maildir.size()) +
+                              " bytes) is too long for the cache's file system");
+    }
+
+    // Recorded as a fetch failure (the next run asks again), reported, and not
+    // asked for again in this run.
+    Status fail_message(uint32_t uid, Error e) {
+        e.context.clear();
+        const std::string why = e.describe();
+        MF_TRY(cache_.record_failure(folder_.id, uidvalidity_, uid, why));
+        memo_.skip.insert(uid);
+        memo_.message_errors.push_back("UID " + std::to_string(uid) + ": " + why);
+        return {};
+    }
+
+    // After a failed FETCH: a message the source gave up on fails alone, and so
+    // does one during which the connection was lost twice in a row (a server
+    // that says BYE on one message would otherwise stop every run there). The
+    // connection is spent either way: the folder starts again on a new one.
+    Status after_failure(Error e, const std::vector<uint32_t>& asked) {
+        auto uid = uid_named(e);
+        if (!uid || std::find(asked.begin(), asked.end(), *uid) == asked.end()) return e;
+        const bool lost = e.kind == ErrorKind::temporary && e.radius != Radius::message;
+        if (lost && memo_.lost_uid != *uid) {
+            memo_.lost_uid = *uid;  // once may be the network
+            return e;
+        }
+        if (!lost && e.radius != Radius::message) return e;
+        if (lost) e.message += " (twice in a row on this message)";
+        MF_TRY(fail_message(*uid, e));
+        memo_.restart = true;
+        return e;
+    }
 
     // After a UIDVALIDITY change the cached messages are still the same mail:
     // each one fetched again is recognised by its SHA-256 and re-keyed, not stored twice.
@@ -127,7 +201,9 @@ private:
     }
 
     Status fetch_new() {
-        auto refs = source_.list_messages(highest_ + 1);
+        // Nothing lies above UID 4294967295: "highest + 1" would wrap to 0 and list the folder again.
+        Result<std::vector<MessageRef>> refs = std::vector<MessageRef>{};
+        if (highest_ < UINT32_MAX) refs = source_.list_messages(highest_ + 1);
         if (!refs) return refs.error();
         auto failed = cache_.failed_uids(folder_.id, uidvalidity_);
         if (!failed) return failed.error();
@@ -142,6 +218,7 @@ private:
                 if (retry.count(r.uid) && r.uid <= highest_) todo.push_back(r);
         }
         todo.insert(todo.end(), refs->begin(), refs->end());
+        MF_TRY(drop_unfetchable(todo));
         for (const auto& r : todo) {
             progress_.messages_planned += 1;
             progress_.bytes_planned += r.size;
@@ -161,11 +238,34 @@ private:
         return {};
     }
 
+    // Messages that failed alone earlier in this run, and messages listed over
+    // the size limit (failed at once: the server is never asked for them).
+    Status drop_unfetchable(std::vector<MessageRef>& todo) {
+        std::vector<MessageRef> kept;
+        for (const auto& r : todo) {
+            if (memo_.skip.count(r.uid)) continue;
+            if (options_.max_message_size && r.size > options_.max_message_size) {
+                MF_TRY(fail_message(r.uid, make_error(ErrorKind::too_big, Radius::message,
+                                                      "listed as " + std::to_string(r.size) +
+                                                          " bytes, over the limit of " +
+                                                          std::to_string(options_.max_message_size >> 20) +
+                                                          " MB (--max-message-size): not fetched")));
+                continue;
+            }
+            kept.push_back(r);
+        }
+        todo = std::move(kept);
+        return {};
+    }
+
     Status fetch_batch(const std::vector<uint32_t>& uids) {
         std::vector<cache::MessageRecord> rows;
         std::vector<Rekey> rekeyed;
         std::set<uint32_t> returned;
+        const std::set<uint32_t> asked(uids.begin(), uids.end());
         Status fetched = source_.fetch_messages(uids, [&](const FetchedMessage& m) -> Status {
+            // Only what was asked for, once: a server's unrequested extra is not a message of this folder.
+            if (!asked.count(m.uid) || returned.count(m.uid)) return {};
             returned.insert(m.uid);
             cache::MessageRecord rec;
             rec.folder_id = folder_.id;
@@ -216,7 +316,7 @@ private:
         report_.new_messages += rows.size();
         for (const auto& r : rows) report_.new_bytes += r.size;
         report_.rematched += rekeyed.size();
-        if (!fetched.ok()) return fetched;
+        if (!fetched.ok()) return after_failure(fetched.error(), uids);
         return record_missing(uids, returned);
     }
 
@@ -240,6 +340,8 @@ private:
     const FetchOptions& options_;
     FetchProgress& progress_;
     const cache::FolderRecord& folder_;
+    FolderMemo& memo_;
+    size_t name_max_;
     maildir::MaildirWriter writer_;
     FolderReport report_;
     uint32_t uidvalidity_ = 0;
@@ -259,6 +361,7 @@ struct RunState {
     std::deque<cache::FolderRecord> queue;
     std::vector<FolderReport> reports;
     std::optional<Error> fatal;
+    size_t name_max = 255;  // the longest directory name the cache's file system takes
 
     std::optional<cache::FolderRecord> next() {
         std::lock_guard<std::mutex> l(mutex);
@@ -283,11 +386,41 @@ bool ends_run(const Error& e) {
            e.kind == ErrorKind::internal || e.radius == Radius::fatal;
 }
 
+void add_counts(FolderReport& into, const FolderReport& from) {
+    into.new_messages += from.new_messages;
+    into.new_bytes += from.new_bytes;
+    into.flags_refreshed += from.flags_refreshed;
+    into.gone += from.gone;
+    into.rematched += from.rematched;
+    into.uidvalidity_changed |= from.uidvalidity_changed;
+}
+
+// What the folder's report says: this attempt's counts, those of attempts
+// that ended early, and every message that failed alone.
+void finish_folder(RunState& st, FolderMemo& memo, FolderReport r) {
+    add_counts(r, memo.carried);
+    r.message_errors = std::move(memo.message_errors);
+    st.finish(std::move(r));
+}
+
+FolderReport empty_report(const cache::FolderRecord& folder) {
+    FolderReport r;
+    r.name = folder.info.name;
+    r.role = folder.info.role;
+    return r;
+}
+
+// The run stops; the folder's messages that failed alone are reported all the same.
+bool stop_run(RunState& st, FolderMemo& memo, const cache::FolderRecord& folder, Error e) {
+    e.in("folder " + folder.info.name);
+    if (!memo.message_errors.empty()) finish_folder(st, memo, empty_report(folder));
+    st.stop(std::move(e));
+    return false;
+}
+
 // Fetches one folder, reconnecting after a lost connection. Returns false when the run must stop.
 bool fetch_one(RunState& st, std::unique_ptr<MailSource>& source, const cache::FolderRecord& folder) {
-    FolderReport failed;
-    failed.name = folder.info.name;
-    failed.role = folder.info.role;
+    FolderMemo memo;
     for (int attempt = 0;; ++attempt) {
         if (!source) {
             auto opened = st.open_source();
@@ -301,7 +434,7 @@ bool fetch_one(RunState& st, std::unique_ptr<MailSource>& source, const cache::F
             }
             source = std::move(*opened);
         }
-        FolderFetcher fetcher(st.cache, *source, st.options, st.progress, folder);
+        FolderFetcher fetcher(st.cache, *source, st.options, st.progress, folder, memo, st.name_max);
         auto r = fetcher.run();
         if (r) {
             if (!fetcher.missing_.empty()) {
@@ -309,28 +442,32 @@ bool fetch_one(RunState& st, std::unique_ptr<MailSource>& source, const cache::F
                            " message(s) not returned by the source (first UID " +
                            std::to_string(fetcher.missing_.front()) + "); retried on the next run";
             }
-            st.finish(std::move(*r));
+            finish_folder(st, memo, std::move(*r));
             return true;
         }
+        add_counts(memo.carried, fetcher.partial());  // an attempt that ended early still fetched what it did
         Error e = r.error();
-        if (ends_run(e)) {
-            e.in("folder " + folder.info.name);
-            st.stop(e);
-            return false;
+        if (memo.restart) {
+            // A message failed alone and took the connection with it: on with
+            // the folder on a new one, which no earlier trouble counts against.
+            memo.restart = false;
+            source.reset();
+            attempt = -1;
+            continue;
         }
+        if (ends_run(e)) return stop_run(st, memo, folder, e);
         if (e.radius == Radius::folder || e.radius == Radius::message) {
             e.context.clear();  // the report names the folder
+            FolderReport failed = empty_report(folder);
             failed.error = e.describe();
-            st.finish(std::move(failed));
+            finish_folder(st, memo, std::move(failed));
             return true;
         }
         if (attempt >= st.options.reconnect_attempts) {
             // The connection, not the folder, keeps failing: the other folders
             // would fare no better, so the run stops here (the next run resumes).
             e.message += " (gave up after " + std::to_string(attempt + 1) + " connections)";
-            e.in("folder " + folder.info.name);
-            st.stop(e);
-            return false;
+            return stop_run(st, memo, folder, e);
         }
         source.reset();  // the connection is suspect: start over on a new one
         std::this_thread::sleep_for(std::chrono::milliseconds(500 << attempt));
@@ -341,6 +478,13 @@ void worker(RunState& st, std::unique_ptr<MailSource> source) {
     while (auto folder = st.next()) {
         if (!fetch_one(st, source, *folder)) return;
     }
+}
+
+// The longest file name the cache's file system takes (NAME_MAX: 255 on most, 143 on eCryptfs).
+size_t name_max_of(cache::Cache& cache) {
+    long n = ::pathconf(cache.mail_root().c_str(), _PC_NAME_MAX);
+    if (n <= 0) n = ::pathconf(cache.absolute(".").c_str(), _PC_NAME_MAX);
+    return n >= 64 ? static_cast<size_t>(n) : 255;
 }
 
 FetchReport summarize(RunState& st, const cache::RecoveryReport& rec) {
@@ -354,6 +498,7 @@ FetchReport summarize(RunState& st, const cache::RecoveryReport& rec) {
         report.flags_refreshed += f.flags_refreshed;
         report.gone += f.gone;
         report.rematched += f.rematched;
+        for (const auto& m : f.message_errors) report.errors.push_back("folder " + f.name + ", " + m);
         if (!f.error.empty()) report.errors.push_back("folder " + f.name + ": " + f.error);
         if (f.uidvalidity_changed)
             report.warnings.push_back("folder " + f.name + ": UIDVALIDITY changed; " +
@@ -389,11 +534,13 @@ Result<FetchReport> run_fetch(cache::Cache& cache, std::unique_ptr<MailSource> f
     if (!run_id) return run_id.error();
 
     RunState st{cache, open_source, options, progress, {}, {}, {}, {}};
+    st.name_max = name_max_of(cache);
     FolderFilter filter(options.include, options.exclude);
     std::vector<int64_t> present;
     for (const auto& f : *listed) {
-        auto rec = cache.ensure_folder(*source_id, f, maildir::folder_directory(
-                                                          maildir::split_levels(f.raw_name, f.delimiter)));
+        // Room is kept for the " (source N)" the cache adds to a name another source took.
+        std::string dir = maildir::folder_directory(maildir::split_levels(f.raw_name, f.delimiter));
+        auto rec = cache.ensure_folder(*source_id, f, maildir::fit_directory_name(dir, st.name_max - 32));
         if (!rec) return rec.error();
         present.push_back(rec->id);
         if (f.selectable && filter.accepts(f)) {

@@ -8,6 +8,14 @@
 // therefore leaves at most files that the next run's recovery removes or adopts.
 //
 // Folders are fetched in parallel, one connection per worker.
+//
+// A message can fail alone (issue 13): over --max-message-size by its listed
+// size (never asked for), or one the source gives up on with an error of radius
+// message whose context names it "UID n" (over the limit by the size the
+// server announced, cut off by the whole-message deadline), or one during
+// which the connection was lost twice in a row. It is recorded as a fetch
+// failure (asked for again next run), listed as an error, and the folder goes
+// on without it on a new connection.
 #pragma once
 
 #include <atomic>
@@ -34,6 +42,9 @@ struct FetchOptions {
     uint64_t batch_bytes = 16ull << 20;
     size_t batch_messages = 2000;
     int reconnect_attempts = 3;
+    // Messages listed larger than this are not fetched (0: no limit). The
+    // sources enforce it too, on what the server really sends.
+    uint64_t max_message_size = 0;
     // Bring a cache left by a killed run back first (cache/recovery.hpp). A
     // command that runs several sources in a row (import) does it once.
     bool recover = true;
@@ -56,6 +67,7 @@ struct FolderReport {
     uint64_t flags_refreshed = 0, gone = 0, rematched = 0;
     bool uidvalidity_changed = false;
     std::string error;  // empty when the folder was fetched
+    std::vector<std::string> message_errors;  // "UID n: why", messages that failed alone
 };
 
 struct FetchReport {

@@ -11,9 +11,15 @@
 
 namespace mailferry::pipeline {
 
-// Returns how many messages the server was asked to delete. Without UIDL the
-// cache cannot tell the server's messages apart safely: nothing is deleted
-// and the error says so (kind usage).
-Result<uint64_t> delete_cached_from_pop3(cache::Cache& cache, int64_t source_id, net::Pop3Connection& connection);
+struct Pop3Cleanup {
+    uint64_t deleted = 0;  // messages the server was asked to delete
+    // Messages left on the server because another one has their UIDL: the
+    // UIDL alone cannot say which of them the cache holds.
+    uint64_t kept_shared_uidl = 0;
+};
+
+// Without UIDL the cache cannot tell the server's messages apart safely:
+// nothing is deleted and the error says so (kind usage).
+Result<Pop3Cleanup> delete_cached_from_pop3(cache::Cache& cache, int64_t source_id, net::Pop3Connection& connection);
 
 }  // namespace mailferry::pipeline

@@ -2,10 +2,19 @@
 
 #include <libetpan/libetpan.h>
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 
 #include "mailferry/clock.hpp"
+#include "wrap/deflate_stream.hpp"
+#include "wrap/stream_guard.hpp"
+
+// libetpan's own connect helper (connect.h, which Debian does not install):
+// opening the stream ourselves lets the guard read the greeting too.
+extern "C" int mail_tcp_connect_timeout(const char* server, uint16_t port, time_t timeout);
 
 namespace mailferry::wrap {
 namespace {
@@ -21,7 +30,25 @@ void ignore_progress(size_t, size_t, void*) {}
 
 struct FetchContext {
     const std::function<void(const MessageAttributes&)>* on_message;
+    mailstream* stream;
 };
+
+// A command's reply: generous in time (a LIST or SEARCH of a large account);
+// the per-read timeout still bounds any silence.
+StreamLimits command_limits(int timeout) {
+    StreamLimits l;
+    l.grace_seconds = std::max(600, 10 * timeout);
+    return l;
+}
+
+// One message's FETCH response: the whole-message deadline, and room for the
+// largest message we take plus its lines.
+StreamLimits message_limits(int timeout, uint64_t max_message_size) {
+    StreamLimits l;
+    l.grace_seconds = std::max(1, timeout);
+    l.max_bytes = max_message_size + 2 * l.max_line;
+    return l;
+}
 
 void read_flags(const mailimap_msg_att_dynamic* dyn, MessageAttributes& out) {
     out.has_flags = true;
@@ -54,8 +81,11 @@ void read_static(const mailimap_msg_att_static* st, MessageAttributes& out) {
     case MAILIMAP_MSG_ATT_INTERNALDATE: {
         const mailimap_date_time* d = st->att_data.att_internal_date;
         if (!d) break;
-        out.internaldate = epoch_from_fields(d->dt_year, d->dt_month, d->dt_day, d->dt_hour,
-                                             d->dt_min, d->dt_sec, d->dt_zone);
+        // Out-of-range fields (month 13, zone -9999) from a broken server: no
+        // INTERNALDATE, so the caller falls back to the message's own dates.
+        auto t = epoch_from_fields(d->dt_year, d->dt_month, d->dt_day, d->dt_hour, d->dt_min, d->dt_sec, d->dt_zone);
+        if (!t) break;
+        out.internaldate = *t;
         out.has_internaldate = true;
         break;
     }
@@ -85,6 +115,8 @@ void on_msg_att(mailimap_msg_att* att, void* context) {
         else if (item->att_type == MAILIMAP_MSG_ATT_ITEM_STATIC) read_static(item->att_data.att_static, out);
     }
     (*ctx->on_message)(out);
+    // Each message's response is a reply of its own to the guard.
+    if (StreamGuard* g = stream_guard_of(ctx->stream)) g->rearm();
 }
 
 std::string upper(std::string s) {
@@ -96,7 +128,8 @@ std::string upper(std::string s) {
 
 void ImapSession::Free::operator()(mailimap* m) const { mailimap_free(m); }
 
-ImapSession::ImapSession(int timeout_seconds) : imap_(mailimap_new(0, nullptr)) {
+ImapSession::ImapSession(int timeout_seconds, uint64_t max_message_size)
+    : imap_(mailimap_new(0, nullptr)), timeout_(timeout_seconds), max_message_size_(max_message_size) {
     mailimap_set_timeout(imap_.get(), timeout_seconds);
 }
 
@@ -105,6 +138,7 @@ ImapSession::~ImapSession() {
 }
 
 Error ImapSession::error_from(int rc, const std::string& what) const {
+    if (StreamGuard* g = stream_guard_of(stream()); g && g->stopped()) return stream_error(what);
     ErrorKind kind = ErrorKind::protocol;
     Radius radius = Radius::account;
     switch (rc) {
@@ -131,9 +165,24 @@ Error ImapSession::error_from(int rc, const std::string& what) const {
     return e;
 }
 
+int ImapSession::start(mailstream* opened) {
+    if (!install_stream_guard(opened, command_limits(timeout_))) {
+        mailstream_close(opened);
+        return MAILIMAP_ERROR_MEMORY;
+    }
+    return mailimap_connect(imap_.get(), opened);
+}
+
 Status ImapSession::connect_tls(const std::string& host, uint16_t port) {
     sni_host_ = host;
-    int rc = mailimap_ssl_connect_with_callback(imap_.get(), host.c_str(), port, set_sni, &sni_host_);
+    // mailimap_ssl_connect_with_callback() as libetpan writes it, with the guard
+    // in place before the greeting is read.
+    int rc = MAILIMAP_ERROR_CONNECTION_REFUSED;
+    if (int fd = mail_tcp_connect_timeout(host.c_str(), port, timeout_); fd >= 0) {
+        mailstream* s = mailstream_ssl_open_with_callback_timeout(fd, timeout_, set_sni, &sni_host_);
+        if (!s) close(fd);
+        rc = s ? start(s) : MAILIMAP_ERROR_SSL;
+    }
     if (rc != MAILIMAP_NO_ERROR_AUTHENTICATED && rc != MAILIMAP_NO_ERROR_NON_AUTHENTICATED) {
         Error e = error_from(rc, "cannot connect over TLS to " + host + ":" + std::to_string(port));
         if (rc == MAILIMAP_ERROR_SSL) e.message = "TLS handshake with " + host + ":" + std::to_string(port) + " failed";
@@ -145,7 +194,12 @@ Status ImapSession::connect_tls(const std::string& host, uint16_t port) {
 }
 
 Status ImapSession::connect_plain(const std::string& host, uint16_t port) {
-    int rc = mailimap_socket_connect(imap_.get(), host.c_str(), port);
+    int rc = MAILIMAP_ERROR_CONNECTION_REFUSED;
+    if (int fd = mail_tcp_connect_timeout(host.c_str(), port, timeout_); fd >= 0) {
+        mailstream* s = mailstream_socket_open_timeout(fd, timeout_);
+        if (!s) close(fd);
+        rc = s ? start(s) : MAILIMAP_ERROR_MEMORY;
+    }
     if (rc != MAILIMAP_NO_ERROR_AUTHENTICATED && rc != MAILIMAP_NO_ERROR_NON_AUTHENTICATED)
         return error_from(rc, "cannot connect to " + host + ":" + std::to_string(port));
     connected_ = true;
@@ -161,6 +215,9 @@ Status ImapSession::starttls(const std::string& host) {
         e.kind = ErrorKind::tls;
         return e;
     }
+    // libetpan replaced the stream's layers with a TLS one: guard it again.
+    if (!install_stream_guard(stream(), command_limits(timeout_)))
+        return make_error(ErrorKind::internal, Radius::account, "out of memory after STARTTLS");
     return {};
 }
 
@@ -260,7 +317,7 @@ Status ImapSession::uid_fetch(const UidRanges& ranges, unsigned items,
                       mailimap_section_new_header_fields(mailimap_header_list_new(names))));
     }
 
-    FetchContext ctx{&on_message};
+    FetchContext ctx{&on_message, stream()};
     mailimap_set_msg_att_handler(imap_.get(), on_msg_att, &ctx);
     mailimap_set_progress_callback(imap_.get(), ignore_progress, nullptr, nullptr);
     clist* result = nullptr;
@@ -303,13 +360,27 @@ Result<SelectInfo> ImapSession::select(const std::string& raw_name, bool* keywor
     return info;
 }
 
+bool ImapSession::is_listed(const std::string& raw_name) {
+    // The name as a LIST pattern: a '%' or '*' in it matches more, so compare exactly.
+    auto entries = list(raw_name, false);
+    if (!entries) return false;
+    for (const auto& e : *entries)
+        if (e.raw_name == raw_name) return true;
+    return false;
+}
+
 Status ImapSession::create(const std::string& raw_name) {
     int rc = mailimap_create(imap_.get(), raw_name.c_str());
     if (rc == MAILIMAP_NO_ERROR) return {};
     std::string text = last_response();
+    // RFC 5530's [ALREADYEXISTS] says so plainly. A server without response
+    // codes may only say it in words: then the folder must be listed to count
+    // (any NO whose text happened to contain "exists" once passed as success).
+    if (text.find("[ALREADYEXISTS]") != std::string::npos) return {};
     std::string lower;
     for (char c : text) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (lower.find("exists") != std::string::npos) return {};  // [ALREADYEXISTS], "Mailbox already exists"
+    if (rc == MAILIMAP_ERROR_CREATE && lower.find("already exists") != std::string::npos && is_listed(raw_name))
+        return {};
     Error e = error_from(rc, "cannot create the folder");
     // The server's refusal concerns this folder; a lost line concerns the
     // connection, which the caller replaces (the folder is not at fault).
@@ -343,8 +414,8 @@ Result<std::vector<uint32_t>> ImapSession::uid_search_header(const std::string& 
 namespace {
 
 mailimap_date* imap_day(int64_t epoch) {
-    std::string iso = iso8601_utc(epoch);  // YYYY-MM-DDT...
-    return mailimap_date_new(std::stoi(iso.substr(8, 2)), std::stoi(iso.substr(5, 2)), std::stoi(iso.substr(0, 4)));
+    CivilTime c = civil_from_epoch(epoch);
+    return mailimap_date_new(c.day, c.month, c.year);
 }
 
 }  // namespace
@@ -380,6 +451,85 @@ std::string ImapSession::last_response() const {
     for (char& c : text)
         if (c == '\r' || c == '\n') c = ' ';
     return text.substr(0, 300);
+}
+
+std::string ImapSession::start_deflate() {
+    mailstream* s = stream();
+    remove_stream_guard(s);
+    std::string error = install_deflate_layer(s);
+    if (!install_stream_guard(s, command_limits(timeout_)) && error.empty()) error = "out of memory";
+    return error;
+}
+
+std::string ImapSession::next_tag() { return "mfr" + std::to_string(++next_tag_); }
+
+Status ImapSession::send_line(const std::string& line) {
+    mailstream* s = stream();
+    std::string data = line + "\r\n";
+    if (!s || mailstream_write(s, data.data(), data.size()) != static_cast<ssize_t>(data.size()) ||
+        mailstream_flush(s) != 0)
+        return stream_error("cannot send a command");
+    return {};
+}
+
+Result<std::string> ImapSession::read_line(std::string* head) {
+    std::unique_ptr<MMAPString, void (*)(MMAPString*)> buf(mmap_string_new(""), mmap_string_free);
+    // mailstream_read_line counts bytes, not a C string's length: a NUL byte stays.
+    if (!buf || !stream() || !mailstream_read_line(stream(), buf.get())) {
+        if (head && buf) head->assign(buf->str, std::min<size_t>(buf->len, 200));
+        return stream_error("cannot read a reply");
+    }
+    std::string line(buf->str, buf->len);
+    if (!line.empty() && line.back() == '\n') line.pop_back();
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    return line;
+}
+
+Status ImapSession::read_literal(uint64_t n, std::string* out) {
+    mailstream* s = stream();
+    if (!s) return stream_error("cannot read a literal");
+    // Bytes already in the stream's buffer passed the guard as line bytes.
+    if (StreamGuard* g = stream_guard_of(s)) g->expect_literal(n > s->read_buffer_len ? n - s->read_buffer_len : 0);
+    if (out) out->reserve(out->size() + n);  // the announced size, checked by the caller
+    char chunk[64 * 1024];
+    while (n > 0) {
+        ssize_t got = mailstream_read(s, chunk, static_cast<size_t>(std::min<uint64_t>(n, sizeof chunk)));
+        if (got <= 0) return stream_error("cannot read a literal");
+        if (out) out->append(chunk, static_cast<size_t>(got));
+        n -= static_cast<uint64_t>(got);
+    }
+    return {};
+}
+
+void ImapSession::begin_message_response() {
+    if (StreamGuard* g = stream_guard_of(stream())) {
+        g->set_limits(message_limits(timeout_, max_message_size_));
+        g->rearm();
+    }
+}
+
+void ImapSession::end_message_responses() {
+    if (StreamGuard* g = stream_guard_of(stream())) g->set_limits(command_limits(timeout_));
+}
+
+void ImapSession::abandon() {
+    if (StreamGuard* g = stream_guard_of(stream())) g->stop(GuardStop::abandoned);
+    connected_ = false;  // no LOGOUT: it would be read as part of the old reply
+}
+
+bool ImapSession::stopped_by_limit() const {
+    StreamGuard* g = stream_guard_of(stream());
+    GuardStop stop = g ? g->report().stop : GuardStop::none;
+    return stop == GuardStop::line_too_long || stop == GuardStop::too_many_bytes || stop == GuardStop::too_slow;
+}
+
+Error ImapSession::stream_error(const std::string& what) const {
+    StreamGuard* g = stream_guard_of(stream());
+    GuardReport r = g ? g->report() : GuardReport{};
+    Error e = make_error(stop_kind(r.stop), Radius::account,
+                         what + ": " + describe_stop(r, g ? g->limits() : StreamLimits{}));
+    if (e.kind == ErrorKind::temporary) e.retry = Retry::later;
+    return e;
 }
 
 UidRanges compress_uids(const std::vector<uint32_t>& uids) {

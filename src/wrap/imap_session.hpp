@@ -58,9 +58,15 @@ struct MessageAttributes {
 
 using UidRanges = std::vector<std::pair<uint32_t, uint32_t>>;  // inclusive; second 0 means '*'
 
+// The largest message a fetch reads unless told otherwise (--max-message-size):
+// above Exchange Online's 150 MB, so that nothing it can hold is refused.
+inline constexpr uint64_t kDefaultMaxMessageSize = 200ull << 20;
+
+// Every session reads through a guard (stream_guard.hpp): replies are bounded
+// in size, line length and time, whatever the server announces.
 class ImapSession {
 public:
-    explicit ImapSession(int timeout_seconds);
+    explicit ImapSession(int timeout_seconds, uint64_t max_message_size = kDefaultMaxMessageSize);
     ~ImapSession();  // logs out when still connected, then frees
     ImapSession(const ImapSession&) = delete;
     ImapSession& operator=(const ImapSession&) = delete;
@@ -94,6 +100,8 @@ public:
     Result<SelectInfo> select(const std::string& raw_name, bool* keywords_allowed = nullptr);
     // CREATE; "already exists" is success.
     Status create(const std::string& raw_name);
+    // Whether LIST shows a folder of exactly this name.
+    bool is_listed(const std::string& raw_name);
     Status subscribe(const std::string& raw_name);
     // UID SEARCH HEADER field value (US-ASCII only, as Exchange requires).
     Result<std::vector<uint32_t>> uid_search_header(const std::string& field, const std::string& value);
@@ -107,9 +115,40 @@ public:
     _mailstream* stream() const;
     // The text of the server's last tagged or untagged status line.
     std::string last_response() const;
+    // COMPRESS=DEFLATE after the server's OK to it: our deflate layer goes in
+    // below the guard, which then counts inflated bytes. "" or an error line.
+    std::string start_deflate();
+
+    // For our own reader of FETCH responses (net/imap/imap_source.cpp), which
+    // sees each literal's announced size before it reads a byte of it: lines
+    // and literals straight from the stream, through the guard. Its tags
+    // ("mfr1", "mfr2"...) never collide with libetpan's numeric ones.
+    std::string next_tag();
+    Status send_line(const std::string& line);  // CRLF added
+    // One line without its line ending (NUL bytes kept). When it fails, *head
+    // gets the first bytes of what had come of the line: enough to name the message.
+    Result<std::string> read_line(std::string* head = nullptr);
+    // An announced literal of n bytes, appended to *out (nullptr: read and dropped).
+    Status read_literal(uint64_t n, std::string* out);
+    // One message's response starts: it has --timeout seconds, then must
+    // average 4 KB/s (a whole-message deadline), and brings at most
+    // max_message_size() bytes plus its lines. end_message_responses() goes
+    // back to a command's limits.
+    void begin_message_response();
+    void end_message_responses();
+    // A reply was left half read: the connection is of no further use.
+    void abandon();
+    // Whether the guard cut the last reply off for its length, size or pace
+    // (not for a lost connection): the reply's fault, not the network's.
+    bool stopped_by_limit() const;
+    // The error for a failed read or write: what the guard stopped, or a lost connection.
+    Error stream_error(const std::string& what) const;
+    uint64_t max_message_size() const { return max_message_size_; }
 
 private:
     Error error_from(int rc, const std::string& what) const;
+    // Reads the greeting from a freshly opened stream, guarded from its first byte.
+    int start(_mailstream* opened);
     // Runs UID SEARCH without a charset and frees key.
     Result<std::vector<uint32_t>> uid_search(struct mailimap_search_key* key);
     struct Free {
@@ -117,6 +156,9 @@ private:
     };
     std::unique_ptr<mailimap, Free> imap_;
     std::string sni_host_;
+    int timeout_;
+    uint64_t max_message_size_;
+    unsigned next_tag_ = 0;
     bool preauth_ = false;
     bool connected_ = false;
 };

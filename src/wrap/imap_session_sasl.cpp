@@ -26,7 +26,7 @@ Error lost(const std::string& mechanism) {
     return e;
 }
 
-bool send_line(mailstream* s, const std::string& line) {
+bool sasl_send_line(mailstream* s, const std::string& line) {
     std::string data = line + "\r\n";
     const char* p = data.data();
     size_t left = data.size();
@@ -39,7 +39,7 @@ bool send_line(mailstream* s, const std::string& line) {
     return mailstream_flush(s) == 0;
 }
 
-std::unique_ptr<std::string> read_line(mailstream* s) {
+std::unique_ptr<std::string> sasl_read_line(mailstream* s) {
     std::unique_ptr<MMAPString, MMapFree> buf(mmap_string_new(""));
     char* line = mailstream_read_line_remove_eol(s, buf.get());
     if (!line) return nullptr;
@@ -55,7 +55,7 @@ Status ImapSession::authenticate(const std::string& mechanism, std::string_view 
     const std::string response = base64_encode(initial_response);
     // The token must never reach a protocol trace: libetpan's logger honours privacy.
     mailstream_set_privacy(s, 0);
-    bool sent = send_line(s, std::string(tag) + " AUTHENTICATE " + mechanism + (sasl_ir ? " " + response : ""));
+    bool sent = sasl_send_line(s, std::string(tag) + " AUTHENTICATE " + mechanism + (sasl_ir ? " " + response : ""));
     std::string challenge_text;
     bool response_sent = sasl_ir;
     for (;;) {
@@ -63,18 +63,18 @@ Status ImapSession::authenticate(const std::string& mechanism, std::string_view 
             mailstream_set_privacy(s, 1);
             return lost(mechanism);
         }
-        auto line = read_line(s);
+        auto line = sasl_read_line(s);
         if (!line) {
             mailstream_set_privacy(s, 1);
             return lost(mechanism);
         }
         if (line->rfind("+", 0) == 0) {
             if (!response_sent) {
-                sent = send_line(s, response);
+                sent = sasl_send_line(s, response);
                 response_sent = true;
             } else {
                 challenge_text = sasl_challenge_text(*line);
-                sent = send_line(s, std::string(failure_ack));
+                sent = sasl_send_line(s, std::string(failure_ack));
             }
             continue;
         }

@@ -2,11 +2,18 @@
 
 #include <libetpan/libetpan.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 
 #include "mailferry/base64.hpp"
 #include "wrap/imap_reply.hpp"
+#include "wrap/stream_guard.hpp"
+
+// libetpan's own connect helper (connect.h, which Debian does not install):
+// opening the stream ourselves lets the guard read the greeting too.
+extern "C" int mail_tcp_connect_timeout(const char* server, uint16_t port, time_t timeout);
 
 namespace mailferry::wrap {
 namespace {
@@ -29,11 +36,31 @@ std::string upper(std::string s) {
 
 std::string trimmed(const std::string& line) { return line.substr(0, 200); }
 
+// A command's reply: a UIDL of a million messages is some 80 MB; the per-read
+// timeout still bounds any silence.
+StreamLimits command_limits(int timeout) {
+    StreamLimits l;
+    l.max_bytes = 256ull << 20;
+    l.grace_seconds = std::max(600, 10 * timeout);
+    return l;
+}
+
+// RETR: a message's lines may be as long as the message; dot-stuffing adds at
+// most a byte a line. The whole-message deadline: --timeout, then 4 KB/s.
+StreamLimits retr_limits(int timeout, uint64_t max_message_size) {
+    StreamLimits l;
+    l.max_bytes = max_message_size + max_message_size / 8 + (1u << 20);
+    l.max_line = l.max_bytes;
+    l.grace_seconds = std::max(1, timeout);
+    return l;
+}
+
 }  // namespace
 
 void Pop3Session::Free::operator()(mailpop3* p) const { mailpop3_free(p); }
 
-Pop3Session::Pop3Session(int timeout_seconds) : pop_(mailpop3_new(0, nullptr)) {
+Pop3Session::Pop3Session(int timeout_seconds, uint64_t max_message_size)
+    : pop_(mailpop3_new(0, nullptr)), timeout_(timeout_seconds), max_message_size_(max_message_size) {
     if (pop_) mailpop3_set_timeout(pop_.get(), timeout_seconds);
 }
 
@@ -44,41 +71,79 @@ Pop3Session::~Pop3Session() {
 _mailstream* Pop3Session::stream() const { return pop_ ? pop_->pop3_stream : nullptr; }
 
 Error Pop3Session::lost(const std::string& what) const {
-    Error e = make_error(ErrorKind::temporary, Radius::account, what + ": the connection was lost");
-    e.retry = Retry::later;
+    StreamGuard* g = stream_guard_of(stream());
+    GuardReport r = g ? g->report() : GuardReport{};
+    Error e = make_error(stop_kind(r.stop), Radius::account,
+                         what + ": " + describe_stop(r, g ? g->limits() : StreamLimits{}));
+    if (e.kind == ErrorKind::temporary) e.retry = Retry::later;
     return e;
+}
+
+bool Pop3Session::stopped_by_limit() const {
+    StreamGuard* g = stream_guard_of(stream());
+    GuardStop stop = g ? g->report().stop : GuardStop::none;
+    return stop == GuardStop::line_too_long || stop == GuardStop::too_many_bytes || stop == GuardStop::too_slow;
+}
+
+void Pop3Session::abandon() {
+    if (StreamGuard* g = stream_guard_of(stream())) g->stop(GuardStop::abandoned);
+    connected_ = false;  // no QUIT: it would be read as part of the old reply (and commit DELEs)
+}
+
+Status Pop3Session::start(mailstream* opened, const std::string& what) {
+    if (!install_stream_guard(opened, command_limits(timeout_))) {
+        mailstream_close(opened);
+        return make_error(ErrorKind::internal, Radius::account, what + ": out of memory");
+    }
+    if (mailpop3_connect(pop_.get(), opened) != MAILPOP3_NO_ERROR) {
+        if (StreamGuard* g = stream_guard_of(stream()); g && g->stopped()) return lost(what);
+        Error e = make_error(ErrorKind::temporary, Radius::account, what);
+        e.retry = Retry::later;
+        return e;
+    }
+    connected_ = true;
+    return {};
 }
 
 Status Pop3Session::connect_tls(const std::string& host, uint16_t port) {
     sni_host_ = host;
-    int rc = mailpop3_ssl_connect_with_callback(pop_.get(), host.c_str(), port, set_sni, &sni_host_);
-    if (rc == MAILPOP3_ERROR_SSL)
-        return make_error(ErrorKind::tls, Radius::account, "TLS handshake with " + host + ":" + std::to_string(port) + " failed");
-    if (rc != MAILPOP3_NO_ERROR) {
-        Error e = make_error(ErrorKind::temporary, Radius::account,
-                             "cannot connect over TLS to " + host + ":" + std::to_string(port));
+    // mailpop3_ssl_connect_with_callback() as libetpan writes it, with the
+    // guard in place before the greeting is read.
+    const std::string where = host + ":" + std::to_string(port);
+    int fd = mail_tcp_connect_timeout(host.c_str(), port, timeout_);
+    if (fd < 0) {
+        Error e = make_error(ErrorKind::temporary, Radius::account, "cannot connect over TLS to " + where);
         e.retry = Retry::later;
         return e;
     }
-    connected_ = true;
-    return {};
+    mailstream* s = mailstream_ssl_open_with_callback_timeout(fd, timeout_, set_sni, &sni_host_);
+    if (!s) {
+        close(fd);
+        return make_error(ErrorKind::tls, Radius::account, "TLS handshake with " + where + " failed");
+    }
+    return start(s, "cannot connect over TLS to " + where);
 }
 
 Status Pop3Session::connect_plain(const std::string& host, uint16_t port) {
     sni_host_ = host;
-    int rc = mailpop3_socket_connect(pop_.get(), host.c_str(), port);
-    if (rc != MAILPOP3_NO_ERROR) {
-        Error e = make_error(ErrorKind::temporary, Radius::account, "cannot connect to " + host + ":" + std::to_string(port));
+    const std::string what = "cannot connect to " + host + ":" + std::to_string(port);
+    int fd = mail_tcp_connect_timeout(host.c_str(), port, timeout_);
+    mailstream* s = fd < 0 ? nullptr : mailstream_socket_open_timeout(fd, timeout_);
+    if (!s) {
+        if (fd >= 0) close(fd);
+        Error e = make_error(ErrorKind::temporary, Radius::account, what);
         e.retry = Retry::later;
         return e;
     }
-    connected_ = true;
-    return {};
+    return start(s, what);
 }
 
 Status Pop3Session::stls() {
     int rc = mailpop3_socket_starttls_with_callback(pop_.get(), set_sni, &sni_host_);
     if (rc != MAILPOP3_NO_ERROR) return make_error(ErrorKind::tls, Radius::account, "STLS failed");
+    // libetpan replaced the stream's layers with a TLS one: guard it again.
+    if (!install_stream_guard(stream(), command_limits(timeout_)))
+        return make_error(ErrorKind::internal, Radius::account, "out of memory after STLS");
     return {};
 }
 
@@ -198,15 +263,37 @@ Result<std::vector<Pop3Listing>> Pop3Session::list(bool with_uidl) {
     return out;
 }
 
-Status Pop3Session::retr(uint32_t number, const std::function<Status(std::string_view)>& on_message) {
+Status Pop3Session::retr(uint32_t number, const std::function<Status(std::string_view)>& on_message,
+                         uint64_t expected_size) {
+    StreamGuard* guard = stream_guard_of(stream());
+    if (guard) guard->set_limits(retr_limits(timeout_, max_message_size_));  // sending RETR starts its clock
+    std::string message;
+    Status read = read_message(number, expected_size, message);
+    if (guard) guard->set_limits(command_limits(timeout_));
+    MF_TRY(read);
+    return on_message(message);
+}
+
+Status Pop3Session::read_message(uint32_t number, uint64_t expected_size, std::string& message) {
     auto r = command("RETR " + std::to_string(number), ErrorKind::protocol, "RETR " + std::to_string(number));
     if (!r) return r.error();
-    std::string message;
-    MF_TRY(read_multiline([&](std::string_view line) {
+    const uint64_t cap = max_message_size_;
+    message.reserve(static_cast<size_t>(std::min(expected_size + expected_size / 16 + 4096, cap)));
+    Status body = read_multiline([&](std::string_view line) -> Status {
+        if (message.size() + line.size() > cap)
+            return make_error(ErrorKind::too_big, Radius::message,
+                              "the message is larger than the limit of " + std::to_string(cap >> 20) +
+                                  " MB (--max-message-size): not fetched");
+        // Doubling, but never past the cap: a server that lied in LIST costs
+        // at most the cap, not twice it.
+        if (message.size() + line.size() > message.capacity())
+            message.reserve(static_cast<size_t>(
+                std::min<uint64_t>(std::max(2 * message.capacity(), message.size() + line.size()), cap)));
         message.append(line);
         return Status{};
-    }));
-    return on_message(message);
+    });
+    if (!body) abandon();  // the rest of the message is still on its way
+    return body;
 }
 
 Status Pop3Session::dele(uint32_t number) {

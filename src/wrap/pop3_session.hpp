@@ -5,6 +5,10 @@
 // a message's bytes in the cache must be exactly what the server sent
 // (dot-unstuffed, nothing else).
 //
+// Every session reads through a guard (stream_guard.hpp): a reply is bounded
+// in size, line length and time; a RETR above max_message_size, endless or
+// trickling is cut off (the connection is then spent).
+//
 // One session per thread. Message bytes handed to a callback live only
 // during the call.
 #pragma once
@@ -17,6 +21,7 @@
 #include <vector>
 
 #include "mailferry/result.hpp"
+#include "wrap/imap_session.hpp"
 #include "wrap/pop3_reply.hpp"
 
 struct mailpop3;
@@ -26,7 +31,7 @@ namespace mailferry::wrap {
 
 class Pop3Session {
 public:
-    explicit Pop3Session(int timeout_seconds);
+    explicit Pop3Session(int timeout_seconds, uint64_t max_message_size = kDefaultMaxMessageSize);
     ~Pop3Session();  // QUIT when still connected, then frees
     Pop3Session(const Pop3Session&) = delete;
     Pop3Session& operator=(const Pop3Session&) = delete;
@@ -44,14 +49,20 @@ public:
                         std::string_view failure_ack);
     // LIST, and UIDL when the server has it.
     Result<std::vector<Pop3Listing>> list(bool with_uidl);
-    // RETR: the message, dot-unstuffed, line endings as sent.
-    Status retr(uint32_t number, const std::function<Status(std::string_view)>& on_message);
+    // RETR: the message, dot-unstuffed, line endings as sent. expected_size
+    // (LIST's) only sizes the buffer. A message over max_message_size, or one
+    // that comes slower than the whole-message deadline allows (--timeout
+    // seconds, then 4 KB/s on average), is cut off: kind too_big or temporary,
+    // and stopped_by_limit() says it was the message, not the network.
+    Status retr(uint32_t number, const std::function<Status(std::string_view)>& on_message,
+                uint64_t expected_size = 0);
     Status dele(uint32_t number);
     // QUIT: the server commits DELEs only now (RFC 1939 §6).
     Status quit();
 
     _mailstream* stream() const;
     std::string last_response() const { return last_response_; }
+    bool stopped_by_limit() const;
 
 private:
     Status send(const std::string& line);
@@ -61,6 +72,10 @@ private:
     // Reads a multi-line answer up to ".", calling on_line with each line (raw, EOL included, dot-unstuffed).
     Status read_multiline(const std::function<Status(std::string_view)>& on_line);
     Error lost(const std::string& what) const;
+    Status read_message(uint32_t number, uint64_t expected_size, std::string& message);
+    Status start(_mailstream* opened, const std::string& what);  // greeting, guarded from its first byte
+    // A reply left half read: the connection is spent (no QUIT).
+    void abandon();
 
     struct Free {
         void operator()(mailpop3* p) const;
@@ -68,6 +83,8 @@ private:
     std::unique_ptr<mailpop3, Free> pop_;
     std::string sni_host_;
     std::string last_response_;
+    int timeout_;
+    uint64_t max_message_size_;
     bool connected_ = false;
 };
 

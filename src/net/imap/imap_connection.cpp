@@ -1,7 +1,6 @@
 #include "net/imap/imap_connection.hpp"
 
 #include "net/sasl.hpp"
-#include "wrap/deflate_stream.hpp"
 #include "wrap/tls_verify.hpp"
 
 namespace mailferry::net {
@@ -14,7 +13,7 @@ Error account_error(ErrorKind kind, std::string text) {
 }  // namespace
 
 Result<std::unique_ptr<ImapConnection>> ImapConnection::open(const ConnectOptions& o) {
-    std::unique_ptr<ImapConnection> c(new ImapConnection(o.timeout_seconds));
+    std::unique_ptr<ImapConnection> c(new ImapConnection(o.timeout_seconds, o.max_message_size));
     if (auto s = c->secure(o); !s) return s.error();
     if (auto s = c->authenticate(o); !s) return s.error();
     if (o.compress) {
@@ -120,7 +119,7 @@ Status ImapConnection::start_compression(const ConnectOptions& o) {
         return {};
     }
     MF_TRY(session_.simple_command("COMPRESS DEFLATE"));
-    std::string err = wrap::install_deflate_layer(session_.stream());
+    std::string err = session_.start_deflate();
     if (!err.empty()) return account_error(ErrorKind::internal, "cannot start compression: " + err);
     compressed_ = true;
     return {};

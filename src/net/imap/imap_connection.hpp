@@ -31,6 +31,9 @@ struct ConnectOptions {
     bool allow_plaintext = false; // imap:// without STARTTLS
     bool compress = false;        // COMPRESS=DEFLATE when offered
     int timeout_seconds = 60;
+    // The largest message fetched (--max-message-size): a larger one is refused
+    // unread, whatever size the server announces.
+    uint64_t max_message_size = wrap::kDefaultMaxMessageSize;
     std::function<void(const std::string&)> warn;  // one line for the user
 };
 
@@ -44,7 +47,7 @@ public:
     bool compressed() const { return compressed_; }
 
 private:
-    explicit ImapConnection(int timeout) : session_(timeout) {}
+    ImapConnection(int timeout, uint64_t max_message_size) : session_(timeout, max_message_size) {}
     Status secure(const ConnectOptions& o);
     Status verify_peer(const ConnectOptions& o);
     Status authenticate(const ConnectOptions& o);

@@ -1,7 +1,17 @@
 // MailSource over IMAP: LIST with special-use roles (XLIST where that is all
 // the server has), EXAMINE, and UID FETCH in the batches the pipeline asks for.
+//
+// The FETCHes are read by a reader of our own, not libetpan's (which reads a
+// literal of any announced size into memory and wraps numbers at 2^32): a body
+// over the session's max_message_size is refused before a byte of it is read,
+// each response has the whole-message deadline of the session's guard, FETCH
+// responses for UIDs that were not asked for are ignored, and a UID above
+// 4294967295 is nobody's. A message-level failure comes back as an error of
+// radius message naming "UID n" in its context (pipeline/fetch.hpp); the
+// connection is then spent.
 #pragma once
 
+#include <map>
 #include <memory>
 
 #include "mailferry/mail_source.hpp"
@@ -23,6 +33,9 @@ public:
 private:
     std::unique_ptr<ImapConnection> connection_;
     std::string open_folder_;
+    // Sequence number to UID, from the last listing: names the message of a
+    // response that breaks off before its UID came.
+    std::map<uint64_t, uint32_t> seq_to_uid_;
 };
 
 // The RFC 6154 role for a LIST or XLIST attribute list, or "".

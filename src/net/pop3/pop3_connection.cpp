@@ -15,7 +15,7 @@ Error account_error(ErrorKind kind, std::string text) {
 }  // namespace
 
 Result<std::unique_ptr<Pop3Connection>> Pop3Connection::open(const ConnectOptions& o) {
-    std::unique_ptr<Pop3Connection> c(new Pop3Connection(o.timeout_seconds));
+    std::unique_ptr<Pop3Connection> c(new Pop3Connection(o.timeout_seconds, o.max_message_size));
     MF_TRY(c->secure(o));
     MF_TRY(c->authenticate(o));
     MF_TRY(c->refresh_capabilities());  // UIDL may be announced only now (RFC 2449 §5)

@@ -25,7 +25,7 @@ public:
     bool offers_sasl(const std::string& mechanism) const;
 
 private:
-    explicit Pop3Connection(int timeout) : session_(timeout) {}
+    Pop3Connection(int timeout, uint64_t max_message_size) : session_(timeout, max_message_size) {}
     Status secure(const ConnectOptions& o);
     Status authenticate(const ConnectOptions& o);
     Status authenticate_oauth2(const ConnectOptions& o);

@@ -1,5 +1,7 @@
 #include "net/pop3/pop3_source.hpp"
 
+#include <map>
+
 #include "mailferry/clock.hpp"
 #include "mime/message_date.hpp"
 #include "wrap/sha256.hpp"
@@ -22,12 +24,43 @@ Result<std::vector<std::string>> Pop3Source::hash_keys(const std::vector<wrap::P
         warn_("warning: the POP3 server has no UIDL: every message is downloaded once more to recognise it by its SHA-256");
     std::vector<std::string> keys;
     for (const auto& m : listing) {
-        MF_TRY(connection_->session().retr(m.number, [&](std::string_view bytes) {
-            keys.push_back("sha256:" + wrap::sha256_hex(bytes));
-            return Status{};
-        }));
+        auto hash = content_hash(m);
+        if (!hash) return hash.error();
+        keys.push_back("sha256:" + *hash);
     }
     return keys;
+}
+
+Result<std::string> Pop3Source::content_hash(const wrap::Pop3Listing& m) {
+    std::string hash;
+    Status s = connection_->session().retr(m.number, [&](std::string_view bytes) {
+        hash = wrap::sha256_hex(bytes);
+        return Status{};
+    }, m.size);
+    if (!s) return s.error();
+    return hash;
+}
+
+// Two messages with one UIDL (a broken server, or one that reuses UIDLs) must
+// not become one message with one UID: the first would never be fetched, and
+// --delete-after-fetch would delete both. Each such message is known by its
+// UIDL and its SHA-256 instead, which costs one more download of each.
+Status Pop3Source::split_duplicate_uidls(const std::vector<wrap::Pop3Listing>& listing,
+                                         std::vector<std::string>& keys) {
+    std::map<std::string, int> seen;
+    for (const auto& k : keys) ++seen[k];
+    size_t duplicates = 0;
+    for (size_t i = 0; i < listing.size(); ++i) {
+        if (seen[keys[i]] < 2) continue;
+        auto hash = content_hash(listing[i]);
+        if (!hash) return hash.error();
+        keys[i] += " sha256:" + *hash;
+        ++duplicates;
+    }
+    if (duplicates && warn_)
+        warn_("warning: the POP3 server gives " + std::to_string(duplicates) +
+              " messages a UIDL that another message has too: each is known by its UIDL and SHA-256 instead");
+    return {};
 }
 
 Result<FolderStatus> Pop3Source::open_folder(const SourceFolder&) {
@@ -44,6 +77,8 @@ Result<FolderStatus> Pop3Source::open_folder(const SourceFolder&) {
         auto hashed = hash_keys(*listing);
         if (!hashed) return hashed.error();
         keys = std::move(*hashed);
+    } else {
+        MF_TRY(split_duplicate_uidls(*listing, keys));
     }
     auto uids = assign_uids_(folder_name, keys);
     if (!uids) return uids.error();
@@ -69,7 +104,7 @@ Status Pop3Source::fetch_messages(const std::vector<uint32_t>& uids, const Messa
         auto it = by_uid_.find(uid);
         if (it == by_uid_.end()) continue;
         const Entry& e = it->second;
-        MF_TRY(connection_->session().retr(e.number, [&](std::string_view bytes) {
+        Status s = connection_->session().retr(e.number, [&](std::string_view bytes) {
             FetchedMessage m;
             m.uid = uid;
             mime::ReceivedDate date = mime::received_date(bytes, now_epoch());
@@ -78,9 +113,20 @@ Status Pop3Source::fetch_messages(const std::vector<uint32_t>& uids, const Messa
             m.bytes = bytes;
             m.source_key = e.key;
             return sink(m);
-        }));
+        }, e.size);
+        if (!s) return message_error(s.error(), uid);
     }
     return {};
+}
+
+// A message refused for its size, or cut off by the whole-message deadline,
+// fails alone: radius message, named "UID n" as the pipeline reads it
+// (fetch.hpp). A connection lost in the middle names the message too.
+Error Pop3Source::message_error(Error e, uint32_t uid) const {
+    if (e.kind == ErrorKind::io) return e;  // the cache's, not the server's
+    if (e.kind == ErrorKind::too_big || connection_->session().stopped_by_limit()) e.radius = Radius::message;
+    e.in("UID " + std::to_string(uid));
+    return e;
 }
 
 Status Pop3Source::fetch_flags(uint32_t last_uid, const FlagsSink& sink) {

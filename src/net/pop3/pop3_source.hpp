@@ -5,6 +5,9 @@
 // gone). A server without UIDL: each message's identity is its SHA-256,
 // which costs one extra download per message and run (warned).
 //
+// Two messages with one UIDL are told apart by their SHA-256 (key "UIDL
+// sha256:<hex>"), never given one UID between them.
+//
 // Received dates: the newest Received: header's date, else Date:, else the
 // fetch time; which one is recorded with the message. Flags: none (POP3 has
 // none). Nothing is ever deleted here.
@@ -41,6 +44,9 @@ private:
         std::string key;  // UIDL, or "sha256:<hex>"
     };
     Result<std::vector<std::string>> hash_keys(const std::vector<wrap::Pop3Listing>& listing);
+    Result<std::string> content_hash(const wrap::Pop3Listing& m);
+    Status split_duplicate_uidls(const std::vector<wrap::Pop3Listing>& listing, std::vector<std::string>& keys);
+    Error message_error(Error e, uint32_t uid) const;
 
     std::unique_ptr<Pop3Connection> connection_;
     UidAssigner assign_uids_;
