@@ -523,14 +523,7 @@ bool ImapSession::stopped_by_limit() const {
     return stop == GuardStop::line_too_long || stop == GuardStop::too_many_bytes || stop == GuardStop::too_slow;
 }
 
-Error ImapSession::stream_error(const std::string& what) const {
-    StreamGuard* g = stream_guard_of(stream());
-    GuardReport r = g ? g->report() : GuardReport{};
-    Error e = make_error(stop_kind(r.stop), Radius::account,
-                         what + ": " + describe_stop(r, g ? g->limits() : StreamLimits{}));
-    if (e.kind == ErrorKind::temporary) e.retry = Retry::later;
-    return e;
-}
+Error ImapSession::stream_error(const std::string& what) const { return guard_error(stream(), what); }
 
 UidRanges compress_uids(const std::vector<uint32_t>& uids) {
     UidRanges out;

@@ -70,14 +70,7 @@ Pop3Session::~Pop3Session() {
 
 _mailstream* Pop3Session::stream() const { return pop_ ? pop_->pop3_stream : nullptr; }
 
-Error Pop3Session::lost(const std::string& what) const {
-    StreamGuard* g = stream_guard_of(stream());
-    GuardReport r = g ? g->report() : GuardReport{};
-    Error e = make_error(stop_kind(r.stop), Radius::account,
-                         what + ": " + describe_stop(r, g ? g->limits() : StreamLimits{}));
-    if (e.kind == ErrorKind::temporary) e.retry = Retry::later;
-    return e;
-}
+Error Pop3Session::lost(const std::string& what) const { return guard_error(stream(), what); }
 
 bool Pop3Session::stopped_by_limit() const {
     StreamGuard* g = stream_guard_of(stream());

@@ -238,4 +238,15 @@ inline ErrorKind stop_kind(GuardStop stop) {
     }
 }
 
+// The error for a failed read or write on a guarded stream (IMAP and POP3
+// alike): why the guard stopped it, or a lost connection.
+inline Error guard_error(mailstream* stream, const std::string& what) {
+    StreamGuard* g = stream_guard_of(stream);
+    GuardReport r = g ? g->report() : GuardReport{};
+    Error e = make_error(stop_kind(r.stop), Radius::account,
+                         what + ": " + describe_stop(r, g ? g->limits() : StreamLimits{}));
+    if (e.kind == ErrorKind::temporary) e.retry = Retry::later;
+    return e;
+}
+
 }  // namespace mailferry::wrap
