@@ -138,10 +138,6 @@ Status ImapAppender::read_one_reply(const ReplyHandler& on_reply) {
         auto it = in_flight_.begin();
         while (it != in_flight_.end() && it->tag != tagged->tag) ++it;
         if (it == in_flight_.end()) continue;  // not ours
-        // BAD: the server did not parse our command, so it may have read the
-        // literal that followed as commands of its own. Nothing it says on
-        // this connection can be matched to our tags any more.
-        if (tagged->status == "BAD") return out_of_step("the server answered BAD to an APPEND: " + tagged->text);
         AppendReply r;
         r.token = it->token;
         r.status = std::move(tagged->status);
@@ -149,7 +145,12 @@ Status ImapAppender::read_one_reply(const ReplyHandler& on_reply) {
         if (r.status == "OK") parse_appenduid(r.text, r.uidvalidity, r.uid);
         bytes_in_flight_ -= it->bytes;
         in_flight_.erase(it);
-        on_reply(r);
+        on_reply(r);  // this message's refusal is recorded with the server's words (Exchange: "BAD ... 11")
+        // BAD with LITERAL+: the server may not have parsed our command line and
+        // then read the literal that followed as commands of its own. What it
+        // says next can no longer be matched to our tags: the connection is
+        // dropped, and the ledger looks in the target for the others in flight.
+        if (r.status == "BAD" && literal_plus_) return out_of_step("the server answered BAD to an APPEND: " + r.text);
         return {};
     }
 }
@@ -165,7 +166,7 @@ Status ImapAppender::send_synchronizing(const AppendCommand& c, const std::strin
         // Untagged lines, and lines without a status, say nothing about it.
         auto tagged = parse_tagged_reply(*line);
         if (!tagged || tagged->tag != in_flight_.back().tag) continue;  // not ours
-        if (tagged->status == "BAD") return out_of_step("the server answered BAD to an APPEND: " + tagged->text);
+        // A refusal before "+": the literal was never sent, the connection is in step.
         AppendReply r;
         r.token = c.token;
         r.status = std::move(tagged->status);

@@ -263,7 +263,9 @@ TEST_CASE("replay records what the server refuses, goes on, and retries only the
     ReplayRig rig;
     rig.fetch();
     FaultProxy proxy(rig.target.imaps_port(), rig.target.dir() + "/ssl",
-                     {"--rule", "APPEND:every=40:reply=BAD Command Argument Error. 11",
+                     // A BAD drops the connection (the replies still in flight can no longer be
+                     // trusted): it comes last, so that the NO rules fire on replies that are read.
+                     {"--rule", "APPEND:every=150:reply=BAD Command Argument Error. 11",
                       "--rule", "APPEND:every=97:reply=NO Maximum size of appendable message has been exceeded",
                       "--rule", "APPEND:every=61:reply=NO Server Unavailable. 15"});
     auto args = rig.replay_args({"--json"});
