@@ -84,6 +84,7 @@ int run_fetch_command(const FetchArgs& args) {
     if (!made) return report_failure(made.error());
     if (args.delete_after_fetch && made->url.is_imap())
         return report_failure(make_error(ErrorKind::usage, Radius::fatal, "--delete-after-fetch is for POP3 sources only"));
+    made->max_message_size = args.max_message_mb << 20;
     const net::ConnectOptions connect = std::move(*made);
     const net::ServerUrl* url = &connect.url;
 

@@ -106,6 +106,10 @@ int run_command_line(int argc, char** argv) {
                         "do not add the new messages to the full-text index now ('mailferry reindex' does it later)");
     fetch_cmd->add_flag("--delete-after-fetch", fetch.delete_after_fetch,
                         "POP3: delete from the server the messages now safe in the cache (never the others)");
+    fetch_cmd->add_option("--max-message-size", fetch.max_message_mb,
+                          "messages larger than this many MB are not fetched (an error each, the run goes on); "
+                          "a server announcing more is cut off unread")
+        ->default_val(200)->check(CLI::Range(1, 4096));
     add_output_options(fetch_cmd, fetch.output);
 
     ImportArgs import;

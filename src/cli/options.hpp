@@ -34,6 +34,7 @@ struct FetchArgs {
     int connections = 2;
     bool delete_after_fetch = false;  // POP3 only
     bool no_index = false;
+    uint64_t max_message_mb = 200;    // above Exchange Online's 150 MB
     OutputArgs output;
 };
 
