@@ -128,7 +128,7 @@ TEST_CASE("a cache whose index holds keywords that are no atoms replays without 
     CHECK(fine_kept);
 }
 
-TEST_CASE("--json output survives subjects and Message-IDs that are not UTF-8", "[security][json]") {
+TEST_CASE("json: --json output survives subjects and Message-IDs that are not UTF-8", "[security][json]") {
     // nlohmann's dump() throws on such bytes: the finished run ended in "internal error" (exit 70).
     TempDir dir;
     std::string cache = dir / "cache";
