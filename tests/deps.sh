@@ -4,7 +4,7 @@
 
 MAILFERRY_BUILD_PACKAGES="cmake make pkg-config g++ libetpan-dev libsqlite3-dev zlib1g-dev
   libboost-filesystem-dev catch2 python3 libcli11-dev nlohmann-json3-dev libssl-dev
-  libcurl4-gnutls-dev"
+  libcurl4-gnutls-dev libgnutls28-dev"
 # Dovecot is the private test server the harness starts (never the system service).
 MAILFERRY_SERVER_PACKAGES="dovecot-imapd dovecot-pop3d openssl procps"
 

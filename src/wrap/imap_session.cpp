@@ -11,6 +11,7 @@
 #include "mailferry/clock.hpp"
 #include "wrap/deflate_stream.hpp"
 #include "wrap/stream_guard.hpp"
+#include "wrap/tls_verify.hpp"
 
 // libetpan's own connect helper (connect.h, which Debian does not install):
 // opening the stream ourselves lets the guard read the greeting too.
@@ -18,11 +19,6 @@ extern "C" int mail_tcp_connect_timeout(const char* server, uint16_t port, time_
 
 namespace mailferry::wrap {
 namespace {
-
-void set_sni(struct mailstream_ssl_context* ctx, void* data) {
-    auto host = static_cast<std::string*>(data);
-    if (!host->empty()) mailstream_ssl_set_server_name(ctx, const_cast<char*>(host->c_str()));
-}
 
 // libetpan needs a progress callback to take its streaming FETCH path, the only
 // one that calls the per-message handler (dependencies.md).
@@ -175,12 +171,17 @@ int ImapSession::start(mailstream* opened) {
 
 Status ImapSession::connect_tls(const std::string& host, uint16_t port) {
     sni_host_ = host;
+    TlsSetup tls{host};
     // mailimap_ssl_connect_with_callback() as libetpan writes it, with the guard
-    // in place before the greeting is read.
+    // in place before the greeting is read, and the TLS version checked first.
     int rc = MAILIMAP_ERROR_CONNECTION_REFUSED;
     if (int fd = mail_tcp_connect_timeout(host.c_str(), port, timeout_); fd >= 0) {
-        mailstream* s = mailstream_ssl_open_with_callback_timeout(fd, timeout_, set_sni, &sni_host_);
+        mailstream* s = mailstream_ssl_open_with_callback_timeout(fd, timeout_, on_tls_setup, &tls);
         if (!s) close(fd);
+        if (Status modern = s ? require_tls12(tls, host + ":" + std::to_string(port)) : Status{}; !modern) {
+            mailstream_close(s);
+            return modern;
+        }
         rc = s ? start(s) : MAILIMAP_ERROR_SSL;
     }
     if (rc != MAILIMAP_NO_ERROR_AUTHENTICATED && rc != MAILIMAP_NO_ERROR_NON_AUTHENTICATED) {
@@ -209,13 +210,23 @@ Status ImapSession::connect_plain(const std::string& host, uint16_t port) {
 
 Status ImapSession::starttls(const std::string& host) {
     sni_host_ = host;
-    int rc = mailimap_socket_starttls_with_callback(imap_.get(), set_sni, &sni_host_);
+    // mailimap_socket_starttls_with_callback() in two steps, so that nothing
+    // the server slipped in after its OK is read as if it came over TLS.
+    int rc = mailimap_starttls(imap_.get());
+    if (Status clean = refuse_data_before_handshake(stream(), "STARTTLS"); !clean) {
+        abandon();  // out of step: no LOGOUT in plain text
+        return clean;
+    }
     if (rc != MAILIMAP_NO_ERROR) {
         Error e = error_from(rc, "STARTTLS with " + host + " failed");
         e.kind = ErrorKind::tls;
         return e;
     }
-    // libetpan replaced the stream's layers with a TLS one: guard it again.
+    if (Status tls = switch_to_tls(stream(), timeout_, host); !tls) {
+        abandon();  // no TLS to say LOGOUT over, or one we refuse to speak
+        return tls;
+    }
+    // The TLS layer replaced the guarded plain one: guard it again.
     if (!install_stream_guard(stream(), command_limits(timeout_)))
         return make_error(ErrorKind::internal, Radius::account, "out of memory after STARTTLS");
     return {};

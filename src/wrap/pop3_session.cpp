@@ -10,6 +10,7 @@
 #include "mailferry/base64.hpp"
 #include "wrap/imap_reply.hpp"
 #include "wrap/stream_guard.hpp"
+#include "wrap/tls_verify.hpp"
 
 // libetpan's own connect helper (connect.h, which Debian does not install):
 // opening the stream ourselves lets the guard read the greeting too.
@@ -21,11 +22,6 @@ namespace {
 struct MMapFree {
     void operator()(MMAPString* s) const { mmap_string_free(s); }
 };
-
-void set_sni(struct mailstream_ssl_context* ctx, void* data) {
-    auto host = static_cast<std::string*>(data);
-    if (!host->empty()) mailstream_ssl_set_server_name(ctx, const_cast<char*>(host->c_str()));
-}
 
 bool is_ok(const std::string& line) { return line.rfind("+OK", 0) == 0; }
 
@@ -109,10 +105,15 @@ Status Pop3Session::connect_tls(const std::string& host, uint16_t port) {
         e.retry = Retry::later;
         return e;
     }
-    mailstream* s = mailstream_ssl_open_with_callback_timeout(fd, timeout_, set_sni, &sni_host_);
+    TlsSetup tls{host};
+    mailstream* s = mailstream_ssl_open_with_callback_timeout(fd, timeout_, on_tls_setup, &tls);
     if (!s) {
         close(fd);
         return make_error(ErrorKind::tls, Radius::account, "TLS handshake with " + where + " failed");
+    }
+    if (Status modern = require_tls12(tls, where); !modern) {
+        mailstream_close(s);
+        return modern;
     }
     return start(s, "cannot connect over TLS to " + where);
 }
@@ -132,9 +133,19 @@ Status Pop3Session::connect_plain(const std::string& host, uint16_t port) {
 }
 
 Status Pop3Session::stls() {
-    int rc = mailpop3_socket_starttls_with_callback(pop_.get(), set_sni, &sni_host_);
+    // mailpop3_socket_starttls_with_callback() in two steps, so that nothing
+    // the server slipped in after its +OK is read as if it came over TLS.
+    int rc = mailpop3_stls(pop_.get());
+    if (Status clean = refuse_data_before_handshake(stream(), "STLS"); !clean) {
+        abandon();  // out of step: no QUIT in plain text
+        return clean;
+    }
     if (rc != MAILPOP3_NO_ERROR) return make_error(ErrorKind::tls, Radius::account, "STLS failed");
-    // libetpan replaced the stream's layers with a TLS one: guard it again.
+    if (Status tls = switch_to_tls(stream(), timeout_, sni_host_); !tls) {
+        abandon();  // no TLS to say QUIT over, or one we refuse to speak
+        return tls;
+    }
+    // The TLS layer replaced the guarded plain one: guard it again.
     if (!install_stream_guard(stream(), command_limits(timeout_)))
         return make_error(ErrorKind::internal, Radius::account, "out of memory after STLS");
     return {};

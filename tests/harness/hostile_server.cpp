@@ -68,13 +68,14 @@ void stop(pid_t pid) {
 
 std::string hostile_server_script() { return std::string(MAILFERRY_HARNESS_DIR) + "/hostile_server/hostile-server"; }
 
-HostileServer::HostileServer(const std::string& script, int max_seconds) {
+HostileServer::HostileServer(const std::string& script, int max_seconds, const std::string& certificate) {
     dir_ = detail::make_temp_dir("mailferry-hostile-");
     auto certs = detail::run_process({std::string(MAILFERRY_HARNESS_DIR) + "/make-test-certs", dir_ + "/certs"});
     if (certs.status != 0) throw std::runtime_error(std::string(kWho) + ": make-test-certs failed: " + certs.err);
     ca_file_ = dir_ + "/certs/ca.pem";
-    pid_ = spawn({hostile_server_script(), "--script", script, "--cert", dir_ + "/certs/good/cert.pem", "--key",
-                  dir_ + "/certs/good/key.pem", "--port-file", dir_ + "/port", "--log", dir_ + "/events",
+    const std::string leaf = dir_ + "/certs/" + certificate;
+    pid_ = spawn({hostile_server_script(), "--script", script, "--cert", leaf + "/cert.pem", "--key",
+                  leaf + "/key.pem", "--port-file", dir_ + "/port", "--log", dir_ + "/events",
                   "--max-seconds", std::to_string(max_seconds), "--owner-pid", std::to_string(getpid())},
                  dir_ + "/server.out");
     // The port file appears once the server listens (renamed into place, never half-written).

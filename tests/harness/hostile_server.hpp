@@ -22,7 +22,9 @@ namespace mailferry::test {
 class HostileServer {
 public:
     // Throws std::runtime_error when it cannot start (with its output).
-    explicit HostileServer(const std::string& script, int max_seconds = 240);
+    // certificate: one of make-test-certs' leaves ("good", "other-host", "expired").
+    explicit HostileServer(const std::string& script, int max_seconds = 240,
+                           const std::string& certificate = "good");
     ~HostileServer();
     HostileServer(const HostileServer&) = delete;
     HostileServer& operator=(const HostileServer&) = delete;

@@ -1,5 +1,5 @@
 """IMAP for hostile-server: just enough of RFC 3501 for `mailferry fetch`
-(CAPABILITY, LOGIN, LIST, EXAMINE/SELECT, UID FETCH, NOOP, LOGOUT), and the
+(CAPABILITY, STARTTLS, LOGIN, LIST, EXAMINE/SELECT, UID FETCH, NOOP, LOGOUT), and the
 scripts, each a mailbox plus the one thing it does wrong."""
 
 from wire import Wire
@@ -66,6 +66,9 @@ class Want:
 class ImapScript:
     """A well-behaved server; each script overrides the one answer it spoils."""
 
+    plain = False  # True: plain text until STARTTLS (imap://), else implicit TLS (imaps://)
+    only_tls = None  # an ssl.TLSVersion name ("TLSv1"): the only version offered, else 1.2 and later
+
     def __init__(self):
         self.folders = [Folder("INBOX", [Msg(1), Msg(2), Msg(3)])]
 
@@ -82,6 +85,10 @@ class ImapScript:
 
     def examine_ok(self, folder):
         return True
+
+    def starttls_answer(self, tag):
+        """What goes out, in one packet, between STARTTLS and the handshake."""
+        return b"%s OK Begin TLS negotiation now\r\n" % tag.encode()
 
     # -- the common parts -----------------------------------------------------
     def fetch_head(self, seq, msg, want, literal_size=None):
@@ -175,10 +182,11 @@ def do_uid_fetch(w, script, tag, args, state, log, number):
     return True
 
 
-def serve(script, sock, number, log):
+def serve(script, sock, number, log, upgrade):
     w = Wire(sock)
-    w.send("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] hostile IMAP server ready\r\n")
-    state = {}
+    state = {"starttls": script.plain}  # STARTTLS offered: plain text so far
+    caps = lambda: "IMAP4rev1 AUTH=PLAIN" + (" STARTTLS" if state["starttls"] else "")  # noqa: E731
+    w.send("* OK [CAPABILITY %s] hostile IMAP server ready\r\n" % caps())
     while True:
         line = read_command(w)
         if line is None:
@@ -191,7 +199,11 @@ def serve(script, sock, number, log):
             command = "UID " + sub.upper()
         log(number, "cmd %s" % (command if command != "LOGIN" else "LOGIN (hidden)"))
         if command == "CAPABILITY":
-            w.send("* CAPABILITY IMAP4rev1 AUTH=PLAIN UIDPLUS\r\n%s OK done\r\n" % tag)
+            w.send("* CAPABILITY %s UIDPLUS\r\n%s OK done\r\n" % (caps(), tag))
+        elif command == "STARTTLS" and state["starttls"]:
+            state["starttls"] = False
+            w.start_tls(upgrade, script.starttls_answer(tag))
+            log(number, "tls started")
         elif command in ("LOGIN", "AUTHENTICATE"):
             w.send("%s OK logged in\r\n" % tag)
         elif command in ("LIST", "XLIST", "LSUB"):
@@ -322,8 +334,32 @@ class LongNames(ImapScript):
             self.folders.append(Folder(name, [Msg(uid)]))
 
 
+class Starttls(ImapScript):
+    """imap:// with STARTTLS, done right: the control of the next script."""
+
+    plain = True
+
+
+class StarttlsInjection(Starttls):
+    """STARTTLS answered OK, and in the same packet, before the TLS handshake,
+    a response the client would read as if it came over TLS (CVE-2011-0411)."""
+
+    def starttls_answer(self, tag):
+        return super().starttls_answer(tag) + b"* CAPABILITY IMAP4rev1 AUTH=PLAIN LOGINDISABLED\r\n"
+
+
+class Tls10(ImapScript):
+    """imaps:// that offers only TLS 1.0, which RFC 8996 retired."""
+
+    only_tls = "TLSv1"
+
+
 def _server(cls):
-    return lambda sock, number, log: serve(cls(), sock, number, log)
+    def handler(sock, number, log, upgrade):
+        serve(cls(), sock, number, log, upgrade)
+    handler.plain = cls.plain
+    handler.only_tls = cls.only_tls
+    return handler
 
 
 SCRIPTS = {
@@ -336,4 +372,7 @@ SCRIPTS = {
     "imap-bye-mid-literal": _server(ByeMidLiteral),
     "imap-long-names": _server(LongNames),
     "imap-plain": _server(ImapScript),
+    "imap-starttls": _server(Starttls),
+    "imap-starttls-injection": _server(StarttlsInjection),
+    "imap-tls10": _server(Tls10),
 }

@@ -1,6 +1,6 @@
-"""POP3 for hostile-server: RFC 1939 with CAPA (RFC 2449), enough for
-`mailferry fetch pop3s://...` with and without --delete-after-fetch, and the
-scripts. DELE and QUIT are written to the event log ("dele N", "quit
+"""POP3 for hostile-server: RFC 1939 with CAPA (RFC 2449) and STLS (RFC 2595),
+enough for `mailferry fetch pop3s://...` (or pop3://) with and without
+--delete-after-fetch, and the scripts. DELE and QUIT are written to the event log ("dele N", "quit
 deleted=N,M"), so that a test can tell what would have been deleted."""
 
 from imap_scripts import message
@@ -10,6 +10,10 @@ from wire import Wire
 class Pop3Script:
     """A well-behaved maildrop: three messages, each with a UIDL of its own."""
 
+    plain = False  # True: plain text until STLS (pop3://), else implicit TLS (pop3s://)
+    only_tls = None  # an ssl.TLSVersion name ("TLSv1"): the only version offered, else 1.2 and later
+    offers_stls = True  # in CAPA, while plain
+
     def __init__(self):
         self.messages = [message(n) for n in (1, 2, 3)]
         self.uidls = ["uidl-1", "uidl-2", "uidl-3"]
@@ -18,6 +22,10 @@ class Pop3Script:
         """Sends RETR's answer for message `number`; False ends the connection."""
         w.send(b"+OK message follows\r\n" + stuff(self.messages[number - 1]) + b".\r\n")
         return True
+
+    def stls_answer(self):
+        """What goes out, in one packet, between STLS and the handshake."""
+        return b"+OK Begin TLS negotiation\r\n"
 
 
 def stuff(body):
@@ -43,8 +51,9 @@ def do_list(w, script, uidl):
     w.send(".\r\n")
 
 
-def serve(script, sock, number, log):
+def serve(script, sock, number, log, upgrade):
     w = Wire(sock)
+    plain = script.plain
     w.send("+OK hostile POP3 server ready\r\n")
     deleted = []
     while True:
@@ -56,7 +65,12 @@ def serve(script, sock, number, log):
         log(number, "cmd %s" % (command if command != "PASS" else "PASS (hidden)"))
         count = len(script.messages)
         if command == "CAPA":
-            w.send("+OK capabilities\r\nUSER\r\nUIDL\r\nTOP\r\n.\r\n")
+            stls = "STLS\r\n" if plain and script.offers_stls else ""
+            w.send("+OK capabilities\r\nUSER\r\nUIDL\r\nTOP\r\n%s.\r\n" % stls)
+        elif command == "STLS" and plain and script.offers_stls:
+            plain = False
+            w.start_tls(upgrade, script.stls_answer())
+            log(number, "tls started")
         elif command in ("USER", "PASS", "NOOP", "RSET"):
             w.send("+OK\r\n")
         elif command == "STAT":
@@ -115,8 +129,38 @@ class TrickleRetr(Pop3Script):
         return False
 
 
+class Stls(Pop3Script):
+    """pop3:// with STLS, done right: the control of the next scripts."""
+
+    plain = True
+
+
+class StlsInjection(Stls):
+    """STLS answered +OK, and in the same packet, before the TLS handshake, a
+    CAPA answer the client would read as if it came over TLS (CVE-2011-0411)."""
+
+    def stls_answer(self):
+        return super().stls_answer() + b"+OK capabilities\r\nUSER\r\n.\r\n"
+
+
+class StlsStripped(Stls):
+    """pop3:// whose CAPA has no STLS, as a man in the middle leaves it."""
+
+    offers_stls = False
+
+
+class Tls10(Pop3Script):
+    """pop3s:// that offers only TLS 1.0, which RFC 8996 retired."""
+
+    only_tls = "TLSv1"
+
+
 def _server(cls):
-    return lambda sock, number, log: serve(cls(), sock, number, log)
+    def handler(sock, number, log, upgrade):
+        serve(cls(), sock, number, log, upgrade)
+    handler.plain = cls.plain
+    handler.only_tls = cls.only_tls
+    return handler
 
 
 SCRIPTS = {
@@ -124,4 +168,8 @@ SCRIPTS = {
     "pop3-endless-retr": _server(EndlessRetr),
     "pop3-trickle-retr": _server(TrickleRetr),
     "pop3-plain": _server(Pop3Script),
+    "pop3-stls": _server(Stls),
+    "pop3-stls-injection": _server(StlsInjection),
+    "pop3-stls-stripped": _server(StlsStripped),
+    "pop3-tls10": _server(Tls10),
 }

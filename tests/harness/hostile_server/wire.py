@@ -63,6 +63,14 @@ class Wire:
             sent += len(block)
         return sent
 
+    def start_tls(self, upgrade, answer):
+        """STARTTLS or STLS: sends answer (the OK, and whatever a script puts
+        after it in the same packet), then the TLS handshake. A client that
+        sent more before the handshake is out of step: that is dropped."""
+        self.send(answer)
+        self.buf = b""
+        self.sock = upgrade(self.sock)
+
     def close_notify(self):
         """Ends TLS properly (close_notify), as a server that says goodbye does, then the socket."""
         try:
