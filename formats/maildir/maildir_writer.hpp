@@ -3,11 +3,20 @@
 // into cur/, and the rename is durable before the caller records it anywhere.
 // Used by the cache (fetch, import) and by the Maildir exporter: one writer.
 //
+// Everything below the root is made and opened relative to open directories
+// (wrap::DirectoryHandle): no link below the root is ever followed, files
+// are created new (O_EXCL), a link where a folder, cur/new/tmp or a file
+// belongs is an error naming it. A message is staged under its base name in
+// tmp/ (base.1, base.2... when a leftover of an interrupted run holds it).
+//
 // Not thread-safe: one writer per thread. Paths it returns are relative to the
 // Maildir++ root, e.g. ".Lists.dev/cur/1700000000.U7_42.mailferry,S=900:2,S".
+// It holds four descriptors for the folder it last ensured, and for each
+// folder with staged messages.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 #include <string_view>
@@ -16,12 +25,16 @@
 #include "formats/maildir/dovecot_keywords.hpp"
 #include "mailferry/flags.hpp"
 #include "mailferry/result.hpp"
+#include "wrap/directory_handle.hpp"
 
 namespace mailferry::maildir {
 
 class MaildirWriter {
 public:
+    // The cache: root is made (mode 0700) and opened at first use; a link at root itself is followed.
     explicit MaildirWriter(std::string root);
+    // Export: root is DEST, already open.
+    explicit MaildirWriter(wrap::DirectoryHandle root);
     ~MaildirWriter();  // removes staged files that were never committed
     MaildirWriter(const MaildirWriter&) = delete;
     MaildirWriter& operator=(const MaildirWriter&) = delete;
@@ -41,6 +54,8 @@ public:
     // temporary name beside it, synced, renamed over it, the rename synced.
     // Its mtime grows past the old file's, as Dovecot's cache of the file needs.
     Status write_dovecot_keywords(const std::string& dir, const DovecotKeywords& keywords);
+    // <dir>/dovecot-keywords as it is (empty when there is none); the folder is ensured first.
+    Result<DovecotKeywords> read_dovecot_keywords(const std::string& dir);
 
     // Makes every staged file durable, renames each into cur/ with its flags,
     // makes the renames durable. Returns the new paths in staging order.
@@ -64,9 +79,18 @@ public:
 
 private:
     struct Staged {
-        std::string dir, base, letters;
+        std::string dir, base, tmp_name, letters;
     };
+    struct FolderDirectories {
+        wrap::DirectoryHandle folder, cur, fresh, tmp;  // fresh: new/
+    };
+    Result<const wrap::DirectoryHandle*> root_directory();
+    // The folder's directories: made when create, else opened (a missing one is an error).
+    Result<FolderDirectories*> folder(const std::string& dir, bool create);
+
     std::string root_;
+    wrap::DirectoryHandle root_dir_;  // opened at first use
+    std::map<std::string, FolderDirectories> folders_;
     std::vector<Staged> staged_;
     uint64_t staged_bytes_ = 0;
 };

@@ -29,6 +29,14 @@ Result<MboxWriter> MboxWriter::open(const std::string& path, WriterOptions optio
     return w;
 }
 
+Result<MboxWriter> MboxWriter::create_in(const wrap::DirectoryHandle& dir, const std::string& name,
+                                         WriterOptions options) {
+    if (options.variant == Variant::auto_detect) options.variant = Variant::mboxrd;
+    auto out = wrap::FileOutput::create_in(dir, name, options.mode, options.buffer_size);
+    if (!out) return out.error();
+    return MboxWriter(std::move(*out), options);
+}
+
 // Appending to an mbox whose last message lacks the separator (or a final line
 // break) would glue our From_ line to it; end it the way the reader expects.
 Status MboxWriter::continue_existing() {

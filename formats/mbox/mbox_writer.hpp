@@ -14,6 +14,7 @@
 //
 // Files: an existing file is never replaced unless the mode says so; append
 // continues an existing mbox (adding a separator if its end lacks one).
+// create_in writes below an open directory without following links (export).
 // close() flushes and fsyncs (the file, and the directory of a new file).
 //
 // Thread-safety: one writer per thread. Movable.
@@ -44,6 +45,10 @@ struct Appended {
 class MboxWriter {
 public:
     static Result<MboxWriter> open(const std::string& path, WriterOptions options = {});
+    // name in dir, through the handle (wrap::FileOutput::create_in): never
+    // through a link; overwrite replaces the file at close(). No append.
+    static Result<MboxWriter> create_in(const wrap::DirectoryHandle& dir, const std::string& name,
+                                        WriterOptions options = {});
 
     // sender: for the From_ line; "" takes it from the message's headers.
     // An empty message is refused (invalid_data): an mbox cannot hold one.

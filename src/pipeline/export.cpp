@@ -7,6 +7,7 @@
 #include "pipeline/export_paths.hpp"
 #include "pipeline/export_sink.hpp"
 #include "pipeline/folder_filter.hpp"
+#include "wrap/directory_handle.hpp"
 #include "wrap/file_input.hpp"
 #include "wrap/posix_file.hpp"
 
@@ -39,10 +40,10 @@ Result<std::string> path_for(const cache::FolderRecord& f, ExportFormat format, 
 
 std::unique_ptr<ExportSink> make_sink(cache::Cache& cache, const ExportOptions& o, const ExportPaths& paths) {
     switch (o.format) {
-        case ExportFormat::mboxrd: return make_mbox_sink(o.dest, mbox::Variant::mboxrd, o.force);
-        case ExportFormat::mboxo: return make_mbox_sink(o.dest, mbox::Variant::mboxo, o.force);
-        case ExportFormat::maildir: return make_maildir_sink(cache, o.dest, o);
-        case ExportFormat::eml: return make_eml_sink(o.dest, o.force, paths);
+        case ExportFormat::mboxrd: return make_mbox_sink(mbox::Variant::mboxrd, o.force);
+        case ExportFormat::mboxo: return make_mbox_sink(mbox::Variant::mboxo, o.force);
+        case ExportFormat::maildir: return make_maildir_sink(cache, o);
+        case ExportFormat::eml: return make_eml_sink(o.force, paths);
     }
     return nullptr;
 }
@@ -85,12 +86,16 @@ Result<std::vector<Planned>> plan(cache::Cache& cache, const ExportOptions& o, E
 }
 
 // Nothing is replaced without force: every file that would be is found first.
+// With force too, so that a link planted below DEST stops the export before
+// anything is written.
 Status check_existing(cache::Cache& cache, ExportSink& sink, const std::vector<Planned>& planned,
                       const ExportOptions& o) {
-    if (o.force) return {};
+    auto dest = wrap::DirectoryHandle::open_if_present(o.dest);
+    if (!dest) return dest.error();
+    if (!*dest) return {};
     std::vector<std::string> existing;
-    for (const auto& p : planned) MF_TRY(sink.find_existing(cache, p.folder, existing));
-    if (existing.empty()) return {};
+    for (const auto& p : planned) MF_TRY(sink.find_existing(cache, **dest, p.folder, existing));
+    if (o.force || existing.empty()) return {};
     size_t others = existing.size() - 1;
     std::string more = others == 0 ? ""
                        : " (and " + std::to_string(others) + (others == 1 ? " more file)" : " more files)");
@@ -180,7 +185,9 @@ Result<ExportReport> run_export(cache::Cache& cache, const ExportOptions& o, Exp
     MF_TRY(check_existing(cache, *sink, *planned, o));
 
     ExportReport report;
-    MF_TRY(make_output_directory(o.dest, report.warnings));
+    auto dest = open_output_directory(o.dest, report.warnings);
+    if (!dest) return dest.error();
+    MF_TRY(sink->start(std::move(*dest)));
     auto run_id = cache.begin_run("export", std::nullopt);
     if (!run_id) return run_id.error();
     progress.folders_total = planned->size();

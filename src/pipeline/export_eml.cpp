@@ -1,44 +1,58 @@
-// Export as EML: a directory per folder, one file per message.
+// Export as EML: a directory per folder, one file per message, each made
+// through the folder's directory, held open below DEST.
 #include "formats/eml/eml_naming.hpp"
 #include "formats/eml/eml_writer.hpp"
 #include "pipeline/export_sink.hpp"
-#include "wrap/posix_file.hpp"
+#include "wrap/directory_handle.hpp"
 
 namespace mailferry::pipeline {
 namespace {
 
 class EmlSink : public ExportSink {
 public:
-    EmlSink(std::string dest, bool force, const ExportPaths& paths)
-        : dest_(std::move(dest)), force_(force), paths_(paths), writer_(force) {}
+    EmlSink(bool force, const ExportPaths& paths) : paths_(paths), writer_(force) {}
 
-    Status find_existing(cache::Cache& cache, const ExportFolder& folder, std::vector<std::string>& existing) override {
-        start(folder);
-        std::string dir = dest_ + "/" + folder.path;
-        if (!wrap::exists(dir)) return {};
+    Status find_existing(cache::Cache& cache, const wrap::DirectoryHandle& dest, const ExportFolder& folder,
+                         std::vector<std::string>& existing) override {
+        start_folder(folder);
+        auto dir = dest.open_subdirectories(folder.path);
+        if (!dir) return dir.error();
+        if (!*dir) return {};
         return cache.for_each_stored(folder.record.id, [&](const cache::StoredMessage& m) -> Status {
             std::string name = next_name(m);
-            if (wrap::exists(dir + "/" + name)) existing.push_back(folder.path + "/" + name);
+            auto type = (*dir)->entry_type(name);
+            if (!type) return type.error();
+            if (*type == wrap::EntryType::regular) existing.push_back(folder.path + "/" + name);
+            else if (*type != wrap::EntryType::none)
+                return wrap::unexpected_entry((*dir)->path_of(name), *type, "a regular file");
             return {};
         });
     }
 
+    Status start(wrap::DirectoryHandle dest) override {
+        dest_ = std::move(dest);
+        return {};
+    }
+
     Status begin_folder(const ExportFolder& folder, ExportFolderReport&) override {
-        start(folder);
-        return wrap::make_directories(dest_ + "/" + folder.path, 0700);
+        start_folder(folder);
+        auto dir = dest_.make_subdirectories(folder.path);
+        if (!dir) return dir.error();
+        dir_ = std::move(*dir);
+        return {};
     }
 
     Status add(const cache::StoredMessage& m, std::string_view bytes, ExportFolderReport& report) override {
-        std::string dir = dest_ + "/" + folder_;
-        std::string name = next_name(m);
-        if (force_ && wrap::exists(dir + "/" + name)) ++report.replaced;
-        return writer_.write(dir, name, bytes, m.received);
+        auto replaced = writer_.write(dir_, next_name(m), bytes, m.received);
+        if (!replaced) return replaced.error();
+        report.replaced += *replaced;
+        return {};
     }
 
     Status end_folder(ExportFolderReport&) override { return writer_.sync(); }
 
 private:
-    void start(const ExportFolder& folder) {
+    void start_folder(const ExportFolder& folder) {
         folder_ = folder.path;
         names_ = eml::UniqueNames();
     }
@@ -53,18 +67,18 @@ private:
         return name;
     }
 
-    std::string dest_;
-    bool force_;
     const ExportPaths& paths_;
     eml::EmlWriter writer_;
+    wrap::DirectoryHandle dest_;
+    wrap::DirectoryHandle dir_;  // the current folder's
     std::string folder_;
     eml::UniqueNames names_;
 };
 
 }  // namespace
 
-std::unique_ptr<ExportSink> make_eml_sink(const std::string& dest, bool force, const ExportPaths& paths) {
-    return std::make_unique<EmlSink>(dest, force, paths);
+std::unique_ptr<ExportSink> make_eml_sink(bool force, const ExportPaths& paths) {
+    return std::make_unique<EmlSink>(force, paths);
 }
 
 }  // namespace mailferry::pipeline

@@ -3,25 +3,57 @@
 // as the cache's mail/ tree, so DEST is what the cache's mail/ would be with
 // only the exported folders, and keywords as Dovecot keeps them (the cache
 // keeps them in its index only): a dovecot-keywords file per folder, letters
-// in the file names.
+// in the file names. The writer works below DEST's handle; what this sink
+// reads and removes itself (cur/, new/) it reaches through handles too.
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
+#include <optional>
 
 #include "formats/maildir/dovecot_keywords.hpp"
 #include "formats/maildir/maildir_naming.hpp"
 #include "formats/maildir/maildir_writer.hpp"
 #include "pipeline/export_sink.hpp"
-#include "wrap/posix_file.hpp"
+#include "wrap/directory_handle.hpp"
 
 namespace mailferry::pipeline {
 namespace {
 
-namespace fs = std::filesystem;
-
 std::string join(const std::string& dir, const std::string& rest) { return dir.empty() ? rest : dir + "/" + rest; }
+
+// A message file found in a folder's cur/ or new/.
+struct FoundFile {
+    std::string sub, name;  // "cur" or "new", the file's name
+};
+
+// A folder's cur/ and new/, those that exist.
+struct MessageDirectories {
+    std::optional<wrap::DirectoryHandle> cur, fresh;
+    const std::optional<wrap::DirectoryHandle>& of(const std::string& sub) const { return sub == "cur" ? cur : fresh; }
+};
+
+Result<MessageDirectories> open_message_directories(const wrap::DirectoryHandle& folder) {
+    MessageDirectories out;
+    auto cur = folder.open_subdirectory("cur");
+    if (!cur) return cur.error();
+    auto fresh = folder.open_subdirectory("new");
+    if (!fresh) return fresh.error();
+    out.cur = std::move(*cur);
+    out.fresh = std::move(*fresh);
+    return out;
+}
+
+// Message files already in the folder, by base name.
+Result<std::map<std::string, std::vector<FoundFile>>> scan(const MessageDirectories& dirs) {
+    std::map<std::string, std::vector<FoundFile>> out;
+    for (const char* sub : {"cur", "new"}) {
+        const auto& dir = dirs.of(sub);
+        if (!dir) continue;
+        auto names = dir->entries();
+        if (!names) return names.error();
+        for (auto& name : *names) out[maildir::parse_file_name(name).base].push_back({sub, std::move(name)});
+    }
+    return out;
+}
 
 // The message's file name without its flags: the cache's own, so that a
 // message keeps its identity (mailferry's names carry UIDVALIDITY and UID).
@@ -59,24 +91,54 @@ std::string warning_for(const std::string& folder, const std::vector<std::string
 
 class MaildirSink : public ExportSink {
 public:
-    MaildirSink(cache::Cache& cache, std::string dest, const ExportOptions& o)
-        : cache_(cache), dest_(std::move(dest)), options_(o), writer_(dest_) {}
+    MaildirSink(cache::Cache& cache, const ExportOptions& o) : cache_(cache), options_(o) {}
 
-    Status find_existing(cache::Cache& cache, const ExportFolder& folder, std::vector<std::string>& existing) override {
-        auto present = scan(folder.path);
-        if (present.empty()) return {};
+    Status find_existing(cache::Cache& cache, const wrap::DirectoryHandle& dest, const ExportFolder& folder,
+                         std::vector<std::string>& existing) override {
+        auto dir = dest.open_subdirectories(folder.path);
+        if (!dir) return dir.error();
+        if (!*dir) return {};
+        auto dirs = open_message_directories(**dir);
+        if (!dirs) return dirs.error();
+        auto present = scan(*dirs);
+        if (!present) return present.error();
+        if (present->empty()) return {};
         return cache.for_each_stored(folder.record.id, [&](const cache::StoredMessage& m) -> Status {
-            auto it = present.find(base_name(m));
-            if (it != present.end())
-                for (const auto& rel : it->second) existing.push_back(rel);
+            auto it = present->find(base_name(m));
+            if (it == present->end()) return {};
+            for (const auto& f : it->second) {
+                // The commit renames over such a name: a link there is refused, not replaced.
+                const wrap::DirectoryHandle& sub = *dirs->of(f.sub);
+                auto type = sub.entry_type(f.name);
+                if (!type) return type.error();
+                if (*type != wrap::EntryType::regular && *type != wrap::EntryType::none)
+                    return wrap::unexpected_entry(sub.path_of(f.name), *type, "a regular file");
+                existing.push_back(rel_of(folder.path, f));
+            }
             return {};
         });
     }
 
+    Status start(wrap::DirectoryHandle dest) override {
+        auto held = dest.duplicate();
+        if (!held) return held.error();
+        writer_.emplace(std::move(*held));
+        dest_ = std::move(dest);
+        return {};
+    }
+
     Status begin_folder(const ExportFolder& folder, ExportFolderReport& report) override {
         dir_ = folder.path;
-        MF_TRY(writer_.ensure_folder(dir_));
-        present_ = scan(dir_);
+        MF_TRY(writer_->ensure_folder(dir_));
+        auto dir = dest_.open_subdirectories(dir_);
+        if (!dir) return dir.error();
+        if (!*dir) return make_error(ErrorKind::io, Radius::fatal, dest_.path_of(dir_) + " vanished");
+        auto dirs = open_message_directories(**dir);
+        if (!dirs) return dirs.error();
+        dirs_ = std::move(*dirs);
+        auto present = scan(dirs_);
+        if (!present) return present.error();
+        present_ = std::move(*present);
         return prepare_keywords(folder, report);
     }
 
@@ -85,11 +147,11 @@ public:
         if (!options_.force && present_.count(base)) {
             // find_existing saw none: the file appeared since. Still never replaced.
             return make_error(ErrorKind::usage, Radius::fatal,
-                              dest_ + "/" + present_[base].front() + " exists: not replaced");
+                              dest_.path_of(rel_of(dir_, present_[base].front())) + " exists: not replaced");
         }
-        MF_TRY(writer_.stage(dir_, base, bytes, m.received, m.flags, keywords_.letters(m.flags)));
+        MF_TRY(writer_->stage(dir_, base, bytes, m.received, m.flags, keywords_.letters(m.flags)));
         staged_.push_back(base);
-        if (writer_.staged_bytes() >= options_.batch_bytes || writer_.staged_count() >= options_.batch_messages)
+        if (writer_->staged_bytes() >= options_.batch_bytes || writer_->staged_count() >= options_.batch_messages)
             return commit(report);
         return {};
     }
@@ -97,6 +159,8 @@ public:
     Status end_folder(ExportFolderReport& report) override { return commit(report); }
 
 private:
+    static std::string rel_of(const std::string& dir, const FoundFile& f) { return join(dir, f.sub + "/" + f.name); }
+
     // Before the folder's first message: the keywords its messages use get
     // letters, and dovecot-keywords is durable before any file names them.
     Status prepare_keywords(const ExportFolder& folder, ExportFolderReport& report) {
@@ -106,7 +170,9 @@ private:
             return {};
         }));
         std::vector<std::string> without;
-        keywords_ = assign_letters(existing_keywords(), uses, without);
+        auto existing = writer_->read_dovecot_keywords(dir_);
+        if (!existing) return existing.error();
+        keywords_ = assign_letters(std::move(*existing), uses, without);
         if (!without.empty()) {
             size_t messages = 0;
             MF_TRY(cache_.for_each_stored(folder.record.id, [&](const cache::StoredMessage& m) -> Status {
@@ -118,32 +184,12 @@ private:
             report.warnings.push_back(warning_for(folder.record.info.name, without, messages));
         }
         if (!keywords_.changed()) return {};
-        return writer_.write_dovecot_keywords(dir_, keywords_);
-    }
-
-    maildir::DovecotKeywords existing_keywords() const {
-        std::ifstream in(join(dest_, join(dir_, maildir::DovecotKeywords::kFileName)), std::ios::binary);
-        std::ostringstream text;
-        text << in.rdbuf();
-        return maildir::DovecotKeywords::parse(text.str());
-    }
-
-    // Message files already in the folder (cur/ and new/), by base name, relative to DEST.
-    std::map<std::string, std::vector<std::string>> scan(const std::string& dir) const {
-        std::map<std::string, std::vector<std::string>> out;
-        for (const char* sub : {"cur", "new"}) {
-            std::error_code ec;
-            for (fs::directory_iterator it(join(dest_, join(dir, sub)), ec), end; !ec && it != end; it.increment(ec)) {
-                std::string name = it->path().filename().string();
-                out[maildir::parse_file_name(name).base].push_back(join(dir, std::string(sub) + "/" + name));
-            }
-        }
-        return out;
+        return writer_->write_dovecot_keywords(dir_, keywords_);
     }
 
     // Durable in cur/ first; only then is the message's old file (other flags) removed.
     Status commit(ExportFolderReport& report) {
-        auto paths = writer_.commit();
+        auto paths = writer_->commit();
         if (!paths) return paths.error();
         bool removed = false;
         for (size_t i = 0; i < paths->size(); ++i) {
@@ -151,32 +197,33 @@ private:
             if (it == present_.end()) continue;
             ++report.replaced;
             for (const auto& old : it->second) {
-                if (old == (*paths)[i]) continue;  // the rename replaced it
-                MF_TRY(wrap::remove_file(join(dest_, old)));
+                if (rel_of(dir_, old) == (*paths)[i]) continue;  // the rename replaced it
+                MF_TRY(dirs_.of(old.sub)->remove(old.name));
                 removed = true;
             }
             present_.erase(it);
         }
         staged_.clear();
         if (!removed) return {};
-        MF_TRY(wrap::fsync_directory(join(dest_, join(dir_, "cur"))));
-        return wrap::fsync_directory(join(dest_, join(dir_, "new")));
+        MF_TRY(dirs_.cur->sync());
+        return dirs_.fresh->sync();
     }
 
     cache::Cache& cache_;
-    std::string dest_;
     const ExportOptions& options_;
-    maildir::MaildirWriter writer_;
-    std::string dir_;
-    maildir::DovecotKeywords keywords_;  // the folder's letters
-    std::map<std::string, std::vector<std::string>> present_;
+    wrap::DirectoryHandle dest_;
+    std::optional<maildir::MaildirWriter> writer_;  // made by start(), on a handle of DEST
+    std::string dir_;                                // the current folder, relative to DEST
+    MessageDirectories dirs_;                        // its cur/ and new/
+    maildir::DovecotKeywords keywords_;              // the folder's letters
+    std::map<std::string, std::vector<FoundFile>> present_;
     std::vector<std::string> staged_;  // base names, in staging order
 };
 
 }  // namespace
 
-std::unique_ptr<ExportSink> make_maildir_sink(cache::Cache& cache, const std::string& dest, const ExportOptions& options) {
-    return std::make_unique<MaildirSink>(cache, dest, options);
+std::unique_ptr<ExportSink> make_maildir_sink(cache::Cache& cache, const ExportOptions& options) {
+    return std::make_unique<MaildirSink>(cache, options);
 }
 
 }  // namespace mailferry::pipeline

@@ -1,50 +1,54 @@
-// Export as mbox: one file per folder, written by formats/mbox's MboxWriter.
-#include <filesystem>
+// Export as mbox: one file per folder, written by formats/mbox's MboxWriter
+// through the folder's parent directory, held open below DEST.
 #include <optional>
 
 #include "formats/mbox/mbox_writer.hpp"
 #include "pipeline/export_sink.hpp"
-#include "wrap/posix_file.hpp"
+#include "wrap/directory_handle.hpp"
 
 namespace mailferry::pipeline {
 namespace {
 
-namespace fs = std::filesystem;
-
-std::string parent_of(const std::string& path) {
-    size_t slash = path.rfind('/');
-    return slash == std::string::npos ? std::string() : path.substr(0, slash);
-}
-
-// Present at all, a dangling symlink included.
-bool present(const std::string& path) {
-    std::error_code ec;
-    return fs::symlink_status(path, ec).type() != fs::file_type::not_found && !ec;
+// "Lists/dev.mbox" -> {"Lists", "dev.mbox"}.
+std::pair<std::string, std::string> split_parent(const std::string& rel) {
+    size_t slash = rel.rfind('/');
+    if (slash == std::string::npos) return {"", rel};
+    return {rel.substr(0, slash), rel.substr(slash + 1)};
 }
 
 class MboxSink : public ExportSink {
 public:
-    MboxSink(std::string dest, mbox::Variant variant, bool force)
-        : dest_(std::move(dest)), variant_(variant), force_(force) {}
+    MboxSink(mbox::Variant variant, bool force) : variant_(variant), force_(force) {}
 
-    Status find_existing(cache::Cache&, const ExportFolder& folder, std::vector<std::string>& existing) override {
-        if (present(dest_ + "/" + folder.path)) existing.push_back(folder.path);
+    Status find_existing(cache::Cache&, const wrap::DirectoryHandle& dest, const ExportFolder& folder,
+                         std::vector<std::string>& existing) override {
+        auto [parent, name] = split_parent(folder.path);
+        auto dir = dest.open_subdirectories(parent);
+        if (!dir) return dir.error();
+        if (!*dir) return {};
+        auto type = existing_file(**dir, name);
+        if (!type) return type.error();
+        if (*type) existing.push_back(folder.path);
+        return {};
+    }
+
+    Status start(wrap::DirectoryHandle dest) override {
+        dest_ = std::move(dest);
         return {};
     }
 
     Status begin_folder(const ExportFolder& folder, ExportFolderReport& report) override {
-        std::string path = dest_ + "/" + folder.path;
-        MF_TRY(wrap::make_directories(parent_of(path), 0700));
-        // Replacing means a new file: a symlink at the name is removed, never written through.
-        if (force_ && present(path)) {
-            std::error_code ec;
-            if (fs::is_symlink(fs::symlink_status(path, ec))) MF_TRY(wrap::remove_file(path));
-            report.replaced = 1;
-        }
+        auto [parent, name] = split_parent(folder.path);
+        auto dir = dest_.make_subdirectories(parent);
+        if (!dir) return dir.error();
+        auto exists = existing_file(*dir, name);
+        if (!exists) return exists.error();
+        // Replacing writes a new file beside the old one, renamed over it when complete.
+        report.replaced = *exists && force_;
         mbox::WriterOptions o;
         o.variant = variant_;
-        o.mode = force_ ? wrap::FileOutput::Mode::overwrite : wrap::FileOutput::Mode::create_new;
-        auto w = mbox::MboxWriter::open(path, o);
+        o.mode = report.replaced ? wrap::FileOutput::Mode::overwrite : wrap::FileOutput::Mode::create_new;
+        auto w = mbox::MboxWriter::create_in(*dir, name, o);
         if (!w) return w.error();
         writer_.emplace(std::move(*w));
         return {};
@@ -66,16 +70,25 @@ public:
     }
 
 private:
-    std::string dest_;
+    // Whether a file is at name; a link or anything but a regular file there is an error.
+    static Result<bool> existing_file(const wrap::DirectoryHandle& dir, const std::string& name) {
+        auto type = dir.entry_type(name);
+        if (!type) return type.error();
+        if (*type == wrap::EntryType::none) return false;
+        if (*type != wrap::EntryType::regular) return wrap::unexpected_entry(dir.path_of(name), *type, "a regular file");
+        return true;
+    }
+
     mbox::Variant variant_;
     bool force_;
+    wrap::DirectoryHandle dest_;
     std::optional<mbox::MboxWriter> writer_;
 };
 
 }  // namespace
 
-std::unique_ptr<ExportSink> make_mbox_sink(const std::string& dest, mbox::Variant variant, bool force) {
-    return std::make_unique<MboxSink>(dest, variant, force);
+std::unique_ptr<ExportSink> make_mbox_sink(mbox::Variant variant, bool force) {
+    return std::make_unique<MboxSink>(variant, force);
 }
 
 }  // namespace mailferry::pipeline

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cerrno>
 #include <filesystem>
+#include <sys/stat.h>
 
 #include "wrap/posix_file.hpp"
 
@@ -186,23 +188,36 @@ Status check_output_directory(const std::string& cache_dir, const std::string& d
     return {};
 }
 
+namespace {
+
+// Another user who may create entries in the directory can plant a symbolic
+// link where a message file or folder is about to be written (a shared /tmp
+// above all): such a directory is refused, not written into.
+Status check_private(const std::string& dir, unsigned mode, std::vector<std::string>& warnings) {
+    if (mode & (S_IWGRP | S_IWOTH))
+        return make_error(ErrorKind::usage, Radius::fatal,
+                          dir + " can be written by other users: export into a directory only you can write "
+                                "(for example a new one inside it)");
+    if (mode & (S_IRWXG | S_IRWXO)) warnings.push_back(dir + " can be read by other users: the mail written there too");
+    return {};
+}
+
+}  // namespace
+
 Status make_output_directory(const std::string& dir, std::vector<std::string>& warnings) {
-    namespace fs = std::filesystem;
-    std::error_code ec;
-    if (fs::exists(dir, ec)) {
-        auto perms = fs::status(dir, ec).permissions();
-        // Another user who may create entries in DEST can plant a symbolic link
-        // where a message file or folder is about to be written (a shared /tmp
-        // above all): such a directory is refused, not written into.
-        if (!ec && (perms & (fs::perms::group_write | fs::perms::others_write)) != fs::perms::none)
-            return make_error(ErrorKind::usage, Radius::fatal,
-                              dir + " can be written by other users: export into a directory only you can write "
-                                    "(for example a new one inside it)");
-        if (!ec && (perms & (fs::perms::group_all | fs::perms::others_all)) != fs::perms::none)
-            warnings.push_back(dir + " can be read by other users: the mail written there too");
-        return {};
-    }
+    struct stat st;
+    if (::stat(dir.c_str(), &st) == 0) return check_private(dir, st.st_mode, warnings);
     return wrap::make_directories(dir, 0700);
+}
+
+Result<wrap::DirectoryHandle> open_output_directory(const std::string& dir, std::vector<std::string>& warnings) {
+    struct stat st;
+    if (::lstat(dir.c_str(), &st) != 0 && errno == ENOENT) MF_TRY(wrap::make_directories(dir, 0700));
+    auto handle = wrap::DirectoryHandle::open(dir);
+    if (!handle) return handle.error();
+    if (::fstat(handle->fd(), &st) != 0) return wrap::errno_error("cannot stat", dir);
+    MF_TRY(check_private(dir, st.st_mode, warnings));
+    return handle;
 }
 
 }  // namespace mailferry::pipeline

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "mailferry/result.hpp"
+#include "wrap/directory_handle.hpp"
 
 namespace mailferry::pipeline {
 
@@ -45,6 +46,10 @@ Status check_output_directory(const std::string& cache_dir, const std::string& d
 // Creates dir and its missing parents 0700 (mail is private). One that exists
 // keeps its mode, with a warning if other users may read it.
 Status make_output_directory(const std::string& dir, std::vector<std::string>& warnings);
+// The same, and dir opened: everything below it is then made through the
+// handle (export). dir itself must not be a symbolic link; its mode is
+// checked on what was opened, so no link swapped in after the check counts.
+Result<wrap::DirectoryHandle> open_output_directory(const std::string& dir, std::vector<std::string>& warnings);
 
 class ExportPaths {
 public:

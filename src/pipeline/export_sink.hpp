@@ -1,6 +1,11 @@
 // The formats export writes (export.hpp), behind one interface: the export
 // driver walks folders and messages, a sink turns them into files below DEST.
 // Internal to the pipeline. A sink is used by one thread.
+//
+// DEST is opened once (wrap::DirectoryHandle); a sink makes and opens
+// everything below it relative to that handle, never by a path string: a
+// symbolic link planted anywhere below DEST is refused, naming it, and
+// nothing is written through it.
 #pragma once
 
 #include <memory>
@@ -12,6 +17,7 @@
 #include "formats/mbox/mbox_reader.hpp"
 #include "pipeline/export.hpp"
 #include "pipeline/export_paths.hpp"
+#include "wrap/directory_handle.hpp"
 
 namespace mailferry::pipeline {
 
@@ -25,9 +31,12 @@ public:
     virtual ~ExportSink() = default;
     // Appends to `existing` every file (path under DEST) that exporting the
     // folder would replace. Writes nothing. Must name files exactly as
-    // begin_folder/add will, given the same folder and messages.
-    virtual Status find_existing(cache::Cache& cache, const ExportFolder& folder,
+    // begin_folder/add will, given the same folder and messages. A link or
+    // other unexpected file type on the way is an error (unexpected_entry).
+    virtual Status find_existing(cache::Cache& cache, const wrap::DirectoryHandle& dest, const ExportFolder& folder,
                                  std::vector<std::string>& existing) = 0;
+    // DEST, made and opened: before the first begin_folder.
+    virtual Status start(wrap::DirectoryHandle dest) = 0;
     // Creates what the folder needs (directories 0700; the mbox file).
     virtual Status begin_folder(const ExportFolder& folder, ExportFolderReport& report) = 0;
     // Writes one message (bytes exactly as cached) and counts it in report.
@@ -37,10 +46,10 @@ public:
     virtual Status end_folder(ExportFolderReport& report) = 0;
 };
 
-std::unique_ptr<ExportSink> make_mbox_sink(const std::string& dest, mbox::Variant variant, bool force);
+std::unique_ptr<ExportSink> make_mbox_sink(mbox::Variant variant, bool force);
 // cache: read for the keywords of each folder before its first message.
-std::unique_ptr<ExportSink> make_maildir_sink(cache::Cache& cache, const std::string& dest, const ExportOptions& options);
+std::unique_ptr<ExportSink> make_maildir_sink(cache::Cache& cache, const ExportOptions& options);
 // paths: the folder directories given out, so that no message file takes a subfolder's name.
-std::unique_ptr<ExportSink> make_eml_sink(const std::string& dest, bool force, const ExportPaths& paths);
+std::unique_ptr<ExportSink> make_eml_sink(bool force, const ExportPaths& paths);
 
 }  // namespace mailferry::pipeline

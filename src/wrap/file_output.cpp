@@ -22,6 +22,9 @@ FileOutput& FileOutput::operator=(FileOutput&& o) noexcept {
     if (this != &o) {
         if (fd_.valid()) (void)flush();
         path_ = std::move(o.path_);
+        dir_ = std::move(o.dir_);
+        name_ = std::move(o.name_);
+        temp_name_ = std::move(o.temp_name_);
         fd_ = std::move(o.fd_);
         created_ = o.created_;
         buf_ = std::move(o.buf_);
@@ -35,7 +38,10 @@ FileOutput& FileOutput::operator=(FileOutput&& o) noexcept {
 }
 
 FileOutput::~FileOutput() {
-    if (fd_.valid()) (void)flush();
+    if (!fd_.valid()) return;
+    (void)flush();
+    // Never completed: the file it was to replace stays as it was.
+    if (!temp_name_.empty()) (void)dir_.remove(temp_name_);
 }
 
 Result<FileOutput> FileOutput::open(const std::string& path, Mode mode, size_t buffer_size) {
@@ -60,6 +66,39 @@ Result<FileOutput> FileOutput::open(const std::string& path, Mode mode, size_t b
         ssize_t n = ::pread(rd->get(), tail, want, static_cast<off_t>(out.size_ - want));
         if (n < 0) return errno_error("cannot read", path);
         out.tail_.assign(tail, static_cast<size_t>(n));
+    }
+    out.cap_ = buffer_size > 0 ? buffer_size : 1;
+    out.buf_ = std::make_unique_for_overwrite<char[]>(out.cap_);
+    return out;
+}
+
+Result<FileOutput> FileOutput::create_in(const DirectoryHandle& dir, const std::string& name, Mode mode,
+                                         size_t buffer_size) {
+    if (mode == Mode::append)
+        return make_error(ErrorKind::internal, Radius::fatal, "append through a directory handle: " + dir.path_of(name));
+    FileOutput out;
+    out.path_ = dir.path_of(name);
+    out.name_ = name;
+    out.created_ = true;
+    auto held = dir.duplicate();
+    if (!held) return held.error();
+    out.dir_ = std::move(*held);
+    if (mode == Mode::overwrite) {
+        // Hidden: the names handed out for files never start with '.'.
+        auto temp = dir.create_unique_file("." + name + ".tmp");
+        if (!temp) return temp.error();
+        out.fd_ = std::move(temp->fd);
+        out.temp_name_ = std::move(temp->name);
+    } else {
+        auto fd = dir.create_file(name);
+        if (!fd) return fd.error();
+        if (!fd->valid()) {
+            auto type = dir.entry_type(name);
+            if (!type) return type.error();
+            if (*type != EntryType::regular) return unexpected_entry(out.path_, *type, "a regular file");
+            return make_error(ErrorKind::usage, Radius::fatal, out.path_ + " exists: not replaced");
+        }
+        out.fd_ = std::move(*fd);
     }
     out.cap_ = buffer_size > 0 ? buffer_size : 1;
     out.buf_ = std::make_unique_for_overwrite<char[]>(out.cap_);
@@ -95,8 +134,18 @@ Status FileOutput::close() {
     if (st.ok()) st = fsync_fd(fd_.get(), path_);
     UniqueFd closing = std::move(fd_);
     if (::close(closing.release()) != 0 && st.ok()) st = errno_error("cannot close", path_);
-    if (st.ok() && created_) st = fsync_directory(parent_of(path_));
+    if (!temp_name_.empty()) {
+        if (st.ok()) st = dir_.rename(temp_name_, dir_, name_);
+        if (!st.ok()) (void)dir_.remove(temp_name_);
+        temp_name_.clear();
+    }
+    if (st.ok() && created_) st = sync_directory();
     return st;
+}
+
+Status FileOutput::sync_directory() {
+    if (dir_.valid()) return dir_.sync();
+    return fsync_directory(parent_of(path_));
 }
 
 }  // namespace mailferry::wrap

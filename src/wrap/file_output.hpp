@@ -6,6 +6,11 @@
 // An existing file is never replaced unless the mode says so. Errors name the
 // path (posix_file.hpp); a full disk reads as a full disk.
 //
+// create_in() makes the file through an open directory (directory_handle.hpp)
+// and never follows a link at its name; replacing writes a temporary file
+// beside it, renamed over the name at close(): the old file (or whatever was
+// planted there) is never opened, and stays until the new one is complete.
+//
 // Ownership and threads: one FileOutput per thread; movable, not copyable.
 // Destroying it without close() writes what is buffered, best effort, and does
 // not sync: a writer that failed half-way leaves what it wrote, undurable.
@@ -18,6 +23,7 @@
 #include <string_view>
 
 #include "mailferry/result.hpp"
+#include "wrap/directory_handle.hpp"
 #include "wrap/posix_file.hpp"
 
 namespace mailferry::wrap {
@@ -31,6 +37,11 @@ public:
     };
 
     static Result<FileOutput> open(const std::string& path, Mode mode, size_t buffer_size = 1 << 20);
+    // name in dir: create_new or overwrite (append is an error of kind
+    // internal). Without overwrite, an existing name is an error of kind usage
+    // naming it (a link or special file: unexpected_entry).
+    static Result<FileOutput> create_in(const DirectoryHandle& dir, const std::string& name, Mode mode,
+                                        size_t buffer_size = 1 << 20);
 
     FileOutput(FileOutput&&) noexcept;
     FileOutput& operator=(FileOutput&&) noexcept;
@@ -38,7 +49,8 @@ public:
 
     Status write(std::string_view bytes);
     Status flush();
-    // Flushes, fsyncs, closes. Calling it again does nothing.
+    // Flushes, fsyncs, closes (create_in with overwrite: renames the file
+    // over its name). Calling it again does nothing.
     Status close();
 
     // Bytes in the file, counting what is still buffered (for append: from the existing size).
@@ -49,8 +61,11 @@ public:
 
 private:
     FileOutput() = default;
+    Status sync_directory();
 
     std::string path_;
+    DirectoryHandle dir_;     // create_in: the directory holding the file
+    std::string name_, temp_name_;  // create_in: the file's name, and the temporary one it is written under
     UniqueFd fd_;
     bool created_ = false;
     std::unique_ptr<char[]> buf_;

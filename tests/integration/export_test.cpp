@@ -394,3 +394,137 @@ TEST_CASE("hostile folder names cannot make export write outside DEST", "[export
         if (format == "maildir") CHECK(paths["../../x"] == ".\\2e\\2e.\\2e\\2e.x");
     }
 }
+
+namespace {
+
+// DEST as a user made it (0700), with a symbolic link at rel (below DEST) to target.
+void plant_link(const std::string& dest, const std::string& rel, const std::string& target) {
+    fs::create_directories(fs::path(dest + "/" + rel).parent_path());
+    REQUIRE(::chmod(dest.c_str(), 0700) == 0);
+    fs::create_symlink(target, dest + "/" + rel);
+}
+
+// The refusal: kind usage, one line, naming the link as one.
+void check_refused(const Export& e, const std::string& link) {
+    INFO(e.run.err);
+    CHECK(e.run.exit_code == 2);
+    CHECK(e.run.err.find(link + " is a symbolic link") != std::string::npos);
+    CHECK(std::count(e.run.err.begin(), e.run.err.end(), '\n') == 1);
+}
+
+// Regular files below root, links not followed.
+size_t files_below(const std::string& root) {
+    size_t n = 0;
+    for (fs::recursive_directory_iterator it(root), end; it != end; ++it) n += fs::is_regular_file(it->symlink_status());
+    return n;
+}
+
+bool empty_directory(const std::string& dir) { return fs::is_directory(dir) && fs::is_empty(dir); }
+
+}  // namespace
+
+TEST_CASE("Maildir++ export refuses a symbolic link below DEST and writes nothing through it", "[export][security][maildir]") {
+    Fetched f;
+    f.fetch();
+    std::string folder;  // a folder below INBOX, as the cache's mail/ tree names it
+    for (const auto& r : read_cache_messages(f.cache)) {
+        size_t cur = r.path.find("/cur/");
+        if (cur > 5) folder = r.path.substr(5, cur - 5);
+    }
+    REQUIRE(!folder.empty());
+    std::string outside = f.dir / "outside";
+    fs::create_directory(outside);
+
+    // INBOX's cur/ (INBOX is DEST itself) leads outside.
+    std::string dest = f.dir / "maildir";
+    plant_link(dest, "cur", outside);
+    check_refused(export_cache(f.cache, dest, "maildir"), dest + "/cur");
+    CHECK(empty_directory(outside));
+    CHECK(files_below(dest) == 0);
+
+    // A folder's directory leads outside; --force changes nothing about that.
+    std::string forced = f.dir / "maildir-forced";
+    plant_link(forced, folder, outside);
+    check_refused(export_cache(f.cache, forced, "maildir", {"--force"}), forced + "/" + folder);
+    CHECK(empty_directory(outside));
+    CHECK(files_below(forced) == 0);
+}
+
+TEST_CASE("mbox export refuses a symbolic link below DEST and writes nothing through it", "[export][security][mbox]") {
+    Fetched f;
+    f.fetch();
+    std::string outside = f.dir / "outside";
+    fs::create_directory(outside);
+    std::string outside_file = f.dir / "outside.mbox";
+    std::ofstream(outside_file) << "not mail\n";
+
+    // A folder level's directory (Lists/dev@example.org.mbox goes below it) leads outside.
+    std::string dest = f.dir / "mbox";
+    plant_link(dest, "Lists", outside);
+    check_refused(export_cache(f.cache, dest, "mboxrd"), dest + "/Lists");
+    CHECK(empty_directory(outside));
+    CHECK(files_below(dest) == 0);
+
+    // The mbox file's name is a link to a file outside: not replaced, even with --force.
+    std::string forced = f.dir / "mbox-forced";
+    plant_link(forced, "INBOX.mbox", outside_file);
+    check_refused(export_cache(f.cache, forced, "mboxrd", {"--force"}), forced + "/INBOX.mbox");
+    CHECK(slurp(outside_file) == "not mail\n");
+    CHECK(fs::is_symlink(forced + "/INBOX.mbox"));
+    CHECK(files_below(forced) == 0);
+}
+
+TEST_CASE("EML export refuses a symbolic link below DEST and writes nothing through it", "[export][security][eml]") {
+    Fetched f;
+    f.fetch();
+    std::string outside = f.dir / "outside";
+    fs::create_directory(outside);
+
+    // A folder's directory leads outside.
+    std::string dest = f.dir / "eml";
+    plant_link(dest, "Trash", outside);
+    check_refused(export_cache(f.cache, dest, "eml", {"--force"}), dest + "/Trash");
+    CHECK(empty_directory(outside));
+    CHECK(files_below(dest) == 0);
+
+    // A message's file name is a dangling link to outside: never created through it.
+    std::string reference = f.dir / "eml-reference";
+    REQUIRE(export_cache(f.cache, reference, "eml").run.exit_code == 0);
+    fs::directory_iterator first(reference + "/Trash");
+    REQUIRE(first != fs::directory_iterator());
+    std::string name = first->path().filename().string();
+    std::string planted = f.dir / "eml-planted";
+    plant_link(planted, "Trash/" + name, outside + "/" + name);
+    check_refused(export_cache(f.cache, planted, "eml"), planted + "/Trash/" + name);
+    CHECK(empty_directory(outside));
+    CHECK(files_below(planted) == 0);
+}
+
+TEST_CASE("export into an existing export: refused without --force, replaced with it, nothing left over", "[export][security]") {
+    Fetched f;
+    f.fetch();
+    for (const std::string format : {"maildir", "mboxrd", "eml"}) {
+        CAPTURE(format);
+        std::string dest = f.dir / ("again-" + format);
+        auto first = export_cache(f.cache, dest, format);
+        INFO(first.run.err);
+        REQUIRE(first.run.exit_code == 0);
+        auto before = snapshot(dest);
+        auto again = export_cache(f.cache, dest, format);
+        CHECK(again.run.exit_code == 2);
+        CHECK(snapshot(dest) == before);
+        auto forced = export_cache(f.cache, dest, format, {"--force"});
+        INFO(forced.run.err);
+        REQUIRE(forced.run.exit_code == 0);
+        CHECK(forced.json["messages"] == first.json["messages"]);
+        CHECK(forced.json["replaced"] > 0);
+        // The same files with the same sizes (an mbox's mtime is the run's): no temporary left behind.
+        auto after = snapshot(dest);
+        CHECK(after.size() == before.size());
+        for (const auto& [path, size_mtime] : before) {
+            CAPTURE(path);
+            REQUIRE(after.count(path) == 1);
+            CHECK(after[path].first == size_mtime.first);
+        }
+    }
+}
