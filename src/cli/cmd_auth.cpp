@@ -16,6 +16,7 @@
 #include "net/oauth2/device_flow.hpp"
 #include "net/oauth2/provider.hpp"
 #include "net/oauth2/token_store.hpp"
+#include "wrap/secret_file.hpp"
 
 namespace mailferry::cli {
 namespace {
@@ -31,10 +32,14 @@ std::string absolute(const std::string& path) {
     return path.empty() ? path : std::filesystem::absolute(path).lexically_normal().string();
 }
 
-void warn_if_readable(const std::string& path) {
-    struct stat st;
-    if (!path.empty() && ::stat(path.c_str(), &st) == 0 && (st.st_mode & 077))
-        std::cerr << "warning: " << path << " can be read by other users (chmod 600 it)\n";
+// The owner and mode checks of every secret file (wrap/secret_file): a file
+// others can change or that another user owns is refused, a readable one warned.
+Status check_credential_file(const std::string& path, const std::string& what) {
+    if (path.empty()) return {};
+    auto warning = wrap::check_secret_file(path, what, wrap::OthersMayRead::warn);
+    if (!warning) return warning.error();
+    if (!warning->empty()) std::cerr << *warning << "\n";
+    return {};
 }
 
 // "52 min", "3 h 05 min", "expired 4 min ago"
@@ -93,8 +98,12 @@ int login(const AuthArgs& a, const TokenStore& store) {
     const bool app_only = has_app_credential && a.provider != "google";
     if (!a.client_cert_file.empty() && !a.client_secret_file.empty())
         return report_failure(usage("give --client-secret-file or --client-cert, not both"));
-    warn_if_readable(a.client_secret_file);
-    warn_if_readable(a.client_key_file.empty() ? a.client_cert_file : a.client_key_file);
+    if (auto s = check_credential_file(a.client_secret_file, "the client secret file"); !s)
+        return report_failure(s.error());
+    if (auto s = check_credential_file(a.client_key_file.empty() ? a.client_cert_file : a.client_key_file,
+                                       "the private key file");
+        !s)
+        return report_failure(s.error());
     auto token = describe_login(a, app_only);
     if (!token) return report_failure(token.error());
     auto client = net::oauth2::client_auth_for(*token);

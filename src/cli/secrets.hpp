@@ -6,11 +6,12 @@
 
 #include "cli/options.hpp"
 #include "mailferry/result.hpp"
+#include "mailferry/secret.hpp"
 
 namespace mailferry::cli {
 
 // The password for account@server, or a usage error saying how to give one.
-Result<std::string> obtain_password(const ConnectionArgs& args, const std::string& account,
+Result<SecretString> obtain_password(const ConnectionArgs& args, const std::string& account,
                                     const std::string& server);
 
 }  // namespace mailferry::cli

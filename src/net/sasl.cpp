@@ -1,12 +1,30 @@
 #include "net/sasl.hpp"
 
+#include <initializer_list>
+#include <string_view>
+
 namespace mailferry::net {
 
-std::string xoauth2_response(const std::string& user, const std::string& token) {
-    return "user=" + user + "\x01" "auth=Bearer " + token + "\x01\x01";
+namespace {
+
+// Built in one buffer reserved up front: concatenating temporaries would
+// leave copies of the token in freed memory.
+SecretString joined(std::initializer_list<std::string_view> parts) {
+    size_t size = 0;
+    for (auto p : parts) size += p.size();
+    SecretString out;
+    out.reserve(size + 1);
+    for (auto p : parts) out.append(p);
+    return out;
 }
 
-std::string oauthbearer_response(const std::string& user, const std::string& host, uint16_t port,
+}  // namespace
+
+SecretString xoauth2_response(const std::string& user, const std::string& token) {
+    return joined({"user=", user, "\x01" "auth=Bearer ", token, "\x01\x01"});
+}
+
+SecretString oauthbearer_response(const std::string& user, const std::string& host, uint16_t port,
                                  const std::string& token) {
     // A saslname writes ',' and '=' as =2C and =3D (RFC 5801 §4).
     std::string name;
@@ -15,8 +33,9 @@ std::string oauthbearer_response(const std::string& user, const std::string& hos
         else if (c == '=') name += "=3D";
         else name += c;
     }
-    return "n,a=" + name + ",\x01" "host=" + host + "\x01" "port=" + std::to_string(port) + "\x01" "auth=Bearer " +
-           token + "\x01\x01";
+    const std::string port_text = std::to_string(port);
+    return joined({"n,a=", name, ",\x01" "host=", host, "\x01" "port=", port_text, "\x01" "auth=Bearer ", token,
+                   "\x01\x01"});
 }
 
 Status present_bearer_token(oauth2::TokenSource& tokens, const std::function<Status(const std::string& token)>& present) {

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "mailferry/base64.hpp"
+#include "mailferry/secret.hpp"
 #include "wrap/imap_reply.hpp"
 #include "wrap/imap_session.hpp"
 
@@ -26,17 +27,30 @@ Error lost(const std::string& mechanism) {
     return e;
 }
 
-bool sasl_send_line(mailstream* s, const std::string& line) {
-    std::string data = line + "\r\n";
-    const char* p = data.data();
-    size_t left = data.size();
-    while (left > 0) {
-        ssize_t n = mailstream_write(s, p, left);
-        if (n <= 0) return false;
-        p += n;
-        left -= size_t(n);
+// The line and its CRLF as two writes, not one joined copy: the line may hold
+// a token, and a copy here would outlive the wiped original.
+bool sasl_send_line(mailstream* s, std::string_view line) {
+    for (std::string_view part : {line, std::string_view("\r\n")}) {
+        while (!part.empty()) {
+            ssize_t n = mailstream_write(s, part.data(), part.size());
+            if (n <= 0) return false;
+            part.remove_prefix(size_t(n));
+        }
     }
     return mailstream_flush(s) == 0;
+}
+
+// "<tag> AUTHENTICATE <mechanism>[ <response>]", built in one wiped buffer.
+SecretString authenticate_line(std::string_view command_tag, const std::string& mechanism, const SecretString* response) {
+    SecretString line;
+    line.reserve(command_tag.size() + 15 + mechanism.size() + (response ? response->size() + 1 : 0));
+    for (std::string_view piece : {command_tag, std::string_view(" AUTHENTICATE "), std::string_view(mechanism)})
+        line.append(piece);
+    if (response) {
+        line.append(" ");
+        line.append(response->reveal());
+    }
+    return line;
 }
 
 std::unique_ptr<std::string> sasl_read_line(mailstream* s) {
@@ -52,10 +66,10 @@ Status ImapSession::authenticate(const std::string& mechanism, std::string_view 
                                  std::string_view failure_ack) {
     mailstream* s = stream();
     if (!s) return lost(mechanism);
-    const std::string response = base64_encode(initial_response);
+    const SecretString response(base64_encode(initial_response));
     // The token must never reach a protocol trace: libetpan's logger honours privacy.
     mailstream_set_privacy(s, 0);
-    bool sent = sasl_send_line(s, std::string(tag) + " AUTHENTICATE " + mechanism + (sasl_ir ? " " + response : ""));
+    bool sent = sasl_send_line(s, authenticate_line(tag, mechanism, sasl_ir ? &response : nullptr).reveal());
     std::string challenge_text;
     bool response_sent = sasl_ir;
     for (;;) {
@@ -70,7 +84,7 @@ Status ImapSession::authenticate(const std::string& mechanism, std::string_view 
         }
         if (line->rfind("+", 0) == 0) {
             if (!response_sent) {
-                sent = sasl_send_line(s, response);
+                sent = sasl_send_line(s, response.reveal());
                 response_sent = true;
             } else {
                 challenge_text = sasl_challenge_text(*line);

@@ -8,6 +8,7 @@
 #include <cctype>
 
 #include "mailferry/base64.hpp"
+#include "mailferry/secret.hpp"
 #include "wrap/imap_reply.hpp"
 #include "wrap/stream_guard.hpp"
 #include "wrap/tls_verify.hpp"
@@ -152,14 +153,14 @@ Status Pop3Session::stls() {
 }
 
 Status Pop3Session::send(const std::string& line) {
-    std::string data = line + "\r\n";
-    const char* p = data.data();
-    size_t left = data.size();
-    while (left > 0) {
-        ssize_t n = mailstream_write(stream(), p, left);
-        if (n <= 0) return lost("POP3");
-        p += n;
-        left -= size_t(n);
+    // The line and its CRLF go out as two writes, not one joined copy: a PASS
+    // or AUTH line holds a secret, and a copy here would outlive it unwiped.
+    for (std::string_view part : {std::string_view(line), std::string_view("\r\n")}) {
+        while (!part.empty()) {
+            ssize_t n = mailstream_write(stream(), part.data(), part.size());
+            if (n <= 0) return lost("POP3");
+            part.remove_prefix(size_t(n));
+        }
     }
     if (mailstream_flush(stream()) != 0) return lost("POP3");
     return {};
@@ -219,14 +220,24 @@ Status Pop3Session::login(const std::string& user, const std::string& password) 
     auto u = command("USER " + user, ErrorKind::auth, "USER " + user);
     if (!u) return u.error();
     // The password never goes into an error: only the server's reply does.
-    auto p = command("PASS " + password, ErrorKind::auth, "the login of " + user);
+    SecretString pass_line;
+    pass_line.reserve(5 + password.size());
+    pass_line.append("PASS ");
+    pass_line.append(password);
+    auto p = command(pass_line.reveal(), ErrorKind::auth, "the login of " + user);
     if (!p) return p.error();
     return {};
 }
 
 Status Pop3Session::authenticate(const std::string& mechanism, std::string_view initial_response,
                                  std::string_view failure_ack) {
-    MF_TRY(send("AUTH " + mechanism + " " + base64_encode(initial_response)));
+    const SecretString response(base64_encode(initial_response));
+    SecretString auth_line;
+    auth_line.reserve(6 + mechanism.size() + response.size());
+    for (std::string_view piece : {std::string_view("AUTH "), std::string_view(mechanism), std::string_view(" "),
+                                   std::string_view(response.reveal())})
+        auth_line.append(piece);
+    MF_TRY(send(auth_line.reveal()));
     std::string challenge;
     for (;;) {
         auto reply = read_line();

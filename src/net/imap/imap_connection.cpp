@@ -78,7 +78,7 @@ Status ImapConnection::authenticate_password(const ConnectOptions& o) {
         return account_error(ErrorKind::auth,
                              o.url.server() + " does not accept a password login (LOGINDISABLED)" + hint);
     }
-    if (auto s = session_.login(o.url.user, o.password); !s) {
+    if (auto s = session_.login(o.url.user, o.password.reveal()); !s) {
         Error e = s.error();
         e.radius = Radius::account;
         if (e.kind == ErrorKind::auth || e.kind == ErrorKind::protocol) {
@@ -108,8 +108,8 @@ Status ImapConnection::present_token(const ConnectOptions& o, const std::string&
     // XOAUTH2 first: Exchange and Gmail speak only it; OAUTHBEARER is the standard
     // the rest of the world (Dovecot among them) also offers.
     if (has_capability("AUTH=XOAUTH2"))
-        return session_.authenticate("XOAUTH2", xoauth2_response(o.url.user, token), sasl_ir, xoauth2_failure_ack);
-    return session_.authenticate("OAUTHBEARER", oauthbearer_response(o.url.user, o.url.host, o.url.port, token),
+        return session_.authenticate("XOAUTH2", xoauth2_response(o.url.user, token).reveal(), sasl_ir, xoauth2_failure_ack);
+    return session_.authenticate("OAUTHBEARER", oauthbearer_response(o.url.user, o.url.host, o.url.port, token).reveal(),
                                  sasl_ir, oauthbearer_failure_ack);
 }
 

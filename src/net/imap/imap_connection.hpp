@@ -10,6 +10,7 @@
 #include <string>
 
 #include "mailferry/result.hpp"
+#include "mailferry/secret.hpp"
 #include "net/oauth2/token_source.hpp"
 #include "net/source_url.hpp"
 #include "wrap/imap_session.hpp"
@@ -21,7 +22,7 @@ enum class AuthMethod { password, xoauth2 };
 struct ConnectOptions {
     ServerUrl url;
     AuthMethod auth = AuthMethod::password;
-    std::string password;  // never logged, never in an error
+    SecretString password;  // never logged, never in an error
     // auth == xoauth2: shared by every connection of the run. The SASL user
     // (XOAUTH2's user=) is the URL's user: the mailbox to open, which for a
     // shared mailbox or app-only access is not the token's owner.

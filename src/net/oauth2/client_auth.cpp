@@ -6,7 +6,7 @@
 
 #include "mailferry/clock.hpp"
 #include "wrap/jwt_signer.hpp"
-#include "wrap/posix_file.hpp"
+#include "wrap/secret_file.hpp"
 
 namespace mailferry::net::oauth2 {
 namespace {
@@ -21,16 +21,11 @@ std::string random_id() {
 
 }  // namespace
 
-Result<std::string> read_secret_file(const std::string& path) {
-    auto text = wrap::read_file(path);
-    if (!text) {
-        Error e = text.error();
-        e.message = "cannot read the client secret file " + path + " (" + e.message + ")";
-        e.radius = Radius::fatal;
-        return e;
-    }
-    std::string line = text->substr(0, text->find('\n'));
-    if (!line.empty() && line.back() == '\r') line.pop_back();
+Result<SecretString> read_client_secret(const std::string& path) {
+    auto file = wrap::read_secret_file(path, "the client secret file", wrap::OthersMayRead::warn);
+    if (!file) return file.error();
+    // A readable file was warned about at "auth login"; each refresh does not repeat it.
+    SecretString line = first_line(file->text);
     if (line.empty()) return make_error(ErrorKind::usage, Radius::fatal, "the client secret file " + path + " is empty");
     return line;
 }
@@ -50,7 +45,7 @@ Result<ClientAuth> client_auth_for(const StoredToken& t) {
     ClientAuth auth;
     auth.client_id = t.client_id;
     if (!t.client_secret_file.empty()) {
-        auto secret = read_secret_file(t.client_secret_file);
+        auto secret = read_client_secret(t.client_secret_file);
         if (!secret) return secret.error();
         auth.client_secret = std::move(*secret);
     }

@@ -11,8 +11,9 @@ namespace mailferry::net::oauth2 {
 
 Result<ClientAuth> client_auth_for(const StoredToken& token);
 
-// The first line of a secret file; an empty one is refused.
-Result<std::string> read_secret_file(const std::string& path);
+// The first line of a client secret file; an empty one is refused, and the
+// file's owner and mode are checked (wrap/secret_file).
+Result<SecretString> read_client_secret(const std::string& path);
 
 // A client assertion for audience, valid for 10 minutes from now:
 // header {alg RS256, typ JWT, x5t, x5t#S256}, claims {aud, iss, sub, jti, nbf, iat, exp}.

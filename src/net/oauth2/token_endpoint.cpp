@@ -92,7 +92,7 @@ TokenEndpoint::TokenEndpoint(std::string token_url, ClientAuth client, wrap::Htt
 
 Result<wrap::HttpResponse> TokenEndpoint::post(const std::string& url, wrap::FormFields fields) const {
     fields.emplace_back("client_id", client_.client_id);
-    if (!client_.client_secret.empty()) fields.emplace_back("client_secret", client_.client_secret);
+    if (!client_.client_secret.empty()) fields.emplace_back("client_secret", client_.client_secret.reveal());
     if (client_.assertion) {
         auto jwt = client_.assertion(url);
         if (!jwt) return jwt.error();

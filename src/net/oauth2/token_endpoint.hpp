@@ -9,6 +9,7 @@
 #include <string>
 
 #include "mailferry/result.hpp"
+#include "mailferry/secret.hpp"
 #include "wrap/http_client.hpp"
 
 namespace mailferry::net::oauth2 {
@@ -16,7 +17,7 @@ namespace mailferry::net::oauth2 {
 // How the client proves who it is to the token endpoint.
 struct ClientAuth {
     std::string client_id;
-    std::string client_secret;  // confidential clients; Google's device flow too
+    SecretString client_secret;  // confidential clients; Google's device flow too
     // private_key_jwt: a signed assertion for this audience (the token URL).
     std::function<Result<std::string>(const std::string& audience)> assertion;
 };

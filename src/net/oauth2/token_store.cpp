@@ -12,6 +12,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mailferry/secret.hpp"
+#include "wrap/secret_file.hpp"
+
 namespace mailferry::net::oauth2 {
 namespace {
 
@@ -117,25 +120,28 @@ Result<StoredToken> TokenStore::load(const std::string& account) const {
     if (::stat(path.c_str(), &st) != 0)
         return store_error(ErrorKind::not_found, "no OAuth2 token for " + account + " in " + dir_ +
                                                      " (run 'mailferry auth login " + account + "' first)");
-    if (st.st_mode & 077)
-        return store_error(ErrorKind::usage, "the token file " + path +
-                                                 " can be read by other users: its tokens may have leaked "
-                                                 "(revoke them, then 'mailferry auth login' again)");
-    auto text = wrap::read_file(path);
-    if (!text) return text.error();
-    return from_json_text(*text, path);
+    // A token file we wrote 0600 that others can read or change has leaked or
+    // been tampered with (its token_url decides where the refresh token goes).
+    auto file = wrap::read_secret_file(path, "the token file", wrap::OthersMayRead::refuse);
+    if (!file) {
+        Error e = file.error();
+        if (e.message.find("can be read by other users") != std::string::npos)
+            e.message += "; revoke its tokens, then 'mailferry auth login' again";
+        return e;
+    }
+    return from_json_text(file->text.reveal(), path);
 }
 
 Status TokenStore::save(const StoredToken& token) const {
     MF_TRY(ensure_dir());
     const std::string path = path_of(token.account);
     const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-    const std::string text = to_json_text(token);
+    const SecretString text(to_json_text(token));
     {
         (void)wrap::remove_file(tmp);  // a leftover of a killed run of this pid
         auto fd = wrap::open_file(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (!fd) return fd.error();
-        Status written = wrap::write_all(fd->get(), text.data(), text.size(), tmp);
+        Status written = wrap::write_all(fd->get(), text.reveal().data(), text.size(), tmp);
         if (written) written = wrap::fsync_fd(fd->get(), tmp);
         if (!written) {
             (void)wrap::remove_file(tmp);
@@ -169,9 +175,9 @@ Result<std::vector<StoredToken>> TokenStore::list() const {
     std::sort(names.begin(), names.end());
     for (const auto& n : names) {
         const std::string path = dir_ + "/" + n;
-        auto text = wrap::read_file(path);
-        if (!text) return text.error();
-        auto t = from_json_text(*text, path);
+        auto file = wrap::read_secret_file(path, "the token file", wrap::OthersMayRead::refuse);
+        if (!file) return file.error();
+        auto t = from_json_text(file->text.reveal(), path);
         if (!t) return t.error();
         out.push_back(std::move(*t));
     }

@@ -71,7 +71,7 @@ Status Pop3Connection::secure(const ConnectOptions& o) {
 
 Status Pop3Connection::authenticate(const ConnectOptions& o) {
     if (o.auth == AuthMethod::xoauth2) return authenticate_oauth2(o);
-    if (auto s = session_.login(o.url.user, o.password); !s) {
+    if (auto s = session_.login(o.url.user, o.password.reveal()); !s) {
         Error e = s.error();
         if (e.kind != ErrorKind::auth) return e;
         e.message = "the server refused the login of " + o.url.user + " at " + o.url.server() +
@@ -87,8 +87,8 @@ Status Pop3Connection::authenticate_oauth2(const ConnectOptions& o) {
     if (!xoauth2 && !offers_sasl("OAUTHBEARER"))
         return account_error(ErrorKind::auth, o.url.server() + " offers neither XOAUTH2 nor OAUTHBEARER: use --auth password");
     Status s = present_bearer_token(*o.tokens, [&](const std::string& token) {
-        return xoauth2 ? session_.authenticate("XOAUTH2", xoauth2_response(o.url.user, token), xoauth2_failure_ack)
-                       : session_.authenticate("OAUTHBEARER", oauthbearer_response(o.url.user, o.url.host, o.url.port, token),
+        return xoauth2 ? session_.authenticate("XOAUTH2", xoauth2_response(o.url.user, token).reveal(), xoauth2_failure_ack)
+                       : session_.authenticate("OAUTHBEARER", oauthbearer_response(o.url.user, o.url.host, o.url.port, token).reveal(),
                                                oauthbearer_failure_ack);
     });
     if (s || s.error().kind != ErrorKind::auth || s.error().message.rfind("AUTH ", 0) != 0) return s;
