@@ -54,10 +54,11 @@ Result<wrap::UniqueFd> lock_cache(const std::string& dir) {
 Result<std::unique_ptr<Cache>> Cache::open(const std::string& dir, OpenMode mode) {
     std::string index = dir + "/index.sqlite";
     bool fresh = !wrap::exists(index);
-    if (fresh && mode == OpenMode::existing) {
+    if (fresh && mode != OpenMode::create_if_missing) {
         return make_error(ErrorKind::not_found, Radius::fatal,
                           dir + " is not a mailferry cache (no index.sqlite)");
     }
+    if (mode == OpenMode::read_only) return open_read_only(dir, index);
     if (fresh) {
         // The cache holds private mail: owner only (design.md §7).
         MF_TRY(wrap::make_directories(dir + "/mail", 0700));
@@ -65,7 +66,7 @@ Result<std::unique_ptr<Cache>> Cache::open(const std::string& dir, OpenMode mode
     }
     auto lock = lock_cache(dir);
     if (!lock) return lock.error();
-    auto db = wrap::Database::open(index, fresh);
+    auto db = wrap::Database::open(index, fresh ? wrap::DatabaseAccess::create : wrap::DatabaseAccess::read_write);
     if (!db) return db.error();
     ::chmod(index.c_str(), 0600);
     MF_TRY(db->exec("PRAGMA journal_mode = WAL"));
@@ -76,6 +77,15 @@ Result<std::unique_ptr<Cache>> Cache::open(const std::string& dir, OpenMode mode
     std::unique_ptr<Cache> cache(new Cache(dir, std::move(*db), std::move(*lock)));
     MF_TRY(cache->init_info());
     return cache;
+}
+
+Result<std::unique_ptr<Cache>> Cache::open_read_only(const std::string& dir, const std::string& index) {
+    auto db = wrap::Database::open(index, wrap::DatabaseAccess::read_only);
+    if (!db) return db.error();
+    // A second guard: SQLite refuses every write on this connection.
+    MF_TRY(db->exec("PRAGMA query_only = 1"));
+    MF_TRY(check_schema_readable(*db, dir));
+    return std::unique_ptr<Cache>(new Cache(dir, std::move(*db), wrap::UniqueFd()));
 }
 
 Status Cache::init_info() {
@@ -405,11 +415,8 @@ Status Cache::for_each_stored(int64_t folder_id, const std::function<Status(cons
     return {};
 }
 
-Status Cache::insert_messages(const std::vector<MessageRecord>& rows) {
+Status Cache::insert_rows(const std::vector<MessageRecord>& rows) {
     if (rows.empty()) return {};
-    Lock l(mutex_);
-    auto tx = wrap::Transaction::begin(db_);
-    if (!tx) return tx.error();
     // OR REPLACE: a message whose file a crashed run left unindexed and that was
     // adopted may come again; the row then describes the same file.
     auto st = db_.prepare(
@@ -427,6 +434,39 @@ Status Cache::insert_messages(const std::vector<MessageRecord>& rows) {
         if (m.source_key.empty()) st->bind_null(15);
         else st->bind(15, m.source_key);
         MF_TRY(st->run());
+    }
+    return {};
+}
+
+Status Cache::insert_messages(const std::vector<MessageRecord>& rows) {
+    if (rows.empty()) return {};
+    Lock l(mutex_);
+    auto tx = wrap::Transaction::begin(db_);
+    if (!tx) return tx.error();
+    MF_TRY(insert_rows(rows));
+    failpoint("index.before_commit");
+    MF_TRY(tx->commit());
+    failpoint("index.committed");
+    return {};
+}
+
+Status Cache::store_fetched_batch(const FetchedBatch& batch) {
+    if (batch.rows.empty() && batch.rekeyed.empty() && batch.recovered.empty()) return {};
+    Lock l(mutex_);
+    auto tx = wrap::Transaction::begin(db_);
+    if (!tx) return tx.error();
+    MF_TRY(insert_rows(batch.rows));
+    if (!batch.rekeyed.empty()) {
+        auto st = db_.prepare("UPDATE messages SET uidvalidity = ?, uid = ?, flags = ?, gone = 0 WHERE id = ?");
+        if (!st) return st.error();
+        for (const auto& r : batch.rekeyed)
+            MF_TRY(st->bind(1, int64_t{batch.uidvalidity}).bind(2, int64_t{r.uid}).bind(3, r.flags).bind(4, r.id).run());
+    }
+    if (!batch.recovered.empty()) {
+        auto st = db_.prepare("DELETE FROM fetch_failures WHERE folder_id = ? AND uidvalidity = ? AND uid = ?");
+        if (!st) return st.error();
+        for (uint32_t uid : batch.recovered)
+            MF_TRY(st->bind(1, batch.folder_id).bind(2, int64_t{batch.uidvalidity}).bind(3, int64_t{uid}).run());
     }
     failpoint("index.before_commit");
     MF_TRY(tx->commit());
@@ -456,13 +496,6 @@ Status Cache::set_gone(const std::vector<int64_t>& ids, bool gone) {
     return tx->commit();
 }
 
-Status Cache::rekey_message(int64_t id, uint32_t uidvalidity, uint32_t uid, const std::string& flags) {
-    Lock l(mutex_);
-    auto st = db_.prepare("UPDATE messages SET uidvalidity = ?, uid = ?, flags = ?, gone = 0 WHERE id = ?");
-    if (!st) return st.error();
-    return st->bind(1, int64_t{uidvalidity}).bind(2, int64_t{uid}).bind(3, flags).bind(4, id).run();
-}
-
 Status Cache::record_failure(int64_t folder_id, uint32_t uidvalidity, uint32_t uid,
                              const std::string& reason) {
     Lock l(mutex_);
@@ -471,17 +504,6 @@ Status Cache::record_failure(int64_t folder_id, uint32_t uidvalidity, uint32_t u
         "ON CONFLICT DO UPDATE SET reason = excluded.reason, attempts = attempts + 1");
     if (!st) return st.error();
     return st->bind(1, folder_id).bind(2, int64_t{uidvalidity}).bind(3, int64_t{uid}).bind(4, reason).run();
-}
-
-Status Cache::clear_failures(int64_t folder_id, uint32_t uidvalidity, const std::vector<uint32_t>& uids) {
-    if (uids.empty()) return {};
-    Lock l(mutex_);
-    auto tx = wrap::Transaction::begin(db_);
-    if (!tx) return tx.error();
-    auto st = db_.prepare("DELETE FROM fetch_failures WHERE folder_id = ? AND uidvalidity = ? AND uid = ?");
-    if (!st) return st.error();
-    for (uint32_t uid : uids) MF_TRY(st->bind(1, folder_id).bind(2, int64_t{uidvalidity}).bind(3, int64_t{uid}).run());
-    return tx->commit();
 }
 
 Result<std::vector<uint32_t>> Cache::failed_uids(int64_t folder_id, uint32_t uidvalidity) {

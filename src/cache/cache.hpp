@@ -51,6 +51,26 @@ struct MessageRecord {
     std::string received_from = "server";  // see FetchedMessage::received_from
 };
 
+// A cached message recognised under a new UIDVALIDITY (same SHA-256): the
+// row with this id takes the new identity.
+struct Rekey {
+    int64_t id = 0;
+    uint32_t uid = 0;
+    std::string flags;  // IMAP form
+};
+
+// What one FETCH batch of a folder changes in the index, stored in one
+// transaction: its new rows, the rows re-keyed after a UIDVALIDITY change,
+// and the earlier failures of UIDs that came this time. A crash leaves all of
+// it or none, never a message both new and re-keyed, or a stale failure.
+struct FetchedBatch {
+    int64_t folder_id = 0;
+    uint32_t uidvalidity = 0;
+    std::vector<MessageRecord> rows;  // files already durable
+    std::vector<Rekey> rekeyed;
+    std::vector<uint32_t> recovered;
+};
+
 // The part of a cached message that flag refresh and re-matching need.
 struct CachedMessage {
     int64_t id = 0;
@@ -95,7 +115,11 @@ struct SourceRecord {
     std::optional<int64_t> last_fetch;
 };
 
-enum class OpenMode { create_if_missing, existing };
+// read_only: for commands that only read (a dry run; status, search, show
+// next). It takes no lock, so it works while a writer runs, and sees the
+// writer's last committed state (SQLite's WAL snapshot); it never migrates
+// the schema and refuses a cache of another schema version; every write fails.
+enum class OpenMode { create_if_missing, existing, read_only };
 
 class Cache {
 public:
@@ -147,12 +171,9 @@ public:
     Status insert_messages(const std::vector<MessageRecord>& rows);
     Status apply_flag_changes(const std::vector<FlagChange>& changes);
     Status set_gone(const std::vector<int64_t>& ids, bool gone);
-    // A UIDVALIDITY change: the cached row with this id is the same message
-    // (same SHA-256) under its new identity.
-    Status rekey_message(int64_t id, uint32_t uidvalidity, uint32_t uid, const std::string& flags);
+    Status store_fetched_batch(const FetchedBatch& batch);
 
     Status record_failure(int64_t folder_id, uint32_t uidvalidity, uint32_t uid, const std::string& reason);
-    Status clear_failures(int64_t folder_id, uint32_t uidvalidity, const std::vector<uint32_t>& uids);
     Result<std::vector<uint32_t>> failed_uids(int64_t folder_id, uint32_t uidvalidity);
 
     Result<int64_t> begin_run(const std::string& command, std::optional<int64_t> source_id);
@@ -170,6 +191,9 @@ private:
     Cache(std::string dir, wrap::Database db, wrap::UniqueFd lock)
         : dir_(std::move(dir)), db_(std::move(db)), lock_(std::move(lock)) {}
     Status init_info();
+    static Result<std::unique_ptr<Cache>> open_read_only(const std::string& dir, const std::string& index);
+    // The statements of insert_messages and store_fetched_batch, run inside the caller's transaction.
+    Status insert_rows(const std::vector<MessageRecord>& rows);
 
     std::string dir_;
     wrap::Database db_;

@@ -53,6 +53,13 @@ Result<std::optional<Ledger>> Ledger::existing(Cache& cache, const std::string& 
     return std::optional<Ledger>(Ledger(cache, sel->int64(0)));
 }
 
+Result<Ledger> Ledger::for_target_read_only(Cache& cache, const std::string& url) {
+    auto known = existing(cache, url);
+    if (!known) return known.error();
+    if (*known) return **known;
+    return Ledger(cache, 0);  // ids start at 1: no ledger row has target 0
+}
+
 Result<std::vector<PlacedMessage>> Ledger::placed() {
     Lock l(cache_->index_mutex());
     auto st = cache_->index().prepare(

@@ -71,6 +71,10 @@ public:
     Result<std::vector<PlacedMessage>> placed();
     // Whether the ledger holds rows for this target (a target never replayed has none).
     static Result<std::optional<Ledger>> existing(Cache& cache, const std::string& url);
+    // For a dry run on a read-only cache: the target's ledger, or, for a
+    // target never replayed, one with no rows (everything still to send).
+    // Nothing is written.
+    static Result<Ledger> for_target_read_only(Cache& cache, const std::string& url);
     // Done rows of a target folder without a UID: the office365 profile flags
     // them by UID after the APPEND, so it needs them.
     Result<std::vector<std::pair<uint32_t, uint32_t>>> done_uids(const std::string& target_folder,

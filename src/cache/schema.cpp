@@ -159,6 +159,24 @@ CREATE UNIQUE INDEX messages_text_key ON messages(text_key) WHERE text_key IS NO
 
 }  // namespace
 
+Status check_schema_readable(wrap::Database& db, const std::string& dir) {
+    int64_t version = db.user_version();
+    const auto known = static_cast<int64_t>(steps().size());
+    if (version < 0) return make_error(ErrorKind::io, Radius::fatal, "cannot read the schema version of " + dir);
+    if (version == 0)
+        return make_error(ErrorKind::not_found, Radius::fatal, dir + " is not a mailferry cache (an empty index)");
+    if (version > known)
+        return make_error(ErrorKind::usage, Radius::fatal,
+                          "the cache " + dir + " has index schema version " + std::to_string(version) +
+                              ", newer than this mailferry understands (" + std::to_string(known) +
+                              "): upgrade mailferry");
+    if (version < known)
+        return make_error(ErrorKind::usage, Radius::fatal,
+                          "the cache " + dir + " has index schema version " + std::to_string(version) +
+                              " of an older mailferry: run a fetch, import or replay on it once to upgrade it");
+    return {};
+}
+
 Status migrate(wrap::Database& db) {
     int64_t version = db.user_version();
     const auto& all = steps();

@@ -13,5 +13,8 @@ constexpr int kSchemaVersion = 4;
 // per transaction, so that an old cache opens with a newer tool. A cache newer
 // than this build is refused (the error says which version made it).
 Status migrate(wrap::Database& db);
+// For a read-only open: the schema must be exactly the one this build knows
+// (an older one would need the migration a writing command runs).
+Status check_schema_readable(wrap::Database& db, const std::string& dir);
 
 }  // namespace mailferry::cache

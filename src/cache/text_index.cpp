@@ -58,7 +58,7 @@ Extracted extract(Cache& cache, const std::vector<Pending>& batch, TextIndexProg
 class Indexer {
 public:
     static Result<Indexer> open(Cache& cache) {
-        auto db = wrap::Database::open(cache.absolute("index.sqlite"), false);
+        auto db = wrap::Database::open(cache.absolute("index.sqlite"), wrap::DatabaseAccess::read_write);
         if (!db) return db.error();
         MF_TRY(db->exec("PRAGMA synchronous = NORMAL"));
         return Indexer(cache, std::move(*db));

@@ -111,7 +111,8 @@ int run_replay_command(const ReplayArgs& args) {
         o.folder_map = std::move(*map);
     }
 
-    auto cache = cache::Cache::open(args.cache, cache::OpenMode::existing);
+    // --dry-run promises to touch nothing: the cache is opened read-only.
+    auto cache = cache::Cache::open(args.cache, args.dry_run ? cache::OpenMode::read_only : cache::OpenMode::existing);
     if (!cache) return report_failure(cache.error());
     pipeline::TargetFactory open_target = [&connect] { return net::ImapConnection::open(connect); };
     auto first = open_target();

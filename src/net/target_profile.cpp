@@ -89,7 +89,7 @@ std::optional<uint64_t> TargetProfile::suggested_backoff_ms(std::string_view tex
         ++digits;
     }
     if (digits == 0) return std::nullopt;
-    return ms;
+    return std::min(ms, kMaxSuggestedBackoffMs);
 }
 
 bool TargetProfile::is_reserved(std::string_view folder_name) const {

@@ -46,7 +46,11 @@ struct TargetProfile {
 
     // Classifies a tagged NO or BAD reply text.
     ReplyClass classify(std::string_view text) const;
-    // "Suggested Backoff Time: N milliseconds" -> N.
+    // "Suggested Backoff Time: N milliseconds" -> N, at most
+    // kMaxSuggestedBackoffMs: Exchange asks for up to five minutes; a server
+    // asking for days would stall the run silently (issue 13, item 9). The
+    // replay's attempts limit then ends a folder that stays throttled.
+    static constexpr uint64_t kMaxSuggestedBackoffMs = 10 * 60 * 1000;
     static std::optional<uint64_t> suggested_backoff_ms(std::string_view text);
     bool is_reserved(std::string_view folder_name) const;
     // The stuck-account entry matching a server reply, or nullptr.

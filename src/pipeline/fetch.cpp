@@ -26,13 +26,6 @@ namespace {
 
 const std::string kMailPrefix = "mail/";
 
-// A cached message recognised under a new UIDVALIDITY.
-struct Rekey {
-    int64_t id;
-    uint32_t uid;
-    std::string flags;
-};
-
 // What the attempts at one folder share (a message that fails alone spoils
 // its connection, so the folder starts again on a new one).
 struct FolderMemo {
@@ -260,7 +253,7 @@ private:
 
     Status fetch_batch(const std::vector<uint32_t>& uids) {
         std::vector<cache::MessageRecord> rows;
-        std::vector<Rekey> rekeyed;
+        std::vector<cache::Rekey> rekeyed;
         std::set<uint32_t> returned;
         const std::set<uint32_t> asked(uids.begin(), uids.end());
         Status fetched = source_.fetch_messages(uids, [&](const FetchedMessage& m) -> Status {
@@ -304,18 +297,17 @@ private:
             return paths.error();
         }
         for (size_t k = 0; k < rows.size(); ++k) rows[k].path = path_in_cache((*paths)[k]);
-        MF_TRY(cache_.insert_messages(rows));
-        for (const auto& r : rekeyed) MF_TRY(cache_.rekey_message(r.id, uidvalidity_, r.uid, r.flags));
-        // Only UIDs that failed before have a row to clear (a statement per
-        // message would cost a write lock each).
-        std::vector<uint32_t> recovered;
+        // One transaction for the batch's new rows, its re-keyed rows and the
+        // failures it clears. Only UIDs that failed before have a failure row.
+        cache::FetchedBatch batch{folder_.id, uidvalidity_, std::move(rows), std::move(rekeyed), {}};
         for (uint32_t uid : returned)
-            if (retrying_.count(uid)) recovered.push_back(uid);
-        MF_TRY(cache_.clear_failures(folder_.id, uidvalidity_, recovered));
+            if (retrying_.count(uid)) batch.recovered.push_back(uid);
+        MF_TRY(cache_.store_fetched_batch(batch));
+        const auto& stored = batch.rows;
         for (uint32_t uid : returned) highest_ = std::max(highest_, uid);
-        report_.new_messages += rows.size();
-        for (const auto& r : rows) report_.new_bytes += r.size;
-        report_.rematched += rekeyed.size();
+        report_.new_messages += stored.size();
+        for (const auto& r : stored) report_.new_bytes += r.size;
+        report_.rematched += batch.rekeyed.size();
         if (!fetched.ok()) return after_failure(fetched.error(), uids);
         return record_missing(uids, returned);
     }

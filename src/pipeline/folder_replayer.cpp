@@ -197,6 +197,10 @@ private:
             }
             if (!sent) return worst(sent);
             if (!reply_error_.ok()) return reply_error_;
+            // A full mailbox (or another connection's fatal error) stops the
+            // run: nothing more goes out. What is marked pending and unsent is
+            // looked for on the target next time, then sent.
+            if (st_.stopped()) break;
         }
         MF_TRY(flush_done());
         return reply_error_;

@@ -202,7 +202,10 @@ Status measure(RunState& st, size_t index, bool inspect) {
 Result<ReplayReport> run_replay(cache::Cache& cache, std::unique_ptr<net::ImapConnection> first,
                                 const TargetFactory& open_target, const ReplayOptions& o, ReplayProgress& progress) {
     auto started = Clock::now();
-    auto ledger = cache::Ledger::for_target(cache, o.target_key, o.profile->name);
+    // A dry run touches nothing: the cache is open read-only, and a target
+    // never replayed gets an empty ledger rather than a row of its own.
+    auto ledger = o.dry_run ? cache::Ledger::for_target_read_only(cache, o.target_key)
+                            : cache::Ledger::for_target(cache, o.target_key, o.profile->name);
     if (!ledger) return ledger.error();
     uint64_t limit = o.max_message_size ? o.max_message_size : o.profile->max_message_size;
     RunState st{cache, *ledger, open_target, o, *o.profile, limit, progress,
@@ -218,8 +221,12 @@ Result<ReplayReport> run_replay(cache::Cache& cache, std::unique_ptr<net::ImapCo
         r.notes = p.notes;
         st.reports.push_back(std::move(r));
     }
-    auto run_id = cache.begin_run(o.dry_run ? "replay --dry-run" : "replay", std::nullopt);
-    if (!run_id) return run_id.error();
+    std::optional<int64_t> run_id;
+    if (!o.dry_run) {
+        auto started_run = cache.begin_run("replay", std::nullopt);
+        if (!started_run) return started_run.error();
+        run_id = *started_run;
+    }
     for (size_t i = 0; i < st.reports.size(); ++i) {
         MF_TRY(measure(st, i, o.dry_run));
         progress.messages_planned += st.reports[i].to_send;
@@ -258,7 +265,7 @@ Result<ReplayReport> run_replay(cache::Cache& cache, std::unique_ptr<net::ImapCo
                           ", \"skipped\": " + std::to_string(report.skipped.size()) +
                           ", \"failed\": " + std::to_string(report.failed.size()) +
                           ", \"throttled\": " + std::to_string(report.throttled) + "}";
-    (void)cache.end_run(*run_id, report.ok(), summary);
+    if (run_id) (void)cache.end_run(*run_id, report.ok(), summary);
     return report;
 }
 

@@ -81,9 +81,12 @@ bool Statement::is_null(int col) const {
     return sqlite3_column_type(stmt_.get(), col) == SQLITE_NULL;
 }
 
-Result<Database> Database::open(const std::string& path, bool create) {
+Result<Database> Database::open(const std::string& path, DatabaseAccess access) {
     sqlite3* raw = nullptr;
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+    const bool create = access == DatabaseAccess::create;
+    int flags = SQLITE_OPEN_NOMUTEX;
+    if (access == DatabaseAccess::read_only) flags |= SQLITE_OPEN_READONLY;
+    else flags |= SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
     int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
     Database db;
     db.db_.reset(raw);

@@ -56,9 +56,11 @@ private:
     sqlite3* db_ = nullptr;
 };
 
+enum class DatabaseAccess { read_write, create, read_only };
+
 class Database {
 public:
-    static Result<Database> open(const std::string& path, bool create);
+    static Result<Database> open(const std::string& path, DatabaseAccess access);
     Database(Database&&) noexcept = default;
     Database& operator=(Database&&) noexcept = default;
 

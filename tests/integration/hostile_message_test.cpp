@@ -112,7 +112,7 @@ TEST_CASE("a cache whose index holds keywords that are no atoms replays without 
     Rig rig;
     REQUIRE(rig.import_hostile().exit_code == 0);
     {
-        auto db = mailferry::wrap::Database::open(rig.cache + "/index.sqlite", false);
+        auto db = mailferry::wrap::Database::open(rig.cache + "/index.sqlite", mailferry::wrap::DatabaseAccess::read_write);
         REQUIRE(db.ok());
         REQUIRE(db->exec("UPDATE messages SET flags = '\\Seen x) $Fine {5}' WHERE subject LIKE 'keywords%'").ok());
     }

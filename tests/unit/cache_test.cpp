@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <boost/filesystem.hpp>
+#include <set>
 
 #include "cache/cache.hpp"
 #include "cache/recovery.hpp"
@@ -57,6 +58,12 @@ std::string store(cache::Cache& c, const cache::FolderRecord& folder, uint32_t u
         REQUIRE(c.insert_messages({m}).ok());
     }
     return rel;
+}
+
+std::vector<cache::CachedMessage> messages_of(cache::Cache& c, int64_t folder_id) {
+    std::vector<cache::CachedMessage> out;
+    REQUIRE(c.for_each_message(folder_id, [&](const cache::CachedMessage& m) { out.push_back(m); }).ok());
+    return out;
 }
 
 }  // namespace
@@ -258,4 +265,44 @@ TEST_CASE("export reads a folder's messages in received order, gone ones include
         CHECK(s.error().message == "disk full");
         CHECK(calls == 1);
     }
+}
+
+TEST_CASE("a fetched batch after a UIDVALIDITY change is stored whole or not at all", "[cache]") {
+    TempDir t;
+    auto c = cache::Cache::open(t.str("c"), cache::OpenMode::create_if_missing);
+    REQUIRE(c.ok());
+    auto folder = make_folder(**c, "INBOX");
+    store(**c, folder, 1, "Subject: one\r\n\r\nold generation\r\n");
+    store(**c, folder, 2, "Subject: two\r\n\r\nold generation\r\n");
+    auto old_rows = messages_of(**c, folder.id);
+    REQUIRE(old_rows.size() == 2);
+
+    const std::string fresh = "Subject: three\r\n\r\nnew\r\n";
+    cache::MessageRecord row;
+    row.folder_id = folder.id;
+    row.uidvalidity = 8;
+    row.uid = 5;
+    row.sha256 = wrap::sha256_hex(fresh);
+    row.size = fresh.size();
+    row.received = 1000;
+    row.path = store(**c, folder, 3, fresh, /*index=*/false);
+
+    // The second re-key collides with the new row's identity (8, 5): the
+    // whole batch is refused, the new row included.
+    cache::FetchedBatch clash{folder.id, 8, {row}, {{old_rows[0].id, 4, ""}, {old_rows[1].id, 5, ""}}, {}};
+    REQUIRE_FALSE((*c)->store_fetched_batch(clash).ok());
+    auto after_clash = messages_of(**c, folder.id);
+    REQUIRE(after_clash.size() == 2);
+    for (const auto& m : after_clash) CHECK(m.uidvalidity == 7);
+
+    cache::FetchedBatch good{folder.id, 8, {row}, {{old_rows[0].id, 3, "\\Seen"}, {old_rows[1].id, 4, ""}}, {}};
+    REQUIRE((*c)->store_fetched_batch(good).ok());
+    auto after = messages_of(**c, folder.id);
+    REQUIRE(after.size() == 3);
+    std::set<uint32_t> uids;
+    for (const auto& m : after) {
+        CHECK(m.uidvalidity == 8);
+        uids.insert(m.uid);
+    }
+    CHECK(uids == std::set<uint32_t>{3, 4, 5});
 }

@@ -11,6 +11,9 @@ TEST_CASE("office365 replies are classified as Exchange means them", "[profile]"
     CHECK(TargetProfile::suggested_backoff_ms("BAD Request is throttled. Suggested Backoff Time: 299961 milliseconds") ==
           299961u);
     CHECK_FALSE(TargetProfile::suggested_backoff_ms("NO Server Unavailable. 15").has_value());
+    // A hostile or broken server cannot stop the run for years: capped at 10 minutes.
+    CHECK(TargetProfile::suggested_backoff_ms("NO Suggested Backoff Time: 999999999999 milliseconds") == 600000u);
+    CHECK(TargetProfile::suggested_backoff_ms("NO Suggested Backoff Time: 99999999999999999999999") == 600000u);
     CHECK(p.classify("Server Unavailable. 15") == ReplyClass::temporary);
     CHECK(p.classify("Maximum size of appendable message has been exceeded") == ReplyClass::too_big);
     CHECK(p.classify("[OVERQUOTA] Quota exceeded") == ReplyClass::quota);
