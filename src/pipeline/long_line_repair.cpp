@@ -67,26 +67,32 @@ std::string boundary_of(std::string_view header) {
     return b;
 }
 
-// Folds header lines longer than limit at white space; false if one cannot be folded.
+// Folds header lines longer than limit at white space. false, with header and
+// folded untouched, if one cannot be folded: the count reports folds made.
+// The line is a view moved along, not a copy cut shorter each time: a header
+// line of megabytes costs one pass, not one copy per fold.
 bool fold_header(std::string& header, size_t limit, int& folded) {
     std::string out;
+    int folds = 0;
     size_t start = 0;
     while (start < header.size()) {
         size_t eol = header.find("\r\n", start);
         size_t end = eol == std::string::npos ? header.size() : eol;
-        std::string line = header.substr(start, end - start);
+        std::string_view line = std::string_view(header).substr(start, end - start);
         while (line.size() > limit) {
             size_t cut = line.find_last_of(" \t", limit);
-            if (cut == std::string::npos || cut == 0) return false;
-            out += line.substr(0, cut) + "\r\n";
-            line = line.substr(cut);  // the white space starts the continuation line
-            ++folded;
+            if (cut == std::string_view::npos || cut == 0) return false;
+            out.append(line.substr(0, cut));
+            out += "\r\n";
+            line.remove_prefix(cut);  // the white space starts the continuation line
+            ++folds;
         }
-        out += line;
+        out.append(line);
         if (eol != std::string::npos) out += "\r\n";
         start = end + 2;
     }
-    header = out;
+    header = std::move(out);
+    folded += folds;
     return true;
 }
 
@@ -151,6 +157,13 @@ void repair_leaf(std::string header, std::string_view body, size_t limit, LongLi
     out += header + "\r\n" + encoded;
 }
 
+// A piece no part holds (preamble, delimiter line, epilogue), kept as it is:
+// a long line there cannot be re-encoded, so it is a failure, not a repair.
+void copy_outside_parts(std::string_view piece, size_t limit, LongLineRepair& r, std::string& out) {
+    out.append(piece);
+    if (has_long_line(piece, limit)) r.failure = "a long line outside the parts of a multipart body";
+}
+
 void repair_multipart(std::string_view body, const std::string& boundary, size_t limit, int depth,
                       LongLineRepair& r, std::string& out) {
     const std::string delim = "--" + boundary;
@@ -166,20 +179,20 @@ void repair_multipart(std::string_view body, const std::string& boundary, size_t
         if (has_long_line(body, limit)) r.failure = "a multipart body without its boundary has long lines";
         return;
     }
-    out.append(body.substr(0, marks[0]));  // preamble
+    copy_outside_parts(body.substr(0, marks[0]), limit, r, out);  // preamble
     for (size_t i = 0; i < marks.size(); ++i) {
         size_t line_end = body.find("\r\n", marks[i]);
         if (line_end == std::string_view::npos) {
-            out.append(body.substr(marks[i]));
+            copy_outside_parts(body.substr(marks[i]), limit, r, out);
             return;
         }
-        out.append(body.substr(marks[i], line_end + 2 - marks[i]));  // the delimiter line itself
+        copy_outside_parts(body.substr(marks[i], line_end + 2 - marks[i]), limit, r, out);  // the delimiter line
         bool closing = body.compare(marks[i] + delim.size(), 2, "--") == 0;
         size_t part_start = line_end + 2;
         size_t part_end = i + 1 < marks.size() ? marks[i + 1] - 2 : body.size();
         if (closing || part_end < part_start) {  // epilogue, or nothing between two delimiters
             size_t next = i + 1 < marks.size() ? marks[i + 1] : body.size();
-            out.append(body.substr(part_start, next - part_start));
+            copy_outside_parts(body.substr(part_start, next - part_start), limit, r, out);
             continue;
         }
         repair_entity(body.substr(part_start, part_end - part_start), limit, depth + 1, r, out);

@@ -76,12 +76,13 @@ bool sendable_flag(std::string_view flag) {
 
 Result<std::string> append_head(std::string_view tag, const AppendCommand& c) {
     if (!sendable_mailbox(c.mailbox)) return unsendable("the target folder's name cannot be sent in an APPEND");
-    size_t i = 0;
-    while (i < c.flags.size()) {
-        size_t j = c.flags.find(' ', i);
-        if (j == std::string::npos) j = c.flags.size();
+    // flag-list = "(" [flag *(SP flag)] ")": every word between single spaces is
+    // checked, the empty ones of a leading, trailing or doubled space too.
+    for (size_t i = 0; !c.flags.empty();) {
+        size_t j = std::min(c.flags.find(' ', i), c.flags.size());
         if (!sendable_flag(std::string_view(c.flags).substr(i, j - i)))
             return unsendable("a flag that is not an IMAP atom: not sent");
+        if (j == c.flags.size()) break;
         i = j + 1;
     }
     auto date = imap_date_time(c.internaldate);

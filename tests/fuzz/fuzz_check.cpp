@@ -29,4 +29,16 @@ bool strict_utf8(std::string_view s) {
     return true;
 }
 
+bool imap_atom(std::string_view s) {
+    if (s.empty()) return false;
+    for (char c : s) {
+        auto u = static_cast<unsigned char>(c);
+        bool ctl = u < 0x20 || u == 0x7F;
+        bool special = c == '(' || c == ')' || c == '{' || c == ' ' || c == '%' || c == '*' || c == '"' ||
+                       c == '\\' || c == ']';
+        if (u >= 0x80 || ctl || special) return false;
+    }
+    return true;
+}
+
 }  // namespace mailferry::fuzz

@@ -14,6 +14,11 @@ namespace mailferry::fuzz {
 // bug with the code it checks.
 bool strict_utf8(std::string_view s);
 
+// An IMAP atom as RFC 3501 §9 defines it: one or more ATOM-CHARs, i.e. 7-bit
+// characters other than controls, DEL and the atom-specials ( ) { SP % * " \ ].
+// Written from the grammar, not from src/core/flags.cpp, for the same reason.
+bool imap_atom(std::string_view s);
+
 }  // namespace mailferry::fuzz
 
 #define MF_FUZZ_CHECK(cond) \

@@ -17,6 +17,10 @@ void mime_text_one(const uint8_t* data, size_t size);     // src/mime: a message
 void mutf7_one(const uint8_t* data, size_t size);         // modified UTF-7, both ways
 void server_reply_one(const uint8_t* data, size_t size);  // IMAP/POP3 lines we parse ourselves
 void folder_map_one(const uint8_t* data, size_t size);    // a --folder-map file, then the plan
+void date_parse_one(const uint8_t* data, size_t size);    // Date: values, From_ dates, epoch and calendar fields
+void flags_one(const uint8_t* data, size_t size);         // flag lists, X-Keywords:, dovecot-keywords
+void append_command_one(const uint8_t* data, size_t size);  // the APPEND command line we write
+void long_line_repair_one(const uint8_t* data, size_t size);  // --repair long-lines on one message
 
 struct Target {
     const char* name;  // the regressions/ folder and the <name>_fuzz binary

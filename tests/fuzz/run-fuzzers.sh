@@ -20,7 +20,8 @@ BUILD_DIR=${MAILFERRY_FUZZ_BUILD:-$SOURCE_DIR/build-fuzz}
 SCRATCH=${MAILFERRY_FUZZ_SCRATCH:-$(dirname "$SOURCE_DIR")/fuzz-scratch}
 REAL_CORPUS=${MAILFERRY_CORPUS:-$SOURCE_DIR/../shared/corpus/dev}
 GENERATED_CORPUS=$SCRATCH/generated-corpus
-ALL_TARGETS=(mbox_reader maildir_name mime_text mutf7 server_reply folder_map)
+ALL_TARGETS=(mbox_reader maildir_name mime_text mutf7 server_reply folder_map
+             date_parse flags append_command long_line_repair)
 
 seconds=600
 targets=()
@@ -46,7 +47,8 @@ if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
     CC=clang-14 CXX=clang++-14 cmake -S "$SOURCE_DIR" -B "$BUILD_DIR" -DMAILFERRY_FUZZ=ON \
         -DMAILFERRY_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 fi
-nice -n 10 cmake --build "$BUILD_DIR" --target fuzzers -j2 >/dev/null
+# -j1: the machines are shared, and a fuzz build is not worth slowing others down.
+nice -n 10 cmake --build "$BUILD_DIR" --target fuzzers -j1 >/dev/null
 
 # --- seeds: copies or things derived from the corpora, one file each --------
 
@@ -132,10 +134,60 @@ seed_folder_map() {
     printf '# comment\n\nSent = Sent Items\nINBOX.Trash = Deleted Items\n' >"$1/small.map"
 }
 
+seed_date_parse() {
+    # Date: values of corpus messages, and the forms the parser knows.
+    { for corpus in "${CORPORA[@]}"; do
+          find "$corpus/eml" "$corpus/maildir" -type f -size -256k 2>/dev/null | sort | sed -n "1,300p" |
+              { xargs -d "\n" grep -h -i -m1 -a '^Date:' 2>/dev/null || true; } | sed -e 's/^[^:]*: *//' -e 's/\r$//'
+      done | sort -u | sed -n "1,200p"
+      printf '%s\n' 'Tue, 1 Jul 2003 10:52:37 +0200' 'Fri Dec 31 23:59:59 9999' '1 Jan 0001 00:00:00 +0100' \
+          '31 Dec 9999 23:59:59 -9959' 'Mon, 29 Feb 2016 12:00:60 GMT (leap second)' '01 Jan 70 00:00 EST' \
+          'Thu Jan  1 00:00:00 1970' '17-Jul-1996 02:44:25 -0700'
+    } | lines_to_seeds "$1"
+}
+
+seed_flags() {
+    # dovecot-keywords files, X-Keywords: values and flag lists.
+    for corpus in "${CORPORA[@]}"; do
+        find "$corpus/maildir" -type f -name dovecot-keywords 2>/dev/null | sort | while read -r f; do
+            cp "$f" "$1/dovecot-keywords-$(echo "$f" | cksum | cut -d' ' -f1)"
+        done
+    done
+    { for corpus in "${CORPORA[@]}"; do
+          find "$corpus/mbox" -type f -size -4M 2>/dev/null | sort |
+              { xargs -d "\n" grep -h -i -a '^X-Keywords:' 2>/dev/null || true; } | sed -e 's/^[^:]*: *//' -e 's/\r$//'
+      done | sort -u | sed -n "1,100p"
+      printf '%s\n' '\Seen \Answered \Flagged \Deleted \Draft $Forwarded $Label1 Wichtig' '\Recent $MDNSent' \
+          'a(b c)d {5} x%y * "q" back\slash ]end [ok]'
+    } | lines_to_seeds "$1"
+}
+
+seed_append_command() {
+    # 8 bytes of date (little-endian epoch seconds), the folder, NUL, the flags.
+    printf '\x00\x8d\x5f\x65\x00\x00\x00\x00INBOX\x00\\Seen \\Answered $Label' >"$1/plain"
+    printf '\x00\x8d\x5f\x65\x00\x00\x00\x00Archive/&AMQ-rger "2024"\x00\\Flagged Wichtig' >"$1/quoted"
+    printf '\x00\x00\x00\x00\x00\x00\x00\x80Sent Items\x00\\Draft' >"$1/before-year-1"
+    printf '\xff\xff\xff\xff\xff\xff\xff\x7fInbox\r\n\x00a)b' >"$1/crlf-and-paren"
+}
+
+seed_long_line_repair() {
+    # Corpus messages behind a limit byte, and a few with lines of 300 bytes.
+    local line
+    line=$(head -c 300 /dev/zero | tr '\0' 'x')
+    for corpus in "${CORPORA[@]}"; do
+        find "$corpus/eml" "$corpus/malformed" -type f -size -64k 2>/dev/null | sort | sed -n "1,150p" | while read -r f; do
+            { printf '\x40'; cat "$f"; } >"$1/eml-$(echo "$f" | cksum | cut -d' ' -f1)"
+        done
+    done
+    printf '\x00Subject: %s\r\n\r\n%s\r\n' "$line" "$line" >"$1/text"
+    printf '\x00Content-Type: multipart/mixed; boundary="b"\r\n\r\npre\r\n--b\r\nContent-Type: application/x\r\n\r\n%s\r\n--b\r\nContent-Transfer-Encoding: base64\r\n\r\n%s\r\n--b--\r\n' "$line" "$line" >"$1/multipart"
+    printf '\x00Content-Type: message/rfc822\r\n\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n%s\r\n' "$line" >"$1/nested-qp"
+}
+
 max_len_of() {
     case "$1" in
     mbox_reader|mime_text) echo 1048576 ;;  # most corpus messages are far below; larger ones are cut
-    server_reply) echo 262144 ;;
+    server_reply|long_line_repair) echo 262144 ;;
     *) echo 4096 ;;                          # names and map files
     esac
 }

@@ -45,6 +45,14 @@ TEST_CASE("APPEND: nothing from a message reaches the command line unless it is 
         bad.mailbox = mailbox;
         CHECK_FALSE(append_head("mf8", bad).ok());
     }
+    // flag-list is flag *(SP flag): a stray space is an empty flag, and a
+    // server that answers BAD to it drops a LITERAL+ connection (fuzz: append_command).
+    for (const char* flags : {"\\Seen ", " \\Seen", "\\Seen  Wichtig", " "}) {
+        CAPTURE(flags);
+        AppendCommand bad = c;
+        bad.flags = flags;
+        CHECK_FALSE(append_head("mf8", bad).ok());
+    }
     AppendCommand late = c;
     late.internaldate = mailferry::kLatestEpoch + 1;
     CHECK_FALSE(append_head("mf8", late).ok());

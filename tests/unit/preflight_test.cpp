@@ -91,6 +91,30 @@ TEST_CASE("header lines too long to send are folded at white space, or the messa
     CHECK_FALSE(bad.failure.empty());
 }
 
+TEST_CASE("long-line repair: a header line it cannot fold counts no fold (fuzz: long_line_repair)",
+          "[preflight][repair]") {
+    // One fold at the blank after the colon, then no blank left: the header is
+    // kept as it was, so no fold may be reported.
+    auto r = repair_long_lines("X-Blob: " + std::string(5000, 'k') + "\r\n\r\nbody\r\n", 1000);
+    CHECK_FALSE(r.failure.empty());
+    CHECK(r.headers_folded == 0);
+}
+
+TEST_CASE("long-line repair: a long line in a multipart preamble, delimiter or epilogue is a failure (fuzz: "
+          "long_line_repair)", "[preflight][repair]") {
+    const std::string long_line(12000, 'p');
+    const std::string part = "--b\r\nContent-Type: text/plain\r\n\r\nshort\r\n";
+    const std::string head = "Content-Type: multipart/mixed; boundary=b\r\n\r\n";
+    for (const std::string& msg : {head + long_line + "\r\n" + part + "--b--\r\n",
+                                   head + part + "--b--\r\n" + long_line + "\r\n",
+                                   head + "--b" + long_line + "\r\nContent-Type: text/plain\r\n\r\nshort\r\n--b--\r\n"}) {
+        auto r = repair_long_lines(msg, 10000);
+        // Replay sends what comes back without failure as it is: it must fit.
+        CHECK_FALSE(r.failure.empty());
+        if (r.failure.empty()) CHECK(longest_line(r.bytes) <= 10000);
+    }
+}
+
 #include "pipeline/verify_target.hpp"
 
 TEST_CASE("verify --target: Message-IDs compared without brackets, case or space, sizes within a factor of two",

@@ -3,7 +3,7 @@
 // folder name to store. Properties:
 //  - a file name written from a parsed one parses the same;
 //  - a folder directory never is "." or "..", nor holds '/' or a control byte
-//    (design.md §7: the cache never writes outside itself);
+//    (docs/architecture.md §8: the cache never writes outside itself);
 //  - listescape round-trips: a directory made from levels of plain ASCII
 //    (no NUL) reads back as those levels;
 //  - level_from_fs_name gives valid modified UTF-7.
