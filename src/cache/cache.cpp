@@ -60,7 +60,7 @@ Result<std::unique_ptr<Cache>> Cache::open(const std::string& dir, OpenMode mode
     }
     if (mode == OpenMode::read_only) return open_read_only(dir, index);
     if (fresh) {
-        // The cache holds private mail: owner only (design.md §7).
+        // The cache holds private mail: owner only (docs/architecture.md §8).
         MF_TRY(wrap::make_directories(dir + "/mail", 0700));
         ::chmod(dir.c_str(), 0700);
     }
@@ -84,6 +84,13 @@ Result<std::unique_ptr<Cache>> Cache::open_read_only(const std::string& dir, con
     if (!db) return db.error();
     // A second guard: SQLite refuses every write on this connection.
     MF_TRY(db->exec("PRAGMA query_only = 1"));
+    // One read transaction for the Cache's life: every query then answers from
+    // the same state (the writer's last commit at this point), where single
+    // statements would each see a later one while a fetch goes on. WAL lets
+    // the writer go on meanwhile; it cannot shrink the log past this snapshot,
+    // so read-only Caches are for commands that end, not for servers.
+    MF_TRY(db->exec("BEGIN"));
+    MF_TRY(db->exec("SELECT count(*) FROM sqlite_master"));  // the first read fixes the snapshot
     MF_TRY(check_schema_readable(*db, dir));
     return std::unique_ptr<Cache>(new Cache(dir, std::move(*db), wrap::UniqueFd()));
 }
@@ -298,15 +305,15 @@ Result<std::set<std::string>> Cache::cached_source_keys(int64_t source_id) {
     return keys;
 }
 
-Result<std::string> Cache::path_of_message(int64_t id) {
+Result<MessageFileRef> Cache::message_file(int64_t id) {
     Lock l(mutex_);
-    auto st = db_.prepare("SELECT path FROM messages WHERE id = ?");
+    auto st = db_.prepare("SELECT path, compressed FROM messages WHERE id = ?");
     if (!st) return st.error();
     st->bind(1, id);
     auto row = st->step();
     if (!row) return row.error();
     if (!*row) return make_error(ErrorKind::not_found, Radius::fatal, "no message " + std::to_string(id) + " in this cache");
-    return st->text(0);
+    return MessageFileRef{st->text(0), st->int64(1) != 0};
 }
 
 Result<std::string> Cache::source_key_of(int64_t source_id, const std::string& folder, uint32_t uid) {

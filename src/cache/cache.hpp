@@ -1,5 +1,5 @@
 // The cache: a directory holding index.sqlite and mail/ (a Maildir++ tree),
-// format v1 (design.md §2). This class owns the index; the Maildir side is
+// format v1 (docs/architecture.md §3, §4). This class owns the index; the Maildir side is
 // written through maildir::MaildirWriter by the pipeline, which then records
 // the files here, in that order.
 //
@@ -102,6 +102,12 @@ struct FlagChange {
     std::string new_path;  // relative to the cache
 };
 
+// Where the index says a message's bytes are.
+struct MessageFileRef {
+    std::string path;         // relative to the cache
+    bool compressed = false;  // gzip (Dovecot's zlib plugin format)
+};
+
 struct FolderSummary {
     FolderRecord folder;
     int64_t messages = 0;
@@ -115,10 +121,13 @@ struct SourceRecord {
     std::optional<int64_t> last_fetch;
 };
 
-// read_only: for commands that only read (a dry run; status, search, show
-// next). It takes no lock, so it works while a writer runs, and sees the
-// writer's last committed state (SQLite's WAL snapshot); it never migrates
-// the schema and refuses a cache of another schema version; every write fails.
+// read_only: for commands that only read (status, search, show, export,
+// manifest, replay --dry-run). It takes no lock, so it works while a writer
+// runs, and answers every query from one snapshot: the writer's last commit
+// when it was opened (one SQLite read transaction over WAL, held until the
+// Cache is destroyed). It never migrates the schema and refuses a cache of
+// another schema version; every write fails. Message files are read through
+// cache/message_file.hpp, which finds a file the writer renamed since.
 enum class OpenMode { create_if_missing, existing, read_only };
 
 class Cache {
@@ -162,8 +171,9 @@ public:
     // The source keys (POP3 UIDLs...) of the messages indexed for a source:
     // each has its file durable in the cache.
     Result<std::set<std::string>> cached_source_keys(int64_t source_id);
-    // The file of message `id` (messages.id), relative to the cache; not_found if there is none.
-    Result<std::string> path_of_message(int64_t id);
+    // The file of message `id` (messages.id); not_found if there is none.
+    // Read it with cache/message_file.hpp.
+    Result<MessageFileRef> message_file(int64_t id);
     // The key assign_source_uids gave this UID, "" if none (an IMAP folder).
     Result<std::string> source_key_of(int64_t source_id, const std::string& folder_raw_name, uint32_t uid);
 

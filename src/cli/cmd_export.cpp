@@ -58,7 +58,7 @@ void print_summary(const pipeline::ExportReport& r, const ExportArgs& args) {
 int run_export_command(const ExportArgs& args) {
     auto format = pipeline::parse_export_format(args.format);
     if (!format) return report_failure(make_error(ErrorKind::usage, Radius::fatal, "unknown format " + args.format));
-    auto cache = cache::Cache::open(args.cache, cache::OpenMode::existing);
+    auto cache = cache::Cache::open(args.cache, cache::OpenMode::read_only);
     if (!cache) return report_failure(cache.error());
 
     pipeline::ExportOptions options;

@@ -70,7 +70,7 @@ nlohmann::json to_json(const cache::ManifestRow& r) {
 }  // namespace
 
 int run_manifest_command(const ManifestArgs& args) {
-    auto cache = cache::Cache::open(args.cache, cache::OpenMode::existing);
+    auto cache = cache::Cache::open(args.cache, cache::OpenMode::read_only);
     if (!cache) return report_failure(cache.error());
     std::optional<std::string> target;
     if (!args.target.empty()) {

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cache/cache.hpp"
+#include "cache/message_file.hpp"
 #include "cache/text_index.hpp"
 #include "cache/text_search.hpp"
 #include "cli/json_output.hpp"
@@ -161,7 +162,7 @@ int run_search_command(const ReviewArgs& args) {
         if (!t) return report_failure(t.error());
         q.before = *t;
     }
-    auto cache = cache::Cache::open(args.cache, cache::OpenMode::existing);
+    auto cache = cache::Cache::open(args.cache, cache::OpenMode::read_only);
     if (!cache) return report_failure(cache.error());
     auto hits = cache::search(**cache, q);
     if (!hits) return report_failure(hits.error());
@@ -187,11 +188,11 @@ int run_search_command(const ReviewArgs& args) {
 }
 
 int run_show_command(const ReviewArgs& args) {
-    auto cache = cache::Cache::open(args.cache, cache::OpenMode::existing);
+    auto cache = cache::Cache::open(args.cache, cache::OpenMode::read_only);
     if (!cache) return report_failure(cache.error());
-    auto path = (*cache)->path_of_message(args.id);
-    if (!path) return report_failure(path.error());
-    auto bytes = wrap::read_file((*cache)->absolute(*path));
+    auto file = (*cache)->message_file(args.id);
+    if (!file) return report_failure(file.error());
+    auto bytes = cache::read_message_file(**cache, file->path, file->compressed);
     if (!bytes) return report_failure(bytes.error());
     if (args.raw) {
         std::cout.write(bytes->data(), static_cast<std::streamsize>(bytes->size()));

@@ -36,7 +36,7 @@ int print_targets(cache::Cache& c, bool failures, nlohmann::json* json) {
                       << t.counts.pending << " pending, " << t.counts.skipped << " skipped, " << t.counts.failed
                       << " failed, " << t.counts.not_started << " not started\n";
         if (failures) {
-            auto ledger = cache::Ledger::for_target(c, t.url, t.profile);
+            auto ledger = cache::Ledger::for_target_read_only(c, t.url);
             if (!ledger) return fail(ledger.error());
             auto list = ledger->failures();
             if (!list) return fail(list.error());
@@ -59,7 +59,7 @@ std::string when(const std::optional<int64_t>& t) { return t ? iso8601_utc(*t) :
 }  // namespace
 
 int run_status_command(const StatusArgs& args) {
-    auto cache = cache::Cache::open(args.cache, cache::OpenMode::existing);
+    auto cache = cache::Cache::open(args.cache, cache::OpenMode::read_only);
     if (!cache) return fail(cache.error());
     auto& c = **cache;
     auto version = c.info("format_version");

@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <chrono>
 
+#include "cache/message_file.hpp"
 #include "formats/maildir/maildir_naming.hpp"
 #include "pipeline/export_paths.hpp"
 #include "pipeline/export_sink.hpp"
 #include "pipeline/folder_filter.hpp"
 #include "wrap/directory_handle.hpp"
-#include "wrap/file_input.hpp"
 #include "wrap/posix_file.hpp"
 
 namespace mailferry::pipeline {
@@ -17,7 +17,7 @@ namespace {
 Error usage(std::string text) { return make_error(ErrorKind::usage, Radius::fatal, std::move(text)); }
 
 // Maildir: the folder's directory in the cache's own tree (unique there). The
-// index is ours, but a path is checked before it is used (design.md §7).
+// index is ours, but a path is checked before it is used (docs/architecture.md §8).
 Result<std::string> maildir_path(const cache::FolderRecord& f) {
     const std::string& m = f.maildir;
     bool ok = m.empty() || (m.size() > 1 && m[0] == '.' && m != ".." && m.find('/') == std::string::npos);
@@ -46,22 +46,6 @@ std::unique_ptr<ExportSink> make_sink(cache::Cache& cache, const ExportOptions& 
         case ExportFormat::eml: return make_eml_sink(o.force, paths);
     }
     return nullptr;
-}
-
-// The cached file's bytes; gzip when the index says so (Dovecot's zlib plugin format).
-Result<std::string> read_cached(cache::Cache& cache, const cache::StoredMessage& m) {
-    std::string path = cache.absolute(m.path);
-    if (!m.compressed) return wrap::read_file(path);
-    auto in = wrap::FileInput::open(path);
-    if (!in) return in.error();
-    std::string out;
-    char buf[65536];
-    for (;;) {
-        auto n = in->read(buf, sizeof buf);
-        if (!n) return n.error();
-        if (*n == 0) return out;
-        out.append(buf, *n);
-    }
 }
 
 struct Planned {
@@ -117,7 +101,7 @@ public:
 
 private:
     Status one(const ExportFolder& f, const cache::StoredMessage& m, ExportFolderReport& r) {
-        auto bytes = read_cached(cache_, m);
+        auto bytes = cache::read_message_file(cache_, m.path, m.compressed);
         Status s = bytes ? sink_.add(m, *bytes, r) : Status(bytes.error());
         progress_.messages_done += 1;
         progress_.bytes_done += m.size;
@@ -151,12 +135,6 @@ void add_up(ExportReport& report, const ExportFolderReport& f) {
     report.warnings.insert(report.warnings.end(), f.warnings.begin(), f.warnings.end());
 }
 
-std::string summary_json(const ExportOptions& o, const ExportReport& r) {
-    return std::string("{\"format\": \"") + export_format_name(o.format) + "\", \"folders\": " +
-           std::to_string(r.folders.size()) + ", \"messages\": " + std::to_string(r.messages) +
-           ", \"bytes\": " + std::to_string(r.bytes) + ", \"errors\": " + std::to_string(r.errors.size()) + "}";
-}
-
 }  // namespace
 
 std::optional<ExportFormat> parse_export_format(std::string_view name) {
@@ -188,8 +166,8 @@ Result<ExportReport> run_export(cache::Cache& cache, const ExportOptions& o, Exp
     auto dest = open_output_directory(o.dest, report.warnings);
     if (!dest) return dest.error();
     MF_TRY(sink->start(std::move(*dest)));
-    auto run_id = cache.begin_run("export", std::nullopt);
-    if (!run_id) return run_id.error();
+    // No row in the cache's runs table: export opens the cache read-only, so
+    // that it can run beside a fetch (cache.hpp); its report is its record.
     progress.folders_total = planned->size();
     for (const auto& p : *planned) {
         progress.messages_planned += static_cast<uint64_t>(p.messages);
@@ -211,7 +189,6 @@ Result<ExportReport> run_export(cache::Cache& cache, const ExportOptions& o, Exp
         }
     }
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    (void)cache.end_run(*run_id, report.ok(), summary_json(o, report));
     return report;
 }
 

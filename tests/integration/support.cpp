@@ -174,6 +174,12 @@ RunResult BackgroundRun::finish() {
     return r;
 }
 
+bool BackgroundRun::running() const {
+    siginfo_t info{};
+    return pid_ > 0 && waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+           info.si_pid == 0;
+}
+
 RunResult run_mailferry(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
     return BackgroundRun(args, env).finish();
 }

@@ -46,6 +46,7 @@ public:
     // The first line of standard output containing needle, or "" after timeout.
     std::string wait_for_line(const std::string& needle, int timeout_seconds);
     RunResult finish();  // waits for the exit
+    bool running() const;  // not exited yet (asks without reaping: finish() still works)
     pid_t pid() const { return pid_; }
 
 private:

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <boost/filesystem.hpp>
 #include <set>
@@ -305,4 +306,65 @@ TEST_CASE("a fetched batch after a UIDVALIDITY change is stored whole or not at 
         uids.insert(m.uid);
     }
     CHECK(uids == std::set<uint32_t>{3, 4, 5});
+}
+
+#include "cache/message_file.hpp"
+
+TEST_CASE("a read-only cache answers from one snapshot while the writer goes on, and writes nothing",
+          "[cache][read-only]") {
+    TempDir t;
+    auto writer = cache::Cache::open(t.str("c"), cache::OpenMode::create_if_missing);
+    REQUIRE(writer.ok());
+    auto folder = make_folder(**writer, "INBOX");
+    store(**writer, folder, 1, "Subject: one\r\n\r\nfirst\r\n");
+
+    // No lock: it opens while the writer holds the cache.
+    auto reader = cache::Cache::open(t.str("c"), cache::OpenMode::read_only);
+    REQUIRE(reader.ok());
+    CHECK((*reader)->message_count().value() == 1);
+    store(**writer, folder, 2, "Subject: two\r\n\r\nsecond\r\n");
+    CHECK((*writer)->message_count().value() == 2);
+    // Still the state it opened on, for every query.
+    CHECK((*reader)->message_count().value() == 1);
+    CHECK(messages_of(**reader, folder.id).size() == 1);
+    auto again = cache::Cache::open(t.str("c"), cache::OpenMode::read_only);
+    REQUIRE(again.ok());
+    CHECK((*again)->message_count().value() == 2);
+
+    auto write = (*reader)->ensure_source("imap", "elsewhere:993", "bob");
+    REQUIRE_FALSE(write.ok());
+    CHECK(write.error().message.find("readonly") != std::string::npos);
+}
+
+TEST_CASE("a reader finds a message file that the writer renamed for new flags after its snapshot",
+          "[cache][read-only]") {
+    TempDir t;
+    auto writer = cache::Cache::open(t.str("c"), cache::OpenMode::create_if_missing);
+    REQUIRE(writer.ok());
+    auto folder = make_folder(**writer, "INBOX");
+    const std::string bytes = "Subject: flagged later\r\n\r\nbody\r\n";
+    const std::string rel = store(**writer, folder, 1, bytes);
+    auto reader = cache::Cache::open(t.str("c"), cache::OpenMode::read_only);
+    REQUIRE(reader.ok());
+    auto ref = (*reader)->message_file(messages_of(**reader, folder.id).at(0).id);
+    REQUIRE(ref.ok());
+    CHECK(ref->path == rel);
+
+    // What a fetch does when the server's flags change: link the new name, index it, remove the old.
+    REQUIRE(rel.size() > 2);
+    const std::string renamed = rel + "F";  // ":2,S" -> ":2,SF"
+    REQUIRE(::link((*writer)->absolute(rel).c_str(), (*writer)->absolute(renamed).c_str()) == 0);
+    REQUIRE(wrap::remove_file((*writer)->absolute(rel)).ok());
+
+    CHECK(cache::locate_message_file(**reader, ref->path).value() == renamed);
+    auto read = cache::read_message_file(**reader, ref->path, false);
+    REQUIRE(read.ok());
+    CHECK(*read == bytes);
+
+    // Gone for good: an error naming the file, not some other message.
+    REQUIRE(wrap::remove_file((*writer)->absolute(renamed)).ok());
+    auto lost = cache::read_message_file(**reader, ref->path, false);
+    REQUIRE_FALSE(lost.ok());
+    CHECK(lost.error().kind == ErrorKind::not_found);
+    CHECK(lost.error().message.find(rel) != std::string::npos);
 }
