@@ -60,7 +60,7 @@ struct Rig {
 
 }  // namespace
 
-TEST_CASE("a full target mailbox stops the replay's sending at once; the next run sends each message once",
+TEST_CASE("a full target mailbox stops the replay's sending at once, and the next run sends each message once",
           "[replay][faults]") {
     Rig rig;
     // Every APPEND is answered "over quota" by the proxy, never reaching Dovecot.

@@ -149,7 +149,7 @@ TEST_CASE("the whole generated corpus is indexed as it is fetched, and found by 
     }
 }
 
-TEST_CASE("search filters by folder, sender address and date; show gives text, headers and the exact bytes",
+TEST_CASE("search filters by folder, sender address and date, and show gives text, headers and the exact bytes",
           "[review][corpus]") {
     TestDovecot server(DovecotOptions{"dovecot", {"alice:" + kPassword}, true});
     server.load_maildir("alice", generated_maildirpp());
@@ -183,7 +183,9 @@ TEST_CASE("search filters by folder, sender address and date; show gives text, h
     auto old = search(cache, {"", "--before", "1971-01-01"});
     REQUIRE(old.size() == 1);
     CHECK(old[0]["folder"] == "INBOX");
-    CHECK(old[0]["date"].get<std::string>() < "1970");
+    // Its file's mtime is in 1969; Dovecot gives a time before the epoch as the
+    // epoch itself in INTERNALDATE, and the cache keeps what the server said.
+    CHECK(old[0]["date"].get<std::string>() <= "1970-01-01T00:00:00Z");
 
     // show: readable text, the header section, the exact bytes.
     const int64_t id = lists[0]["id"];

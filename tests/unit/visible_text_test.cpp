@@ -7,7 +7,7 @@
 
 using mailferry::visible_text;
 
-TEST_CASE("control, C1 and bidi characters are made visible; other text is kept", "[terminal]") {
+TEST_CASE("control, C1 and bidi characters are made visible, other text is kept", "[terminal]") {
     const struct {
         std::string in, out;
     } table[] = {
