@@ -21,7 +21,7 @@ namespace mailferry::wrap {
 namespace {
 
 // libetpan needs a progress callback to take its streaming FETCH path, the only
-// one that calls the per-message handler (dependencies.md).
+// one that calls the per-message handler (docs/dependencies.md).
 void ignore_progress(size_t, size_t, void*) {}
 
 struct FetchContext {
@@ -442,16 +442,19 @@ Result<std::vector<uint32_t>> ImapSession::uid_search_size_date(uint64_t size, i
 }
 
 Status ImapSession::uid_add_flagged(const UidRanges& ranges) {
-    if (ranges.empty()) return {};
-    mailimap_set* set = mailimap_set_new_empty();
-    for (const auto& [first, last] : ranges) mailimap_set_add_interval(set, first, last);
-    mailimap_flag_list* flags = mailimap_flag_list_new_empty();
-    mailimap_flag_list_add(flags, mailimap_flag_new_flagged());
-    mailimap_store_att_flags* att = mailimap_store_att_flags_new_add_flags_silent(flags);
-    int rc = mailimap_uid_store(imap_.get(), set, att);
-    mailimap_store_att_flags_free(att);
-    mailimap_set_free(set);
-    if (rc != MAILIMAP_NO_ERROR) return error_from(rc, "UID STORE failed");
+    // One UID STORE per piece of at most 4,000 bytes of UIDs: a folder's
+    // scattered UIDs in one command would pass Exchange's line limit.
+    for (const UidRanges& piece : split_uid_set(ranges, 4000)) {
+        mailimap_set* set = mailimap_set_new_empty();
+        for (const auto& [first, last] : piece) mailimap_set_add_interval(set, first, last);
+        mailimap_flag_list* flags = mailimap_flag_list_new_empty();
+        mailimap_flag_list_add(flags, mailimap_flag_new_flagged());
+        mailimap_store_att_flags* att = mailimap_store_att_flags_new_add_flags_silent(flags);
+        int rc = mailimap_uid_store(imap_.get(), set, att);
+        mailimap_store_att_flags_free(att);
+        mailimap_set_free(set);
+        if (rc != MAILIMAP_NO_ERROR) return error_from(rc, "UID STORE failed");
+    }
     return {};
 }
 
@@ -543,6 +546,24 @@ UidRanges compress_uids(const std::vector<uint32_t>& uids) {
         else out.emplace_back(u, u);
     }
     return out;
+}
+
+std::vector<UidRanges> split_uid_set(const UidRanges& ranges, size_t max_text_bytes) {
+    std::vector<UidRanges> pieces;
+    size_t text_bytes = 0;
+    for (const auto& range : ranges) {
+        const auto& [first, last] = range;
+        // "first" or "first:last" ('*' for 0), then a comma.
+        size_t bytes = std::to_string(first).size() + 1;
+        if (last != first) bytes += 1 + (last == 0 ? 1 : std::to_string(last).size());
+        if (pieces.empty() || text_bytes + bytes > max_text_bytes + 1) {
+            pieces.emplace_back();
+            text_bytes = 0;
+        }
+        pieces.back().push_back(range);
+        text_bytes += bytes;
+    }
+    return pieces;
 }
 
 }  // namespace mailferry::wrap

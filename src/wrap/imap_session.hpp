@@ -166,4 +166,9 @@ private:
 // Turns a sorted list of UIDs into as few inclusive ranges as possible.
 UidRanges compress_uids(const std::vector<uint32_t>& sorted_uids);
 
+// Cuts ranges into consecutive pieces whose sequence-set text ("1:3,5,7:8")
+// is at most max_text_bytes long (a single range is never cut): Exchange
+// answers a command line over about 10 KB with BAD (docs/office365.md).
+std::vector<UidRanges> split_uid_set(const UidRanges& ranges, size_t max_text_bytes);
+
 }  // namespace mailferry::wrap

@@ -74,4 +74,21 @@ TEST_CASE("APPENDUID is read from the tagged OK", "[append]") {
 TEST_CASE("UID lists become the fewest ranges", "[append]") {
     CHECK(compress_uids({}).empty());
     CHECK(compress_uids({1, 2, 3, 5, 7, 8}) == UidRanges{{1, 3}, {5, 5}, {7, 8}});
+    // Cut so each piece's text "1:3,5,7:8" fits the limit; nothing lost or reordered.
+    CHECK(split_uid_set({}, 10).empty());
+    CHECK(split_uid_set({{1, 3}, {5, 5}, {7, 8}}, 9) == std::vector<UidRanges>{{{1, 3}, {5, 5}, {7, 8}}});
+    CHECK(split_uid_set({{1, 3}, {5, 5}, {7, 8}}, 8) == std::vector<UidRanges>{{{1, 3}, {5, 5}}, {{7, 8}}});
+    CHECK(split_uid_set({{100, 0}}, 2) == std::vector<UidRanges>{{{100, 0}}});  // one range is never cut
+    UidRanges scattered;
+    for (uint32_t u = 1000000; u < 1000000 + 2 * 5000; u += 2) scattered.emplace_back(u, u);
+    auto pieces = split_uid_set(scattered, 4000);
+    CHECK(pieces.size() > 1);
+    UidRanges joined;
+    for (const auto& p : pieces) {
+        std::string text;
+        for (const auto& [a, b] : p) text += std::to_string(a) + (a == b ? "" : ":" + std::to_string(b)) + ",";
+        CHECK(text.size() - 1 <= 4000);
+        joined.insert(joined.end(), p.begin(), p.end());
+    }
+    CHECK(joined == scattered);
 }
