@@ -1,4 +1,4 @@
-// A Maildir tree as a MailSource (design.md §1: import is a file-format source
+// A Maildir tree as a MailSource (docs/architecture.md §1: import is a file-format source
 // into the cache, through the fetch pipeline). What counts as a folder and as
 // a message: maildir_reader.hpp.
 //

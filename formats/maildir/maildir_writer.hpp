@@ -1,5 +1,5 @@
 // Writes messages into a Maildir++ tree under the durability contract of
-// design.md §2: a file is complete and durable in tmp/ before it is renamed
+// docs/architecture.md §4: a file is complete and durable in tmp/ before it is renamed
 // into cur/, and the rename is durable before the caller records it anywhere.
 // Used by the cache (fetch, import) and by the Maildir exporter: one writer.
 //

@@ -1,4 +1,4 @@
-// MailSource: what every source of mail offers the fetch pipeline (design.md §1).
+// MailSource: what every source of mail offers the fetch pipeline (docs/architecture.md §1).
 // A source lists its folders, then is asked folder by folder for the
 // identities of its messages and for their bytes, flags and received dates.
 // IMAP is the first adapter; POP3 and the file formats follow the same shape.

@@ -1,4 +1,4 @@
-// Result<T>: the error type that crosses layers (design.md §6).
+// Result<T>: the error type that crosses layers (docs/architecture.md §7).
 //
 // An Error says what went wrong (kind), how far the damage reaches (radius),
 // whether trying again can help (retry), what the server said, and where it

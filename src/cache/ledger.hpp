@@ -1,4 +1,4 @@
-// The replay ledger (design.md §2, §4): one row per (message, target) saying
+// The replay ledger (docs/architecture.md §6): one row per (message, target) saying
 // where the message is on that target. A message is marked pending before its
 // APPEND and done (with the APPENDUID) after it, so a re-run appends nothing
 // twice and a crashed run knows which messages to look for on the target.

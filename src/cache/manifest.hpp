@@ -1,4 +1,4 @@
-// The chain-of-custody record (design.md §2): per cached message, where it
+// The chain-of-custody record (docs/architecture.md §3): per cached message, where it
 // came from, what its bytes hash to, and per replay target where it went.
 // Streamed row by row in message order, so that memory stays flat however
 // large the cache.

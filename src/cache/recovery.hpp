@@ -1,5 +1,5 @@
 // What a run does first: bring a cache left by a killed run back to a
-// consistent state (design.md §2). Files in tmp/ are removed (they were never
+// consistent state (docs/architecture.md §4). Files in tmp/ are removed (they were never
 // renamed, so never indexed). A file in cur/ or new/ that has no index row is
 // either the old name of a flag change (removed) or a message whose row was
 // not committed yet (adopted: its identity is in its name, its flags in its

@@ -10,7 +10,7 @@ namespace {
 // shipped: add the next one.
 const std::vector<std::string>& steps() {
     static const std::vector<std::string> s = {
-        // 0 -> 1: cache format v1 (design.md §2).
+        // 0 -> 1: cache format v1 (docs/architecture.md §3).
         R"sql(
 CREATE TABLE cache_info (
     key   TEXT PRIMARY KEY,
@@ -116,7 +116,7 @@ ALTER TABLE messages ADD COLUMN received_from TEXT NOT NULL DEFAULT 'server';
                                       -- server (INTERNALDATE), received (last Received:),
                                       -- date (Date:), fetch (fetch time), from_line, mtime
 )sql",
-        // 2 -> 3: the full-text index for review (design.md §2): headers and
+        // 2 -> 3: the full-text index for review (docs/architecture.md §3): headers and
         // decoded text, one row per message (rowid = messages.id).
         R"sql(
 CREATE VIRTUAL TABLE message_text USING fts5(

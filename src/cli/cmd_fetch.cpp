@@ -121,7 +121,7 @@ int run_fetch_command(const FetchArgs& args) {
     options.include = args.include;
     options.exclude = args.exclude;
     // Exchange as the source: its Calendar, Contacts, Outbox... hold no mail
-    // worth moving and must not come back on replay (office365.md, "Folders").
+    // worth moving and must not come back on replay (docs/office365.md, "Folders").
     const net::TargetProfile& source_profile = net::profile_for_host(url->host);
     for (const auto& name : source_profile.reserved_folders) {
         options.exclude.push_back(name);

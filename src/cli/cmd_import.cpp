@@ -1,5 +1,5 @@
 // mailferry import CACHE PATH...: local mail files into the cache, through the
-// fetch pipeline (design.md §1: import is a file-format source into the cache).
+// fetch pipeline (docs/architecture.md §1: import is a file-format source into the cache).
 // Each mbox file, Maildir tree and tree of message files is one source of the
 // cache (kind mbox/maildir/eml, its absolute path); its messages get stable
 // UIDs from the cache's UidAssigner, so importing the same files again adds

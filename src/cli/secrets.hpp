@@ -1,5 +1,5 @@
 // Where a password comes from: a file, an environment variable, or a prompt
-// on a terminal. Never argv (design.md §7). Nothing here logs the secret.
+// on a terminal. Never argv (docs/architecture.md §8). Nothing here logs the secret.
 #pragma once
 
 #include <string>

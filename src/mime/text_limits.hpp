@@ -1,5 +1,5 @@
 // The hard limits every walk through a message's MIME structure obeys
-// (design.md §7: parsers never trust the sizes and depths mail announces).
+// (docs/architecture.md §8: parsers never trust the sizes and depths mail announces).
 #pragma once
 
 #include <cstddef>

@@ -26,7 +26,7 @@ TargetProfile make_office365() {
     TargetProfile p;
     p.name = "office365";
     p.separator = '/';
-    p.max_message_size = 35ull * 1000 * 1000;  // office365.md: 35 MB default
+    p.max_message_size = 35ull * 1000 * 1000;  // docs/office365.md: 35 MB default
     p.max_line_length = 10000;                 // BAD Command Error. 10 beyond ~10 KB
     p.keywords_allowed = false;                // BAD Command Argument Error. 11
     p.mdnsent_allowed = false;                 // becomes a visible category

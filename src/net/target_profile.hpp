@@ -1,5 +1,5 @@
-// Target profiles: every quirk of a replay target in one table (design.md §4,
-// office365.md). Code asks the profile; it never compares server strings itself.
+// Target profiles: every quirk of a replay target in one table (docs/architecture.md §6,
+// docs/office365.md). Code asks the profile; it never compares server strings itself.
 // A new profile is one more entry in target_profile.cpp.
 #pragma once
 

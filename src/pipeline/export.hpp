@@ -1,5 +1,5 @@
-// Export: the cache into files (design.md §1, "export is cache -> file-format
-// sink"). A cache stays the master copy; an export is a plain archive for
+// Export: the cache into files (docs/architecture.md §1: the cache written out
+// by a file format's writer). A cache stays the master copy; an export is a plain archive for
 // other tools.
 //
 //  - mboxrd / mboxo: one mbox file per folder, DEST/<levels>.mbox (the folder's

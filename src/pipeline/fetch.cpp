@@ -567,7 +567,7 @@ Result<FetchReport> run_fetch(cache::Cache& cache, std::unique_ptr<MailSource> f
     if (auto n = cache.message_count()) report.cached_messages = static_cast<uint64_t>(*n);
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (!report.fatal) (void)cache.touch_source(*source_id, now_epoch());
-    // The audit trail (design.md §2, runs): what this run did, in numbers.
+    // The audit trail (docs/architecture.md §3, runs): what this run did, in numbers.
     std::string summary = "{\"new_messages\": " + std::to_string(report.new_messages) +
                           ", \"new_bytes\": " + std::to_string(report.new_bytes) +
                           ", \"flags_refreshed\": " + std::to_string(report.flags_refreshed) +

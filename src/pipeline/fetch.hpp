@@ -1,4 +1,4 @@
-// Stage 1: a MailSource into the cache (design.md §3).
+// Stage 1: a MailSource into the cache (docs/architecture.md §5).
 //
 // Per folder: EXAMINE, compare UIDVALIDITY, refresh the flags of cached
 // messages (and mark the ones gone from the source), then fetch every UID

@@ -31,7 +31,7 @@ std::vector<std::string> split(const std::string& s, char delim) {
 
 bool is_inbox(const std::string& name) { return lower(name) == "inbox"; }
 
-// Source names that mean a role when the source did not say so (office365.md, "Folders").
+// Source names that mean a role when the source did not say so (docs/office365.md, "Folders").
 std::string well_known_role(const PlanSource& s) {
     static const std::map<std::string, std::string> names = {
         {"sent", "\\Sent"}, {"sent messages", "\\Sent"}, {"sent items", "\\Sent"}, {"sent mail", "\\Sent"},

@@ -1,4 +1,4 @@
-// The replay folder plan (design.md §4): which target folder each cached
+// The replay folder plan (docs/architecture.md §6): which target folder each cached
 // folder goes to, and why. Pure: no I/O, so every rule is unit-tested.
 //
 // Rules, in order: an explicit --folder-map line; INBOX to INBOX; the source's

@@ -49,7 +49,7 @@ public:
 
 private:
     // A message marked pending by a run that died may be on the target already:
-    // look for it before sending it again (design.md §4). A target UID that
+    // look for it before sending it again (docs/architecture.md §6). A target UID that
     // the ledger already gives to a message is never claimed twice, so
     // identical messages (the corpus has some) each find their own copy.
     Status resolve_pending(bool last_look) {

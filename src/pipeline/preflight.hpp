@@ -1,5 +1,5 @@
 // What replay checks and changes in a message before it goes to a target
-// (design.md §4, office365.md). The cache is never changed: only the bytes
+// (docs/architecture.md §6, docs/office365.md). The cache is never changed: only the bytes
 // sent are, and every change is counted so the run can report it.
 #pragma once
 

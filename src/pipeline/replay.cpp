@@ -253,7 +253,7 @@ Result<ReplayReport> run_replay(cache::Cache& cache, std::unique_ptr<net::ImapCo
     }
     report.fatal = st.fatal;
     report.seconds = std::chrono::duration<double>(Clock::now() - started).count();
-    // The audit trail (design.md §2, runs): what this run did, in numbers.
+    // The audit trail (docs/architecture.md §3, runs): what this run did, in numbers.
     std::string key;
     for (char c : o.target_key) {
         if (c == '"' || c == '\\') key += '\\';

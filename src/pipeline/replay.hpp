@@ -1,4 +1,4 @@
-// Stage 2: the cache into a target IMAP server (design.md §4).
+// Stage 2: the cache into a target IMAP server (docs/architecture.md §6).
 //
 // Plan the folders, then per target folder: create and subscribe it, resolve
 // the messages a crashed run left pending (looked up by Message-ID, size and

@@ -47,7 +47,7 @@ Flags stored_flags(const std::string& stored, ReplayReport& counts) {
 std::string flags_for(const Flags& f, const net::TargetProfile& p, bool keywords_ok, ReplayReport& counts) {
     Flags out = f;
     out.keywords.clear();
-    if (p.flagged_after_append) out.flagged = false;  // set by UID STORE afterwards (office365.md)
+    if (p.flagged_after_append) out.flagged = false;  // set by UID STORE afterwards (docs/office365.md)
     for (const auto& k : f.keywords) {
         bool mdn = k == "$MDNSent" || k == "$mdnsent";
         if (mdn && !p.mdnsent_allowed) ++counts.mdnsent_not_sent;

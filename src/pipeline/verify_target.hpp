@@ -2,7 +2,7 @@
 // target really there? Per target folder: the folder exists, its UIDVALIDITY
 // is the one APPENDUID gave, and each recorded UID is there with a plausible
 // size and the same Message-ID. Bytes are not compared: Exchange rewrites
-// MIME on APPEND (office365.md), so a hash of what it returns proves nothing.
+// MIME on APPEND (docs/office365.md), so a hash of what it returns proves nothing.
 // Messages appended without APPENDUID are looked for by Message-ID.
 #pragma once
 

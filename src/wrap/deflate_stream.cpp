@@ -75,7 +75,7 @@ std::string DeflateLayer::init()
     // RFC 4978: raw deflate, no zlib header, 32 KiB window. Negative windowBits selects raw format; the
     // inflater takes -15 so it accepts whatever window size the server chose. Level 1: our uplink is
     // commands and APPEND bodies; on text, level 6 deflates at ~40 MB/s on the CI-class machine, as
-    // slow as pipelined APPEND itself (dependencies.md), and level 1 at ~130 MB/s for a ratio of 0.28
+    // slow as pipelined APPEND itself (docs/dependencies.md), and level 1 at ~130 MB/s for a ratio of 0.28
     // instead of 0.23.
     if (deflateInit2(&deflater_, Z_BEST_SPEED, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
         return std::string("deflateInit2 failed: ") + (deflater_.msg ? deflater_.msg : "out of memory");

@@ -1,7 +1,7 @@
 // COMPRESS=DEFLATE (RFC 4978) as a libetpan stream layer of our own.
 //
 // Debian's libetpan 1.9.4 is built without zlib: mailimap_compress() gets OK from the server and then
-// leaves the session unusable (dependencies.md). Never call it; send "COMPRESS DEFLATE" yourself and,
+// leaves the session unusable (docs/dependencies.md). Never call it; send "COMPRESS DEFLATE" yourself and,
 // on the tagged OK, call install_deflate_layer() on the session's mailstream.
 #pragma once
 

@@ -1,7 +1,7 @@
 // Pipelined APPEND over an open libetpan session (RFC 3501 §6.3.11, RFC 7888).
 //
 // libetpan's mailimap_append waits two round trips per message
-// (dependencies.md). Where the server has LITERAL+ this class keeps a window
+// (docs/dependencies.md). Where the server has LITERAL+ this class keeps a window
 // of APPENDs in flight: each command goes out with a non-synchronizing literal
 // ({N+}) without waiting, and each tagged reply is matched to its message by
 // tag. Without LITERAL+ it falls back to one synchronizing APPEND at a time.

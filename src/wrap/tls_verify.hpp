@@ -1,5 +1,5 @@
 // What we check ourselves of the TLS that libetpan's GnuTLS layer does, since
-// that layer checks nothing (dependencies.md): the certificate chain (with
+// that layer checks nothing (docs/dependencies.md): the certificate chain (with
 // OpenSSL), the protocol version, and, for STARTTLS and STLS, that nothing came
 // between the server's OK and the handshake. Each is checked after the
 // handshake and before any credential is sent; a refusal is one line, kind

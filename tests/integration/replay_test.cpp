@@ -220,7 +220,7 @@ TEST_CASE("replay through throttling and dropped connections completes, waits as
           "[replay][faults]") {
     ReplayRig rig;
     rig.fetch();
-    // Exchange's own lines (office365.md): one APPEND in 25 throttled, then
+    // Exchange's own lines (docs/office365.md): one APPEND in 25 throttled, then
     // BYE; and the line cut after 24 KB, about 20 of the tree's messages (every
     // throttle starts a new connection, so the cut must come sooner to be seen).
     // Twice the largest message fits, so each one gets through on a fresh line.

@@ -1,5 +1,5 @@
 // What mailferry must refuse, and what it must never leak or write
-// (design.md §7): certificates for another host or out of date, a stripped
+// (docs/architecture.md §8): certificates for another host or out of date, a stripped
 // STARTTLS, secrets in output or on the command line, a cache others can
 // read, folder names that try to climb out of the cache.
 #include <catch2/catch.hpp>

@@ -1,5 +1,5 @@
 // Opening an authenticated IMAP session with the security policy of
-// design.md §7: TLS (implicit or STARTTLS) verified before any credential is
+// docs/architecture.md §8: TLS (implicit or STARTTLS) verified before any credential is
 // sent; plaintext only when the user said --allow-plaintext, and never when
 // the server offers STARTTLS; COMPRESS=DEFLATE only when asked for.
 #pragma once

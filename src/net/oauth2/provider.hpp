@@ -1,6 +1,6 @@
 // The OAuth2 identity providers mailferry knows, as one table: their
 // endpoints, their scopes for IMAP/POP, and which mail hosts take only
-// OAuth2 (office365.md, "OAuth2"). Every endpoint can be overridden; that is
+// OAuth2 (docs/office365.md, "OAuth2"). Every endpoint can be overridden; that is
 // how the tests point mailferry at a local authorization server.
 #pragma once
 

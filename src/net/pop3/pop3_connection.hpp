@@ -1,5 +1,5 @@
 // Opening an authenticated POP3 session with the same security policy as
-// IMAP (design.md §7): implicit TLS or STLS, the certificate verified before
+// IMAP (docs/architecture.md §8): implicit TLS or STLS, the certificate verified before
 // any credential is sent, plaintext only with --allow-plaintext and never
 // when the server offers STLS; USER/PASS, or AUTH XOAUTH2 / OAUTHBEARER with
 // a token (renewed once if refused).
