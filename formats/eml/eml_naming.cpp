@@ -1,88 +1,21 @@
 #include "formats/eml/eml_naming.hpp"
 
 #include <algorithm>
-#include <optional>
-#include <utility>
 
-#include "mailferry/base64.hpp"
+#include "mailferry/ascii.hpp"
 #include "mailferry/clock.hpp"
+#include "mime/rfc2047.hpp"
 
 namespace mailferry::eml {
-namespace {
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-}
-
-std::string decode_q(std::string_view text) {
-    std::string out;
-    for (size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '_') {
-            out += ' ';
-        } else if (text[i] == '=' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
-                   hex_value(text[i + 2]) >= 0) {
-            out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
-            i += 2;
-        } else {
-            out += text[i];
-        }
-    }
-    return out;
-}
-
-// One encoded word "=?charset?B|Q?text?=" starting at s[0], or nullopt. The
-// charset is ignored: the slug keeps ASCII only, which every charset mail
-// uses (ISO-8859-x, UTF-8, windows-125x, ISO-2022-JP) writes as ASCII.
-std::optional<std::pair<std::string, size_t>> encoded_word(std::string_view s) {
-    if (s.substr(0, 2) != "=?") return std::nullopt;
-    size_t q1 = s.find('?', 2);
-    if (q1 == std::string_view::npos || q1 + 2 >= s.size() || s[q1 + 2] != '?') return std::nullopt;
-    char enc = static_cast<char>(s[q1 + 1] | 0x20);
-    size_t end = s.find("?=", q1 + 3);
-    if (end == std::string_view::npos || (enc != 'b' && enc != 'q')) return std::nullopt;
-    std::string_view text = s.substr(q1 + 3, end - q1 - 3);
-    std::string decoded;
-    if (enc == 'q') {
-        decoded = decode_q(text);
-    } else if (auto b = base64_decode(text)) {
-        decoded = std::move(*b);
-    }
-    return std::pair{std::move(decoded), end + 2};
-}
-
-std::string decode_encoded_words(std::string_view s) {
-    std::string out;
-    size_t i = 0;
-    while (i < s.size()) {
-        if (auto word = encoded_word(s.substr(i))) {
-            out += word->first;
-            i += word->second;
-        } else {
-            out += s[i++];
-        }
-    }
-    return out;
-}
-
-char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) c = ascii_lower(c);
-    return out;
-}
-
-}  // namespace
 
 std::string subject_slug(std::string_view raw_subject, size_t max_length) {
-    std::string text = decode_encoded_words(raw_subject);
+    // Only ASCII letters and digits stay, so the charset matters little; the
+    // one RFC 2047 decoder (src/mime) is used all the same.
+    std::string text = mime::decode_header_text(raw_subject);
     std::string slug;
     for (char c : text) {
         bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-        if (alnum) slug += ascii_lower(c);
+        if (alnum) slug += ascii::lower(c);
         else if (!slug.empty() && slug.back() != '-') slug += '-';
     }
     if (slug.size() > max_length) {
@@ -115,12 +48,12 @@ std::string UniqueNames::claim(const std::string& name) {
         }
         for (int n = 2; taken(candidate); ++n) candidate = stem + "-" + std::to_string(n) + ext;
     }
-    lower_.insert(lower(candidate));
+    lower_.insert(ascii::lower(candidate));
     return candidate;
 }
 
-void UniqueNames::reserve(const std::string& name) { lower_.insert(lower(name)); }
+void UniqueNames::reserve(const std::string& name) { lower_.insert(ascii::lower(name)); }
 
-bool UniqueNames::taken(const std::string& name) const { return lower_.count(lower(name)) != 0; }
+bool UniqueNames::taken(const std::string& name) const { return lower_.count(ascii::lower(name)) != 0; }
 
 }  // namespace mailferry::eml

@@ -3,15 +3,12 @@
 #include <algorithm>
 #include <charconv>
 
+#include "mailferry/ascii.hpp"
+
 namespace mailferry::maildir {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
-               return lower(x) == lower(y);
-           });
-}
+using ascii::iequals;
 
 }  // namespace
 

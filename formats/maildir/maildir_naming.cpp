@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstdio>
 
+#include "mailferry/ascii.hpp"
 #include "mailferry/mutf7.hpp"
 #include "wrap/sha256.hpp"
 
@@ -32,12 +33,7 @@ void escape_level(std::string& out, std::string_view level) {
     }
 }
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
+using ascii::hex_value;
 
 template <typename T>
 std::optional<T> to_number(std::string_view s) {

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "mailferry/ascii.hpp"
 #include "mailferry/clock.hpp"
 
 namespace mailferry::mbox {
@@ -15,7 +16,7 @@ constexpr const char* month_names[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
 bool is_blank(char c) { return c == ' ' || c == '\t'; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+using ascii::lower;
 
 // Index of a three-letter name in table (case-insensitive), or -1.
 template <size_t N>

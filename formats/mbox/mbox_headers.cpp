@@ -2,17 +2,16 @@
 
 #include <algorithm>
 
+#include "mailferry/ascii.hpp"
+
 namespace mailferry::mbox {
 namespace {
 
 constexpr size_t max_header_bytes = 256 * 1024;
 
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+using ascii::lower;
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
-}
+using ascii::iequals;
 
 bool is_wsp(char c) { return c == ' ' || c == '\t'; }
 

@@ -3,16 +3,12 @@
 #include <algorithm>
 #include <cctype>
 
+#include "mailferry/ascii.hpp"
+
 namespace mailferry {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
-}
+using ascii::iequals;
 
 }  // namespace
 

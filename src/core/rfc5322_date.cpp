@@ -3,6 +3,7 @@
 #include <array>
 #include <cctype>
 
+#include "mailferry/ascii.hpp"
 #include "mailferry/clock.hpp"
 
 namespace mailferry {
@@ -17,14 +18,9 @@ struct Token {
 bool is_alpha(char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+using ascii::lower;
 
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (size_t i = 0; i < a.size(); ++i)
-        if (lower(a[i]) != lower(b[i])) return false;
-    return true;
-}
+using ascii::iequals;
 
 // Splits at blanks and commas and drops (nested) comments.
 size_t tokenize(std::string_view v, std::array<Token, kMaxTokens>& out) {

@@ -3,19 +3,15 @@
 #include <algorithm>
 #include <cctype>
 
+#include "mailferry/ascii.hpp"
+
 namespace mailferry::mime {
 namespace {
 
 constexpr size_t kMaxHeaderSection = 256 * 1024;
 constexpr size_t kMaxValue = 1000;
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
-}
+using ascii::iequals;
 
 std::string_view trim(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);

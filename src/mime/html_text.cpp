@@ -5,6 +5,7 @@
 #include <cstring>
 #include <strings.h>
 
+#include "mailferry/ascii.hpp"
 #include "mime/charset.hpp"
 #include "mime/html_entities.hpp"
 
@@ -17,9 +18,7 @@ bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' |
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_alnum(char c) { return is_alpha(c) || (c >= '0' && c <= '9'); }
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
+using ascii::iequals;
 
 // Case-insensitive search for an ASCII needle.
 size_t ifind(std::string_view hay, std::string_view needle, size_t from) {

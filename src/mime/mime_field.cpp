@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "mailferry/ascii.hpp"
 #include "mime/charset.hpp"
 
 namespace mailferry::mime {
@@ -12,12 +13,7 @@ constexpr int kMaxSections = 1000;  // RFC 2231 continuations kept per parameter
 
 bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-    return out;
-}
+using ascii::lower;
 
 std::string_view trim(std::string_view s) {
     while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
@@ -83,12 +79,7 @@ std::string_view drop_trailing_comment(std::string_view v) {
     return trim(v);
 }
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-}
+using ascii::hex_value;
 
 std::string percent_decoded(std::string_view v) {
     std::string out;

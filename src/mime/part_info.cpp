@@ -2,6 +2,7 @@
 
 #include <strings.h>
 
+#include "mailferry/ascii.hpp"
 #include "mime/charset.hpp"
 #include "mime/mime_entity.hpp"
 #include "mime/rfc2047.hpp"
@@ -9,9 +10,7 @@
 namespace mailferry::mime {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
+using ascii::iequals;
 
 // "text" -> "text/plain": a type without its subtype gets the usual one.
 std::string full_type(const std::string& value, std::string_view default_type) {

@@ -3,6 +3,7 @@
 #include <exception>
 #include <strings.h>
 
+#include "mailferry/ascii.hpp"
 #include "mime/charset.hpp"
 #include "mime/html_text.hpp"
 #include "mime/part_walk.hpp"
@@ -17,9 +18,7 @@ namespace {
 constexpr size_t kRawPerPlainByte = 4;
 constexpr size_t kRawPerHtmlByte = 16;
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
+using ascii::iequals;
 
 // Appends text with CRLF and lone CR as LF, other control characters (but
 // tab and form feed) as spaces.

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "mailferry/ascii.hpp"
+
 namespace mailferry::mime {
 namespace {
 
@@ -16,12 +18,7 @@ constexpr std::array<int8_t, 256> make_base64_table() {
 }
 constexpr std::array<int8_t, 256> kBase64 = make_base64_table();
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-}
+using ascii::hex_value;
 
 std::string lower_letters(std::string_view s) {
     std::string out;

@@ -3,14 +3,12 @@
 #include <algorithm>
 #include <cctype>
 
+#include "mailferry/ascii.hpp"
+
 namespace mailferry::net {
 namespace {
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
+using ascii::lower;
 
 bool contains_any(const std::string& haystack, const std::vector<std::string>& needles) {
     return std::any_of(needles.begin(), needles.end(),

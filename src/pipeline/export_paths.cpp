@@ -6,16 +6,11 @@
 #include <filesystem>
 #include <sys/stat.h>
 
+#include "mailferry/ascii.hpp"
 #include "wrap/posix_file.hpp"
 
 namespace mailferry::pipeline {
 namespace {
-
-std::string ascii_lower(std::string s) {
-    for (char& c : s)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-    return s;
-}
 
 // Length of the valid UTF-8 sequence at s[i] and its code point, or 0.
 size_t utf8_sequence(std::string_view s, size_t i, uint32_t& cp) {
@@ -51,7 +46,7 @@ bool unsafe_ascii(char c) {
 }
 
 bool windows_device_name(const std::string& component) {
-    std::string stem = ascii_lower(component.substr(0, component.find('.')));
+    std::string stem = ascii::lower(component.substr(0, component.find('.')));
     while (!stem.empty() && stem.back() == ' ') stem.pop_back();
     if (stem == "con" || stem == "prn" || stem == "aux" || stem == "nul") return true;
     return stem.size() == 4 && (stem.starts_with("com") || stem.starts_with("lpt")) && stem[3] >= '1' &&
@@ -140,7 +135,7 @@ std::string ExportPaths::unique(const std::string& parent, const std::string& ba
     auto join = [&](const std::string& name) { return parent.empty() ? name : parent + "/" + name; };
     std::string rel = join(base + std::string(suffix));
     for (int n = 2; taken(rel); ++n) rel = join(base + " (" + std::to_string(n) + ")" + std::string(suffix));
-    taken_.insert(ascii_lower(rel));
+    taken_.insert(ascii::lower(rel));
     return rel;
 }
 
@@ -161,7 +156,7 @@ std::string ExportPaths::folder_file(const std::vector<std::string>& levels, std
     return unique(parent, safe_component(levels.back()), suffix);
 }
 
-bool ExportPaths::taken(const std::string& rel) const { return taken_.count(ascii_lower(rel)) != 0; }
+bool ExportPaths::taken(const std::string& rel) const { return taken_.count(ascii::lower(rel)) != 0; }
 
 namespace {
 

@@ -4,13 +4,12 @@
 #include <cctype>
 #include <map>
 
+#include "mailferry/ascii.hpp"
+
 namespace mailferry::pipeline {
 namespace {
 
-std::string lower(std::string s) {
-    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
+using ascii::lower;
 
 std::string trim(const std::string& s) {
     size_t b = s.find_first_not_of(" \t\r");

@@ -3,6 +3,8 @@
 #include <cctype>
 #include <vector>
 
+#include "mailferry/ascii.hpp"
+
 namespace mailferry::pipeline {
 namespace {
 
@@ -20,11 +22,7 @@ bool has_long_line(std::string_view s, size_t limit) {
     return false;
 }
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
+using ascii::lower;
 
 // The value of a header field in an unfolded header block, lower-cased ("" if absent).
 std::string field(std::string_view header, std::string_view name) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "mailferry/ascii.hpp"
+
 namespace mailferry::pipeline {
 namespace {
 
@@ -14,13 +16,6 @@ size_t header_section_end(std::string_view m) {
     size_t end = std::min(crlf == std::string_view::npos ? m.size() : crlf + 2,
                           lf == std::string_view::npos ? m.size() : lf + 1);
     return std::min(end, m.size());
-}
-
-bool starts_with_ci(std::string_view s, std::string_view prefix) {
-    if (s.size() < prefix.size()) return false;
-    for (size_t i = 0; i < prefix.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
-    return true;
 }
 
 }  // namespace
@@ -64,9 +59,9 @@ PreflightFindings inspect_message(std::string_view m, const net::TargetProfile& 
     while (pos < header.size()) {
         size_t eol = header.find('\n', pos);
         std::string_view line = header.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
-        has_id |= starts_with_ci(line, "message-id:");
-        has_date |= starts_with_ci(line, "date:");
-        f.read_receipt |= starts_with_ci(line, kReceiptHeader);
+        has_id |= ascii::istarts_with(line, "message-id:");
+        has_date |= ascii::istarts_with(line, "date:");
+        f.read_receipt |= ascii::istarts_with(line, kReceiptHeader);
         if (eol == std::string_view::npos) break;
         pos = eol + 1;
     }
@@ -97,7 +92,7 @@ WireMessage to_wire(std::string_view m, bool disarm_receipts) {
     bool at_line_start = true;
     for (size_t i = 0; i < m.size(); ++i) {
         char c = m[i];
-        if (disarm_receipts && at_line_start && i < header_end && starts_with_ci(m.substr(i), kReceiptHeader)) {
+        if (disarm_receipts && at_line_start && i < header_end && ascii::istarts_with(m.substr(i), kReceiptHeader)) {
             w.bytes += "X-Mailferry-Disarmed-";  // the header stays visible, but inert
             w.receipt_disarmed = true;
         }

@@ -8,6 +8,7 @@
 #include <cctype>
 #include <cstring>
 
+#include "mailferry/ascii.hpp"
 #include "mailferry/clock.hpp"
 #include "wrap/deflate_stream.hpp"
 #include "wrap/stream_guard.hpp"
@@ -115,10 +116,7 @@ void on_msg_att(mailimap_msg_att* att, void* context) {
     if (StreamGuard* g = stream_guard_of(ctx->stream)) g->rearm();
 }
 
-std::string upper(std::string s) {
-    for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return s;
-}
+using ascii::upper;
 
 }  // namespace
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "mailferry/ascii.hpp"
 #include "mailferry/base64.hpp"
 #include "mailferry/secret.hpp"
 #include "wrap/imap_reply.hpp"
@@ -26,10 +27,7 @@ struct MMapFree {
 
 bool is_ok(const std::string& line) { return line.rfind("+OK", 0) == 0; }
 
-std::string upper(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return char(std::toupper(c)); });
-    return s;
-}
+using ascii::upper;
 
 std::string trimmed(const std::string& line) { return line.substr(0, 200); }
 

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <map>
 
+#include "mailferry/ascii.hpp"
 #include "mailferry/clock.hpp"
 #include "mailferry/mutf7.hpp"
 #include "mime/message_date.hpp"
@@ -14,10 +15,7 @@
 namespace mailferry::net {
 namespace {
 
-std::string lower(std::string s) {
-    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
+using ascii::lower;
 
 Error folder_error(Error e, const std::string& folder) {
     if (e.radius == Radius::message) e.radius = Radius::folder;

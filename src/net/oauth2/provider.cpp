@@ -6,6 +6,7 @@
 #include <array>
 #include <cctype>
 
+#include "mailferry/ascii.hpp"
 #include "wrap/http_client.hpp"
 
 namespace mailferry::net::oauth2 {
@@ -13,10 +14,7 @@ namespace {
 
 Error usage(std::string text) { return make_error(ErrorKind::usage, Radius::fatal, std::move(text)); }
 
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-    return s;
-}
+using ascii::lower;
 
 struct MailHost {
     const char* host;
