@@ -105,15 +105,14 @@ Status Cache::init_info() {
         {"created_by", "mailferry " MAILFERRY_VERSION},
         {"layout", "maildir++"},
     };
-    for (const auto& [k, v] : rows) MF_TRY(st->bind(1, k).bind(2, v).run());
+    for (const auto& [k, v] : rows) MF_TRY(st->bind_all(k, v).run());
     return {};
 }
 
 Result<std::string> Cache::info(const std::string& key) {
     Lock l(mutex_);
-    auto st = db_.prepare("SELECT value FROM cache_info WHERE key = ?");
+    auto st = db_.query("SELECT value FROM cache_info WHERE key = ?", key);
     if (!st) return st.error();
-    st->bind(1, key);
     auto row = st->step();
     if (!row) return row.error();
     return *row ? st->text(0) : std::string();
@@ -138,9 +137,8 @@ Result<int64_t> Cache::ensure_source(const std::string& kind, const std::string&
     // pop3s:// and pop3:// (imaps:// and imap://, or a tunnel's port) to one
     // server reach one mailbox: one source, so that its messages are not
     // fetched twice. Files (mbox, Maildir) are their own server.
-    auto sel = db_.prepare("SELECT id, server FROM sources WHERE kind = ? AND account = ? ORDER BY id");
+    auto sel = db_.query("SELECT id, server FROM sources WHERE kind = ? AND account = ? ORDER BY id", kind, account);
     if (!sel) return sel.error();
-    sel->bind(1, kind).bind(2, account);
     std::optional<int64_t> found;
     const bool network = kind == "imap" || kind == "pop3";
     MF_TRY(sel->each([&] {
@@ -148,17 +146,14 @@ Result<int64_t> Cache::ensure_source(const std::string& kind, const std::string&
         if (!found && (known == server || (network && host_of(known) == host_of(server)))) found = sel->int64(0);
     }));
     if (found) return *found;
-    auto ins = db_.prepare("INSERT INTO sources(kind, server, account, created_at) VALUES (?, ?, ?, ?)");
-    if (!ins) return ins.error();
-    MF_TRY(ins->bind(1, kind).bind(2, server).bind(3, account).bind(4, now_epoch()).run());
+    MF_TRY(db_.execute("INSERT INTO sources(kind, server, account, created_at) VALUES (?, ?, ?, ?)",
+        kind, server, account, now_epoch()));
     return db_.last_insert_id();
 }
 
 Status Cache::touch_source(int64_t source_id, int64_t when) {
     Lock l(mutex_);
-    auto st = db_.prepare("UPDATE sources SET last_fetch = ? WHERE id = ?");
-    if (!st) return st.error();
-    return st->bind(1, when).bind(2, source_id).run();
+    return db_.execute("UPDATE sources SET last_fetch = ? WHERE id = ?", when, source_id);
 }
 
 Result<std::vector<SourceRecord>> Cache::sources() {
@@ -179,22 +174,18 @@ Result<FolderRecord> Cache::ensure_folder(int64_t source_id, const SourceFolder&
     Lock l(mutex_);
     auto tx = wrap::Transaction::begin(db_);
     if (!tx) return tx.error();
-    auto sel = db_.prepare(std::string("SELECT ") + kFolderColumns +
-                           " FROM folders WHERE source_id = ? AND raw_name = ?");
+    auto sel = db_.query(std::string("SELECT ") + kFolderColumns +
+                           " FROM folders WHERE source_id = ? AND raw_name = ?", source_id, info.raw_name);
     if (!sel) return sel.error();
-    sel->bind(1, source_id).bind(2, info.raw_name);
     auto row = sel->step();
     if (!row) return row.error();
     std::string delim = info.delimiter ? std::string(1, info.delimiter) : std::string();
     if (*row) {
         FolderRecord f = read_folder(*sel);
         sel->reset();
-        auto up = db_.prepare(
+        MF_TRY(db_.execute(
             "UPDATE folders SET name = ?, delimiter = ?, role = ?, selectable = ?, on_source = 1 "
-            "WHERE id = ?");
-        if (!up) return up.error();
-        MF_TRY(up->bind(1, info.name).bind(2, delim).bind(3, info.role)
-                   .bind(4, int64_t{info.selectable}).bind(5, f.id).run());
+            "WHERE id = ?", info.name, delim, info.role, info.selectable, f.id));
         MF_TRY(tx->commit());
         f.info = info;
         f.on_source = true;
@@ -214,12 +205,10 @@ Result<FolderRecord> Cache::ensure_folder(int64_t source_id, const SourceFolder&
         maildir = (wanted_maildir.empty() ? ".INBOX" : wanted_maildir) + " (source " +
                   std::to_string(source_id) + (n > 2 ? "." + std::to_string(n) : "") + ")";
     }
-    auto ins = db_.prepare(
+    MF_TRY(db_.execute(
         "INSERT INTO folders(source_id, name, raw_name, delimiter, role, selectable, maildir) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)");
-    if (!ins) return ins.error();
-    MF_TRY(ins->bind(1, source_id).bind(2, info.name).bind(3, info.raw_name).bind(4, delim)
-               .bind(5, info.role).bind(6, int64_t{info.selectable}).bind(7, maildir).run());
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        source_id, info.name, info.raw_name, delim, info.role, info.selectable, maildir));
     FolderRecord f;
     f.id = db_.last_insert_id();
     f.source_id = source_id;
@@ -243,10 +232,9 @@ Status Cache::mark_folders_absent(int64_t source_id, const std::vector<int64_t>&
 Result<std::vector<FolderRecord>> Cache::folders(std::optional<int64_t> source_id) {
     Lock l(mutex_);
     std::vector<FolderRecord> out;
-    auto st = db_.prepare(std::string("SELECT ") + kFolderColumns +
-                          " FROM folders WHERE ?1 IS NULL OR source_id = ?1 ORDER BY source_id, name");
+    auto st = db_.query(std::string("SELECT ") + kFolderColumns +
+                          " FROM folders WHERE ?1 IS NULL OR source_id = ?1 ORDER BY source_id, name", source_id);
     if (!st) return st.error();
-    st->bind(1, source_id);
     MF_TRY(st->each([&] {
         out.push_back(read_folder(*st));
     }));
@@ -275,19 +263,16 @@ Result<std::vector<FolderSummary>> Cache::folder_summaries() {
 Status Cache::set_folder_state(int64_t folder_id, uint32_t uidvalidity, uint32_t highest_uid,
                                int64_t when) {
     Lock l(mutex_);
-    auto st = db_.prepare(
-        "UPDATE folders SET uidvalidity = ?, highest_uid = ?, last_fetch = ? WHERE id = ?");
-    if (!st) return st.error();
-    return st->bind(1, int64_t{uidvalidity}).bind(2, int64_t{highest_uid}).bind(3, when)
-        .bind(4, folder_id).run();
+    return db_.execute(
+        "UPDATE folders SET uidvalidity = ?, highest_uid = ?, last_fetch = ? WHERE id = ?",
+        uidvalidity, highest_uid, when, folder_id);
 }
 
 Result<uint32_t> Cache::highest_cached_uid(int64_t folder_id, uint32_t uidvalidity) {
     Lock l(mutex_);
-    auto st = db_.prepare(
-        "SELECT coalesce(max(uid), 0) FROM messages WHERE folder_id = ? AND uidvalidity = ?");
+    auto st = db_.query(
+        "SELECT coalesce(max(uid), 0) FROM messages WHERE folder_id = ? AND uidvalidity = ?", folder_id, uidvalidity);
     if (!st) return st.error();
-    st->bind(1, folder_id).bind(2, int64_t{uidvalidity});
     auto row = st->step();
     if (!row) return row.error();
     return static_cast<uint32_t>(st->int64(0));
@@ -295,11 +280,10 @@ Result<uint32_t> Cache::highest_cached_uid(int64_t folder_id, uint32_t uidvalidi
 
 Result<std::set<std::string>> Cache::cached_source_keys(int64_t source_id) {
     Lock l(mutex_);
-    auto st = db_.prepare(
+    auto st = db_.query(
         "SELECT m.source_key FROM messages m JOIN folders f ON f.id = m.folder_id "
-        "WHERE f.source_id = ? AND m.source_key IS NOT NULL");
+        "WHERE f.source_id = ? AND m.source_key IS NOT NULL", source_id);
     if (!st) return st.error();
-    st->bind(1, source_id);
     std::set<std::string> keys;
     MF_TRY(st->each([&] { keys.insert(st->text(0)); }));
     return keys;
@@ -307,9 +291,8 @@ Result<std::set<std::string>> Cache::cached_source_keys(int64_t source_id) {
 
 Result<MessageFileRef> Cache::message_file(int64_t id) {
     Lock l(mutex_);
-    auto st = db_.prepare("SELECT path, compressed FROM messages WHERE id = ?");
+    auto st = db_.query("SELECT path, compressed FROM messages WHERE id = ?", id);
     if (!st) return st.error();
-    st->bind(1, id);
     auto row = st->step();
     if (!row) return row.error();
     if (!*row) return make_error(ErrorKind::not_found, Radius::fatal, "no message " + std::to_string(id) + " in this cache");
@@ -318,9 +301,9 @@ Result<MessageFileRef> Cache::message_file(int64_t id) {
 
 Result<std::string> Cache::source_key_of(int64_t source_id, const std::string& folder, uint32_t uid) {
     Lock l(mutex_);
-    auto st = db_.prepare("SELECT key FROM source_uids WHERE source_id = ? AND folder = ? AND uid = ?");
+    auto st = db_.query("SELECT key FROM source_uids WHERE source_id = ? AND folder = ? AND uid = ?",
+        source_id, folder, uid);
     if (!st) return st.error();
-    st->bind(1, source_id).bind(2, folder).bind(3, int64_t{uid});
     auto row = st->step();
     if (!row) return row.error();
     return *row ? st->text(0) : std::string();
@@ -337,13 +320,13 @@ Result<std::vector<uint32_t>> Cache::assign_source_uids(int64_t source_id, const
     if (!find) return find.error();
     if (!top) return top.error();
     if (!add) return add.error();
-    top->bind(1, source_id).bind(2, folder);
+    top->bind_all(source_id, folder);
     if (auto row = top->step(); !row) return row.error();
     int64_t next = top->int64(0) + 1;
     std::vector<uint32_t> uids;
     uids.reserve(keys.size());
     for (const auto& key : keys) {
-        find->bind(1, source_id).bind(2, folder).bind(3, key);
+        find->bind_all(source_id, folder, key);
         auto row = find->step();
         if (!row) return row.error();
         if (*row) {
@@ -351,7 +334,7 @@ Result<std::vector<uint32_t>> Cache::assign_source_uids(int64_t source_id, const
         } else {
             if (next > int64_t{UINT32_MAX})
                 return make_error(ErrorKind::internal, Radius::folder, "no UIDs left in folder " + folder);
-            MF_TRY(add->bind(1, source_id).bind(2, folder).bind(3, key).bind(4, next).run());
+            MF_TRY(add->bind_all(source_id, folder, key, next).run());
             uids.push_back(static_cast<uint32_t>(next++));
         }
         find->reset();
@@ -363,11 +346,10 @@ Result<std::vector<uint32_t>> Cache::assign_source_uids(int64_t source_id, const
 
 Result<int64_t> Cache::count_other_generation(int64_t folder_id, uint32_t uidvalidity) {
     Lock l(mutex_);
-    auto st = db_.prepare(
+    auto st = db_.query(
         "SELECT count(*) FROM messages WHERE folder_id = ? AND uidvalidity != ? AND gone = 0 "
-        "AND source_key IS NULL");
+        "AND source_key IS NULL", folder_id, uidvalidity);
     if (!st) return st.error();
-    st->bind(1, folder_id).bind(2, int64_t{uidvalidity});
     auto row = st->step();
     if (!row) return row.error();
     return st->int64(0);
@@ -376,11 +358,10 @@ Result<int64_t> Cache::count_other_generation(int64_t folder_id, uint32_t uidval
 Status Cache::for_each_message(int64_t folder_id,
                                const std::function<void(const CachedMessage&)>& fn) {
     Lock l(mutex_);
-    auto st = db_.prepare(
+    auto st = db_.query(
         "SELECT id, uidvalidity, uid, flags, path, sha256, gone FROM messages "
-        "WHERE folder_id = ? ORDER BY uidvalidity, uid");
+        "WHERE folder_id = ? ORDER BY uidvalidity, uid", folder_id);
     if (!st) return st.error();
-    st->bind(1, folder_id);
     MF_TRY(st->each([&] {
         CachedMessage m{st->int64(0), static_cast<uint32_t>(st->int64(1)),
                         static_cast<uint32_t>(st->int64(2)), st->text(3), st->text(4), st->text(5),
@@ -392,11 +373,10 @@ Status Cache::for_each_message(int64_t folder_id,
 
 Status Cache::for_each_stored(int64_t folder_id, const std::function<Status(const StoredMessage&)>& fn) {
     Lock l(mutex_);
-    auto st = db_.prepare(
+    auto st = db_.query(
         "SELECT id, uidvalidity, uid, size, received_at, flags, subject, path, compressed, gone FROM messages "
-        "WHERE folder_id = ? ORDER BY received_at, uidvalidity, uid, id");
+        "WHERE folder_id = ? ORDER BY received_at, uidvalidity, uid, id", folder_id);
     if (!st) return st.error();
-    st->bind(1, folder_id);
     for (;;) {
         auto row = st->step();
         if (!row) return row.error();
@@ -467,13 +447,13 @@ Status Cache::store_fetched_batch(const FetchedBatch& batch) {
         auto st = db_.prepare("UPDATE messages SET uidvalidity = ?, uid = ?, flags = ?, gone = 0 WHERE id = ?");
         if (!st) return st.error();
         for (const auto& r : batch.rekeyed)
-            MF_TRY(st->bind(1, int64_t{batch.uidvalidity}).bind(2, int64_t{r.uid}).bind(3, r.flags).bind(4, r.id).run());
+            MF_TRY(st->bind_all(batch.uidvalidity, r.uid, r.flags, r.id).run());
     }
     if (!batch.recovered.empty()) {
         auto st = db_.prepare("DELETE FROM fetch_failures WHERE folder_id = ? AND uidvalidity = ? AND uid = ?");
         if (!st) return st.error();
         for (uint32_t uid : batch.recovered)
-            MF_TRY(st->bind(1, batch.folder_id).bind(2, int64_t{batch.uidvalidity}).bind(3, int64_t{uid}).run());
+            MF_TRY(st->bind_all(batch.folder_id, batch.uidvalidity, uid).run());
     }
     failpoint("index.before_commit");
     MF_TRY(tx->commit());
@@ -488,7 +468,7 @@ Status Cache::apply_flag_changes(const std::vector<FlagChange>& changes) {
     if (!tx) return tx.error();
     auto st = db_.prepare("UPDATE messages SET flags = ?, path = ? WHERE id = ?");
     if (!st) return st.error();
-    for (const auto& c : changes) MF_TRY(st->bind(1, c.flags).bind(2, c.new_path).bind(3, c.id).run());
+    for (const auto& c : changes) MF_TRY(st->bind_all(c.flags, c.new_path, c.id).run());
     return tx->commit();
 }
 
@@ -499,26 +479,25 @@ Status Cache::set_gone(const std::vector<int64_t>& ids, bool gone) {
     if (!tx) return tx.error();
     auto st = db_.prepare("UPDATE messages SET gone = ? WHERE id = ?");
     if (!st) return st.error();
-    for (int64_t id : ids) MF_TRY(st->bind(1, int64_t{gone}).bind(2, id).run());
+    for (int64_t id : ids) MF_TRY(st->bind_all(gone, id).run());
     return tx->commit();
 }
 
 Status Cache::record_failure(int64_t folder_id, uint32_t uidvalidity, uint32_t uid,
                              const std::string& reason) {
     Lock l(mutex_);
-    auto st = db_.prepare(
+    return db_.execute(
         "INSERT INTO fetch_failures(folder_id, uidvalidity, uid, reason) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT DO UPDATE SET reason = excluded.reason, attempts = attempts + 1");
-    if (!st) return st.error();
-    return st->bind(1, folder_id).bind(2, int64_t{uidvalidity}).bind(3, int64_t{uid}).bind(4, reason).run();
+        "ON CONFLICT DO UPDATE SET reason = excluded.reason, attempts = attempts + 1",
+        folder_id, uidvalidity, uid, reason);
 }
 
 Result<std::vector<uint32_t>> Cache::failed_uids(int64_t folder_id, uint32_t uidvalidity) {
     Lock l(mutex_);
     std::vector<uint32_t> out;
-    auto st = db_.prepare("SELECT uid FROM fetch_failures WHERE folder_id = ? AND uidvalidity = ? ORDER BY uid");
+    auto st = db_.query("SELECT uid FROM fetch_failures WHERE folder_id = ? AND uidvalidity = ? ORDER BY uid",
+        folder_id, uidvalidity);
     if (!st) return st.error();
-    st->bind(1, folder_id).bind(2, int64_t{uidvalidity});
     MF_TRY(st->each([&] {
         out.push_back(static_cast<uint32_t>(st->int64(0)));
     }));
@@ -527,17 +506,15 @@ Result<std::vector<uint32_t>> Cache::failed_uids(int64_t folder_id, uint32_t uid
 
 Result<int64_t> Cache::begin_run(const std::string& command, std::optional<int64_t> source_id) {
     Lock l(mutex_);
-    auto st = db_.prepare("INSERT INTO runs(command, source_id, started_at) VALUES (?, ?, ?)");
-    if (!st) return st.error();
-    MF_TRY(st->bind(1, command).bind(2, source_id).bind(3, now_epoch()).run());
+    MF_TRY(db_.execute("INSERT INTO runs(command, source_id, started_at) VALUES (?, ?, ?)",
+        command, source_id, now_epoch()));
     return db_.last_insert_id();
 }
 
 Status Cache::end_run(int64_t run_id, bool ok, const std::string& summary_json) {
     Lock l(mutex_);
-    auto st = db_.prepare("UPDATE runs SET ended_at = ?, status = ?, summary = ? WHERE id = ?");
-    if (!st) return st.error();
-    return st->bind(1, now_epoch()).bind(2, ok ? "ok" : "failed").bind(3, summary_json).bind(4, run_id).run();
+    return db_.execute("UPDATE runs SET ended_at = ?, status = ?, summary = ? WHERE id = ?", now_epoch(),
+                       ok ? "ok" : "failed", summary_json, run_id);
 }
 
 Result<int64_t> Cache::message_count() {

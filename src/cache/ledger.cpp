@@ -9,9 +9,8 @@ using Lock = std::lock_guard<std::mutex>;
 
 Result<LedgerCounts> count_rows(wrap::Database& db, int64_t target_id) {
     LedgerCounts c;
-    auto st = db.prepare("SELECT state, count(*) FROM ledger WHERE target_id = ? GROUP BY state");
+    auto st = db.query("SELECT state, count(*) FROM ledger WHERE target_id = ? GROUP BY state", target_id);
     if (!st) return st.error();
-    st->bind(1, target_id);
     MF_TRY(st->each([&] {
         std::string state = st->text(0);
         int64_t n = st->int64(1);
@@ -32,21 +31,18 @@ Result<LedgerCounts> count_rows(wrap::Database& db, int64_t target_id) {
 Result<Ledger> Ledger::for_target(Cache& cache, const std::string& url, const std::string& profile) {
     Lock l(cache.index_mutex());
     auto& db = cache.index();
-    auto ins = db.prepare("INSERT OR IGNORE INTO targets(url, profile, created_at) VALUES (?, ?, ?)");
-    if (!ins) return ins.error();
-    MF_TRY(ins->bind(1, url).bind(2, profile).bind(3, now_epoch()).run());
-    auto sel = db.prepare("SELECT id FROM targets WHERE url = ?");
+    MF_TRY(db.execute("INSERT OR IGNORE INTO targets(url, profile, created_at) VALUES (?, ?, ?)",
+        url, profile, now_epoch()));
+    auto sel = db.query("SELECT id FROM targets WHERE url = ?", url);
     if (!sel) return sel.error();
-    sel->bind(1, url);
     if (auto r = sel->step(); !r) return r.error();
     return Ledger(cache, sel->int64(0));
 }
 
 Result<std::optional<Ledger>> Ledger::existing(Cache& cache, const std::string& url) {
     Lock l(cache.index_mutex());
-    auto sel = cache.index().prepare("SELECT id FROM targets WHERE url = ?");
+    auto sel = cache.index().query("SELECT id FROM targets WHERE url = ?", url);
     if (!sel) return sel.error();
-    sel->bind(1, url);
     auto row = sel->step();
     if (!row) return row.error();
     if (!*row) return std::optional<Ledger>();
@@ -62,13 +58,12 @@ Result<Ledger> Ledger::for_target_read_only(Cache& cache, const std::string& url
 
 Result<std::vector<PlacedMessage>> Ledger::placed() {
     Lock l(cache_->index_mutex());
-    auto st = cache_->index().prepare(
+    auto st = cache_->index().query(
         "SELECT m.id, f.name, m.subject, m.message_id, m.size, g.target_folder, coalesce(g.target_uidvalidity, 0), "
         "coalesce(g.target_uid, 0) FROM ledger g JOIN messages m ON m.id = g.message_id "
         "JOIN folders f ON f.id = m.folder_id WHERE g.target_id = ? AND g.state = 'done' "
-        "ORDER BY g.target_folder, g.target_uid");
+        "ORDER BY g.target_folder, g.target_uid", target_id_);
     if (!st) return st.error();
-    st->bind(1, target_id_);
     std::vector<PlacedMessage> out;
     MF_TRY(st->each([&] {
         PlacedMessage p;
@@ -87,13 +82,12 @@ Result<std::vector<PlacedMessage>> Ledger::placed() {
 
 Result<std::vector<LedgerItem>> Ledger::to_replay(int64_t folder_id, int64_t after_id, int limit) {
     Lock l(cache_->index_mutex());
-    auto st = cache_->index().prepare(
+    auto st = cache_->index().query(
         "SELECT m.id, m.path, m.size, m.received_at, m.flags, m.message_id, coalesce(g.state, ''), "
         "coalesce(g.attempts, 0), coalesce(g.updated_at, 0), m.subject FROM messages m LEFT JOIN ledger g ON g.message_id = m.id AND g.target_id = ? "
         "WHERE m.folder_id = ? AND m.id > ? AND (g.state IS NULL OR g.state IN ('pending', 'failed')) "
-        "ORDER BY m.id LIMIT ?");
+        "ORDER BY m.id LIMIT ?", target_id_, folder_id, after_id, limit);
     if (!st) return st.error();
-    st->bind(1, target_id_).bind(2, folder_id).bind(3, after_id).bind(4, int64_t{limit});
     std::vector<LedgerItem> out;
     MF_TRY(st->each([&] {
         out.push_back({st->int64(0), st->text(1), static_cast<uint64_t>(st->int64(2)), st->int64(3), st->text(4),
@@ -115,7 +109,7 @@ Status Ledger::mark_pending(const std::vector<int64_t>& ids, const std::string& 
         "updated_at = excluded.updated_at");
     if (!st) return st.error();
     int64_t now = now_epoch();
-    for (int64_t id : ids) MF_TRY(st->bind(1, id).bind(2, target_id_).bind(3, target_folder).bind(4, now).run());
+    for (int64_t id : ids) MF_TRY(st->bind_all(id, target_id_, target_folder, now).run());
     return tx->commit();
 }
 
@@ -135,7 +129,7 @@ Status Ledger::mark_done(const std::vector<AppendedAt>& done, const std::string&
     if (!st) return st.error();
     int64_t now = now_epoch();
     for (const auto& d : done) {
-        st->bind(1, d.message_id).bind(2, target_id_).bind(3, target_folder);
+        st->bind_all(d.message_id, target_id_, target_folder);
         st->bind(4, d.uid ? std::optional<int64_t>(d.uidvalidity) : std::nullopt);
         st->bind(5, d.uid ? std::optional<int64_t>(d.uid) : std::nullopt);
         if (d.note.empty()) st->bind_null(6);
@@ -148,12 +142,10 @@ Status Ledger::mark_done(const std::vector<AppendedAt>& done, const std::string&
 
 Status Ledger::mark_failed(int64_t message_id, const std::string& state, const std::string& text) {
     Lock l(cache_->index_mutex());
-    auto st = cache_->index().prepare(
+    return cache_->index().execute(
         "INSERT INTO ledger(message_id, target_id, state, attempts, last_text, updated_at) VALUES (?, ?, ?, 1, ?, ?) "
         "ON CONFLICT(message_id, target_id) DO UPDATE SET state = excluded.state, last_text = excluded.last_text, "
-        "updated_at = excluded.updated_at");
-    if (!st) return st.error();
-    return st->bind(1, message_id).bind(2, target_id_).bind(3, state).bind(4, text).bind(5, now_epoch()).run();
+        "updated_at = excluded.updated_at", message_id, target_id_, state, text, now_epoch());
 }
 
 Result<LedgerCounts> Ledger::counts() {
@@ -163,12 +155,11 @@ Result<LedgerCounts> Ledger::counts() {
 
 Result<std::vector<LedgerFailure>> Ledger::failures() {
     Lock l(cache_->index_mutex());
-    auto st = cache_->index().prepare(
+    auto st = cache_->index().query(
         "SELECT f.name, m.subject, g.state, coalesce(g.last_text, ''), coalesce(g.target_folder, ''), m.id, g.attempts "
         "FROM ledger g JOIN messages m ON m.id = g.message_id JOIN folders f ON f.id = m.folder_id "
-        "WHERE g.target_id = ? AND g.state IN ('failed', 'skipped', 'pending') ORDER BY f.name, m.id");
+        "WHERE g.target_id = ? AND g.state IN ('failed', 'skipped', 'pending') ORDER BY f.name, m.id", target_id_);
     if (!st) return st.error();
-    st->bind(1, target_id_);
     std::vector<LedgerFailure> out;
     MF_TRY(st->each([&] {
         out.push_back({st->text(0), st->text(1), st->text(2), st->text(3), st->text(4), st->int64(5),
@@ -180,12 +171,11 @@ Result<std::vector<LedgerFailure>> Ledger::failures() {
 Result<std::vector<std::pair<uint32_t, uint32_t>>> Ledger::done_uids(const std::string& target_folder,
                                                                      const std::string& flag_substring) {
     Lock l(cache_->index_mutex());
-    auto st = cache_->index().prepare(
+    auto st = cache_->index().query(
         "SELECT g.target_uidvalidity, g.target_uid FROM ledger g JOIN messages m ON m.id = g.message_id "
         "WHERE g.target_id = ? AND g.state = 'done' AND g.target_folder = ? AND g.target_uid IS NOT NULL "
-        "AND instr(m.flags, ?) > 0 ORDER BY g.target_uid");
+        "AND instr(m.flags, ?) > 0 ORDER BY g.target_uid", target_id_, target_folder, flag_substring);
     if (!st) return st.error();
-    st->bind(1, target_id_).bind(2, target_folder).bind(3, flag_substring);
     std::vector<std::pair<uint32_t, uint32_t>> out;
     MF_TRY(st->each([&] {
         out.emplace_back(static_cast<uint32_t>(st->int64(0)), static_cast<uint32_t>(st->int64(1)));

@@ -52,9 +52,8 @@ Status for_each_manifest_row(Cache& cache, const std::optional<std::string>& tar
 
 Result<bool> has_target(Cache& cache, const std::string& target) {
     Lock l(cache.index_mutex());
-    auto st = cache.index().prepare("SELECT 1 FROM targets WHERE url = ?");
+    auto st = cache.index().query("SELECT 1 FROM targets WHERE url = ?", target);
     if (!st) return st.error();
-    st->bind(1, target);
     auto row = st->step();
     if (!row) return row.error();
     return *row;

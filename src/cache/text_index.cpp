@@ -112,18 +112,17 @@ private:
     Indexer(Cache& cache, wrap::Database db) : cache_(cache), db_(std::move(db)) {}
 
     Result<int64_t> count_pending() {
-        auto st = db_.prepare("SELECT count(*) FROM messages WHERE text_state = 0 AND id > ?");
+        auto st = db_.query("SELECT count(*) FROM messages WHERE text_state = 0 AND id > ?", after_);
         if (!st) return st.error();
-        st->bind(1, after_);
         if (auto r = st->step(); !r) return r.error();
         return st->int64(0);
     }
 
     Result<std::vector<Pending>> next_batch() {
-        auto st = db_.prepare(
-            "SELECT id, received_at, path, size FROM messages WHERE text_state = 0 AND id > ? ORDER BY id LIMIT ?");
+        auto st = db_.query(
+            "SELECT id, received_at, path, size FROM messages WHERE text_state = 0 AND id > ? ORDER BY id LIMIT ?",
+            after_, kBatchMessages);
         if (!st) return st.error();
-        st->bind(1, after_).bind(2, int64_t{kBatchMessages});
         std::vector<Pending> out;
         int64_t bytes = 0;
         MF_TRY(st->each([&] {
@@ -152,9 +151,8 @@ private:
             const auto& t = r.text;
             std::string recipients = t.to + (t.cc.empty() ? "" : ", " + t.cc);
             std::string attachments = joined(t.attachment_names);
-            MF_TRY(ins->bind(1, *key).bind(2, t.subject).bind(3, t.from).bind(4, recipients).bind(5, t.body)
-                       .bind(6, attachments).run());
-            MF_TRY(mark->bind(1, int64_t{t.parsed ? 1 : 2}).bind(2, *key).bind(3, r.id).run());
+            MF_TRY(ins->bind_all(*key, t.subject, t.from, recipients, t.body, attachments).run());
+            MF_TRY(mark->bind_all(t.parsed ? 1 : 2, *key, r.id).run());
         }
         return tx->commit();
     }

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "mailferry/result.hpp"
 
@@ -37,6 +38,15 @@ public:
     int parameter_index(const char* name) const;
     Statement& bind(int i, std::optional<int64_t> v) { return v ? bind(i, *v) : bind_null(i); }
 
+    // Binds args to parameters 1..n in order: any integer (bool too), a
+    // string, std::optional<int64_t>, std::nullopt (NULL). Chainable.
+    template <typename... Args>
+    Statement& bind_all(const Args&... args) {
+        int i = 0;
+        (bind_value(++i, args), ...);
+        return *this;
+    }
+
     // true: a row is ready; false: done. Errors become Result errors.
     Result<bool> step();
     Status run();  // step to completion, then reset
@@ -49,6 +59,13 @@ public:
     bool is_null(int col) const;
 
 private:
+    template <typename T>
+    void bind_value(int i, const T& v) {
+        if constexpr (std::is_same_v<T, std::nullopt_t>) bind_null(i);
+        else if constexpr (std::is_integral_v<T>) bind(i, static_cast<int64_t>(v));
+        else bind(i, v);
+    }
+
     struct Finalize {
         void operator()(sqlite3_stmt* s) const;
     };
@@ -66,6 +83,20 @@ public:
 
     Status exec(const std::string& sql);
     Result<Statement> prepare(std::string_view sql);
+    // prepare(sql) with args bound in order (Statement::bind_all).
+    template <typename... Args>
+    Result<Statement> query(std::string_view sql, const Args&... args) {
+        auto st = prepare(sql);
+        if (st) st->bind_all(args...);
+        return st;
+    }
+    // query(sql, args...) run to completion: an INSERT, UPDATE or DELETE.
+    template <typename... Args>
+    Status execute(std::string_view sql, const Args&... args) {
+        auto st = query(sql, args...);
+        if (!st) return st.error();
+        return st->run();
+    }
     int64_t last_insert_id() const;
     int changes() const;
     int64_t user_version();
