@@ -11,8 +11,8 @@
 #include "cli/options.hpp"
 #include "cli/connect.hpp"
 #include "cli/terminal.hpp"
-#include "net/imap/imap_source.hpp"
-#include "net/pop3/pop3_source.hpp"
+#include "net/open_source.hpp"
+#include "net/pop3/pop3_connection.hpp"
 #include "net/target_profile.hpp"
 #include "pipeline/fetch.hpp"
 #include "pipeline/pop3_cleanup.hpp"
@@ -71,7 +71,8 @@ void print_summary(const pipeline::FetchReport& r, const std::string& source, co
 
 // POP3 keeps mail on the server unless asked; then only what the cache holds goes.
 Result<pipeline::Pop3Cleanup> delete_after_fetch(cache::Cache& cache, const net::ConnectOptions& connect) {
-    auto source = cache.ensure_source("pop3", connect.url.server(), connect.url.user);
+    auto source = cache.ensure_source(net::source_kind_name(net::SourceKind::pop3), connect.url.server(),
+                                      connect.url.user);
     if (!source) return source.error();
     auto conn = net::Pop3Connection::open(connect);
     if (!conn) return conn.error();
@@ -82,40 +83,32 @@ int run_fetch_command(const FetchArgs& args) {
     Warnings warnings;
     auto made = make_connect_options(args.source, warnings);
     if (!made) return report_failure(made.error());
-    if (args.delete_after_fetch && made->url.is_imap())
+    if (args.delete_after_fetch && net::source_kind(made->url) != net::SourceKind::pop3)
         return report_failure(make_error(ErrorKind::usage, Radius::fatal, "--delete-after-fetch is for POP3 sources only"));
     made->max_message_size = args.max_message_mb << 20;
     const net::ConnectOptions connect = std::move(*made);
     const net::ServerUrl* url = &connect.url;
+    const net::SourceKind kind = net::source_kind(*url);
 
     // POP3 messages get their UIDs from the cache, which opens only after the
     // first connection: the assigner reaches it through this pointer.
     cache::Cache* opened_cache = nullptr;
     UidAssigner assign_uids = [&](const std::string& folder, const std::vector<std::string>& keys)
         -> Result<std::vector<uint32_t>> {
-        auto source = opened_cache->ensure_source("pop3", url->server(), url->user);
+        auto source = opened_cache->ensure_source(net::source_kind_name(kind), url->server(), url->user);
         if (!source) return source.error();
         return opened_cache->assign_source_uids(*source, folder, keys);
     };
-    pipeline::SourceFactory open_source = [&]() -> Result<std::unique_ptr<MailSource>> {
-        if (!url->is_imap()) {
-            auto conn = net::Pop3Connection::open(connect);
-            if (!conn) return conn.error();
-            return std::unique_ptr<MailSource>(new net::Pop3Source(std::move(*conn), assign_uids, connect.warn));
-        }
-        auto conn = net::ImapConnection::open(connect);
-        if (!conn) return conn.error();
-        return std::unique_ptr<MailSource>(new net::ImapSource(std::move(*conn)));
-    };
+    pipeline::SourceFactory connect_source = [&] { return net::open_source(connect, assign_uids); };
     // Connect before touching the cache: a wrong password or a refused
     // certificate leaves the cache exactly as it was (or not created).
-    auto first = open_source();
+    auto first = connect_source();
     if (!first) return report_failure(first.error());
     auto cache = cache::Cache::open(args.cache, cache::OpenMode::create_if_missing);
     if (!cache) return report_failure(cache.error());
     opened_cache = cache->get();
     pipeline::FetchOptions options;
-    options.source_kind = url->is_imap() ? "imap" : "pop3";
+    options.source_kind = net::source_kind_name(kind);
     options.server = url->server();
     options.account = url->user;
     options.include = args.include;
@@ -142,7 +135,7 @@ int run_fetch_command(const FetchArgs& args) {
                  "/" + std::to_string(progress.folders_total.load());
         return l;
     });
-    auto report = pipeline::run_fetch(**cache, std::move(*first), open_source, options, progress);
+    auto report = pipeline::run_fetch(**cache, std::move(*first), connect_source, options, progress);
     bar.stop();
     if (!report) return report_failure(report.error());
     if (args.delete_after_fetch && !report->fatal) {
