@@ -9,6 +9,7 @@
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <set>
 #include <thread>
 #include <unordered_map>
@@ -19,6 +20,7 @@
 #include "formats/maildir/maildir_writer.hpp"
 #include "mailferry/clock.hpp"
 #include "pipeline/folder_filter.hpp"
+#include "pipeline/retry_policy.hpp"
 #include "wrap/sha256.hpp"
 
 namespace mailferry::pipeline {
@@ -371,12 +373,11 @@ struct RunState {
         std::lock_guard<std::mutex> l(mutex);
         if (!fatal) fatal = std::move(e);
     }
+    bool stopped() {
+        std::lock_guard<std::mutex> l(mutex);
+        return fatal.has_value();
+    }
 };
-
-bool ends_run(const Error& e) {
-    return e.kind == ErrorKind::auth || e.kind == ErrorKind::tls || e.kind == ErrorKind::io ||
-           e.kind == ErrorKind::internal || e.radius == Radius::fatal;
-}
 
 void add_counts(FolderReport& into, const FolderReport& from) {
     into.new_messages += from.new_messages;
@@ -410,23 +411,14 @@ bool stop_run(RunState& st, FolderMemo& memo, const cache::FolderRecord& folder,
     return false;
 }
 
-// Fetches one folder, reconnecting after a lost connection. Returns false when the run must stop.
-bool fetch_one(RunState& st, std::unique_ptr<MailSource>& source, const cache::FolderRecord& folder) {
+// Fetches one folder, reconnecting after a lost connection (retry_policy.hpp).
+// Returns false when the run must stop.
+bool fetch_one(RunState& st, std::unique_ptr<MailSource>& source, const cache::FolderRecord& folder,
+               std::mt19937& rng) {
     FolderMemo memo;
-    for (int attempt = 0;; ++attempt) {
-        if (!source) {
-            auto opened = st.open_source();
-            if (!opened) {
-                if (ends_run(opened.error()) || attempt >= st.options.reconnect_attempts) {
-                    st.stop(opened.error());
-                    return false;
-                }
-                std::this_thread::sleep_for(std::chrono::seconds(1 << attempt));
-                continue;
-            }
-            source = std::move(*opened);
-        }
-        FolderFetcher fetcher(st.cache, *source, st.options, st.progress, folder, memo, st.name_max);
+    std::optional<FolderReport> finished;
+    std::function<AttemptResult(MailSource&)> attempt = [&](MailSource& s) -> AttemptResult {
+        FolderFetcher fetcher(st.cache, s, st.options, st.progress, folder, memo, st.name_max);
         auto r = fetcher.run();
         if (r) {
             if (!fetcher.missing_.empty()) {
@@ -434,41 +426,49 @@ bool fetch_one(RunState& st, std::unique_ptr<MailSource>& source, const cache::F
                            " message(s) not returned by the source (first UID " +
                            std::to_string(fetcher.missing_.front()) + "); retried on the next run";
             }
-            finish_folder(st, memo, std::move(*r));
-            return true;
+            finished = std::move(*r);
+            return {};
         }
-        add_counts(memo.carried, fetcher.partial());  // an attempt that ended early still fetched what it did
-        Error e = r.error();
-        if (memo.restart) {
-            // A message failed alone and took the connection with it: on with
-            // the folder on a new one, which no earlier trouble counts against.
-            memo.restart = false;
-            source.reset();
-            attempt = -1;
-            continue;
-        }
-        if (ends_run(e)) return stop_run(st, memo, folder, e);
-        if (e.radius == Radius::folder || e.radius == Radius::message) {
-            e.context.clear();  // the report names the folder
-            FolderReport failed = empty_report(folder);
-            failed.error = e.describe();
-            finish_folder(st, memo, std::move(failed));
-            return true;
-        }
-        if (attempt >= st.options.reconnect_attempts) {
-            // The connection, not the folder, keeps failing: the other folders
-            // would fare no better, so the run stops here (the next run resumes).
-            e.message += " (gave up after " + std::to_string(attempt + 1) + " connections)";
-            return stop_run(st, memo, folder, e);
-        }
-        source.reset();  // the connection is suspect: start over on a new one
-        std::this_thread::sleep_for(std::chrono::milliseconds(500 << attempt));
+        const FolderReport& partial = fetcher.partial();
+        add_counts(memo.carried, partial);  // an attempt that ended early still fetched what it did
+        // A message that failed alone (recorded, never asked for again) took
+        // the connection with it: that is progress, and the folder goes on.
+        bool progressed = memo.restart || partial.new_messages > 0;
+        memo.restart = false;
+        return {r.error(), progressed};
+    };
+    std::function<bool()> stopped = [&st] { return st.stopped(); };
+    RetryOutcome out = run_with_retries<MailSource>(st.options.retry, source, st.open_source, attempt, stopped,
+                                                    nullptr, rng);
+    switch (out.end) {
+    case RetryEnd::done:
+        finish_folder(st, memo, std::move(*finished));
+        return true;
+    case RetryEnd::stopped:
+        return false;
+    case RetryEnd::folder_failed: {
+        Error e = *out.error;
+        e.context.clear();  // the report names the folder
+        FolderReport failed = empty_report(folder);
+        failed.error = e.describe();
+        finish_folder(st, memo, std::move(failed));
+        return true;
     }
+    case RetryEnd::gave_up:
+        // The connection, not the folder, keeps failing: the other folders
+        // would fare no better, so the run stops here (the next run resumes).
+        out.error->message += " (gave up after " + std::to_string(out.stalled) + " connections)";
+        return stop_run(st, memo, folder, *out.error);
+    case RetryEnd::ends_run:
+        break;
+    }
+    return stop_run(st, memo, folder, *out.error);
 }
 
-void worker(RunState& st, std::unique_ptr<MailSource> source) {
+void worker(RunState& st, std::unique_ptr<MailSource> source, unsigned seed) {
+    std::mt19937 rng(seed);
     while (auto folder = st.next()) {
-        if (!fetch_one(st, source, *folder)) return;
+        if (!fetch_one(st, source, *folder, rng)) return;
     }
 }
 
@@ -551,8 +551,8 @@ Result<FetchReport> run_fetch(cache::Cache& cache, std::unique_ptr<MailSource> f
 
     int workers = std::max(1, std::min<int>(options.connections, static_cast<int>(st.queue.size())));
     std::vector<std::thread> threads;
-    for (int i = 1; i < workers; ++i) threads.emplace_back(worker, std::ref(st), nullptr);
-    worker(st, std::move(first));
+    for (int i = 1; i < workers; ++i) threads.emplace_back(worker, std::ref(st), nullptr, 100u + static_cast<unsigned>(i));
+    worker(st, std::move(first), 100u);
     for (auto& t : threads) t.join();
 
     FetchReport report = summarize(st, *recovered);

@@ -27,6 +27,7 @@
 
 #include "cache/cache.hpp"
 #include "mailferry/mail_source.hpp"
+#include "pipeline/retry_policy.hpp"
 
 namespace mailferry::pipeline {
 
@@ -41,7 +42,9 @@ struct FetchOptions {
     int connections = 2;
     uint64_t batch_bytes = 16ull << 20;
     size_t batch_messages = 2000;
-    int reconnect_attempts = 3;
+    // Lost connections: a new one after a pause, up to three in a row that
+    // bring nothing (then the run stops; the next one resumes).
+    RetryPolicy retry;
     // Messages listed larger than this are not fetched (0: no limit). The
     // sources enforce it too, on what the server really sends.
     uint64_t max_message_size = 0;
