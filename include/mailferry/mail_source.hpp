@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,6 +59,14 @@ struct FetchedMessage {
 using UidAssigner = std::function<Result<std::vector<uint32_t>>(const std::string& folder_raw_name,
                                                                 const std::vector<std::string>& keys)>;
 
+// What a source deleted after a fetch (POP3 --delete-after-fetch).
+struct SourceDeletion {
+    uint64_t deleted = 0;  // messages the server was asked to delete
+    // Messages left on the server because another one has their key: the key
+    // alone cannot say which of them the cache holds.
+    uint64_t kept_shared_key = 0;
+};
+
 using MessageSink = std::function<Status(const FetchedMessage&)>;
 using FlagsSink = std::function<void(uint32_t uid, const Flags&)>;
 
@@ -74,6 +83,13 @@ public:
     virtual Status fetch_messages(const std::vector<uint32_t>& uids, const MessageSink& sink) = 0;
     // The current flags of every message with UID <= last_uid.
     virtual Status fetch_flags(uint32_t last_uid, const FlagsSink& sink) = 0;
+    // Deletes from the source the messages whose source keys (FetchedMessage::
+    // source_key) are in cached_keys, and nothing else, for sources whose mail
+    // is meant to be taken away (POP3). Others refuse (kind usage).
+    virtual Result<SourceDeletion> delete_cached(const std::set<std::string>& cached_keys) {
+        (void)cached_keys;
+        return make_error(ErrorKind::usage, Radius::fatal, "this source does not delete messages");
+    }
 };
 
 }  // namespace mailferry

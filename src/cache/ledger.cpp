@@ -84,14 +84,15 @@ Result<std::vector<LedgerItem>> Ledger::to_replay(int64_t folder_id, int64_t aft
     Lock l(cache_->index_mutex());
     auto st = cache_->index().query(
         "SELECT m.id, m.path, m.size, m.received_at, m.flags, m.message_id, coalesce(g.state, ''), "
-        "coalesce(g.attempts, 0), coalesce(g.updated_at, 0), m.subject FROM messages m LEFT JOIN ledger g ON g.message_id = m.id AND g.target_id = ? "
+        "coalesce(g.attempts, 0), coalesce(g.updated_at, 0), m.subject, m.compressed FROM messages m LEFT JOIN ledger g ON g.message_id = m.id AND g.target_id = ? "
         "WHERE m.folder_id = ? AND m.id > ? AND (g.state IS NULL OR g.state IN ('pending', 'failed')) "
         "ORDER BY m.id LIMIT ?", target_id_, folder_id, after_id, limit);
     if (!st) return st.error();
     std::vector<LedgerItem> out;
     MF_TRY(st->each([&] {
         out.push_back({st->int64(0), st->text(1), static_cast<uint64_t>(st->int64(2)), st->int64(3), st->text(4),
-                       st->text(5), st->text(6), static_cast<int>(st->int64(7)), st->int64(8), st->text(9)});
+                       st->text(5), st->text(6), static_cast<int>(st->int64(7)), st->int64(8), st->text(9),
+                       st->int64(10) != 0});
     }));
     return out;
 }

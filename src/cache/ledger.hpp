@@ -27,6 +27,7 @@ struct LedgerItem {
     int attempts = 0;
     int64_t updated_at = 0;   // when the ledger row last changed
     std::string subject;      // for messages to people
+    bool compressed = false;  // the file is gzip (cache/message_file.hpp reads it)
 };
 
 struct LedgerCounts {

@@ -15,7 +15,7 @@
 #include "net/pop3/pop3_connection.hpp"
 #include "net/target_profile.hpp"
 #include "pipeline/fetch.hpp"
-#include "pipeline/pop3_cleanup.hpp"
+#include "pipeline/source_cleanup.hpp"
 
 namespace mailferry::cli {
 namespace {
@@ -69,14 +69,16 @@ void print_summary(const pipeline::FetchReport& r, const std::string& source, co
 
 }  // namespace
 
-// POP3 keeps mail on the server unless asked; then only what the cache holds goes.
-Result<pipeline::Pop3Cleanup> delete_after_fetch(cache::Cache& cache, const net::ConnectOptions& connect) {
-    auto source = cache.ensure_source(net::source_kind_name(net::SourceKind::pop3), connect.url.server(),
+// POP3 keeps mail on the server unless asked; then only what the cache holds
+// goes, over a new connection (the fetch's own are closed by now).
+Result<SourceDeletion> delete_after_fetch(cache::Cache& cache, const net::ConnectOptions& connect,
+                                          const pipeline::SourceFactory& connect_source) {
+    auto source = cache.ensure_source(net::source_kind_name(net::source_kind(connect.url)), connect.url.server(),
                                       connect.url.user);
     if (!source) return source.error();
-    auto conn = net::Pop3Connection::open(connect);
-    if (!conn) return conn.error();
-    return pipeline::delete_cached_from_pop3(cache, *source, **conn);
+    auto opened = connect_source();
+    if (!opened) return opened.error();
+    return pipeline::delete_cached_from_source(cache, *source, **opened);
 }
 
 int run_fetch_command(const FetchArgs& args) {
@@ -139,13 +141,13 @@ int run_fetch_command(const FetchArgs& args) {
     bar.stop();
     if (!report) return report_failure(report.error());
     if (args.delete_after_fetch && !report->fatal) {
-        auto cleaned = delete_after_fetch(**cache, connect);
+        auto cleaned = delete_after_fetch(**cache, connect, connect_source);
         if (!cleaned) {
             report->errors.push_back("--delete-after-fetch: " + cleaned.error().describe());
         } else {
             report->deleted_from_source = cleaned->deleted;
-            if (cleaned->kept_shared_uidl)
-                report->warnings.push_back(std::to_string(cleaned->kept_shared_uidl) +
+            if (cleaned->kept_shared_key)
+                report->warnings.push_back(std::to_string(cleaned->kept_shared_key) +
                                            " message(s) left on the server by --delete-after-fetch: each "
                                            "shares its UIDL with another message");
         }

@@ -8,6 +8,7 @@
 #include "cli/json_output.hpp"
 #include "cli/connect.hpp"
 #include "cli/options.hpp"
+#include "net/imap/imap_target.hpp"
 #include "pipeline/replay.hpp"
 #include "wrap/posix_file.hpp"
 
@@ -114,7 +115,7 @@ int run_replay_command(const ReplayArgs& args) {
     // --dry-run promises to touch nothing: the cache is opened read-only.
     auto cache = cache::Cache::open(args.cache, args.dry_run ? cache::OpenMode::read_only : cache::OpenMode::existing);
     if (!cache) return report_failure(cache.error());
-    pipeline::TargetFactory open_target = [&connect] { return net::ImapConnection::open(connect); };
+    pipeline::TargetFactory open_target = [&connect] { return net::ImapTarget::open(connect, net::AppendWindow{}); };
     auto first = open_target();
     if (!first) return report_failure(first.error());
 

@@ -10,6 +10,7 @@
 #include "cli/terminal.hpp"
 #include "cache/ledger.hpp"
 #include "pipeline/verify.hpp"
+#include "net/imap/imap_target.hpp"
 #include "pipeline/verify_target.hpp"
 
 namespace mailferry::cli {
@@ -56,14 +57,14 @@ int verify_on_target(cache::Cache& cache, const VerifyArgs& args) {
     if (!*ledger)
         return report_failure(make_error(ErrorKind::not_found, Radius::fatal,
                                          "this cache was never replayed to " + connect->url.mailbox_key()));
-    auto conn = net::ImapConnection::open(*connect);
-    if (!conn) return report_failure(conn.error());
+    auto target = net::ImapTarget::open(*connect, net::AppendWindow{});
+    if (!target) return report_failure(target.error());
     pipeline::TargetVerifyProgress progress;
     ProgressBar bar(!args.output.no_progress, [&progress] {
         return ProgressLine{progress.done, progress.total,
                             std::to_string(progress.done.load()) + "/" + std::to_string(progress.total.load()) + " messages"};
     });
-    auto report = pipeline::verify_target(**ledger, **conn, progress);
+    auto report = pipeline::verify_target(**ledger, **target, progress);
     bar.stop();
     if (!report) return report_failure(report.error());
     const char* const target_kinds[] = {"missing", "different", "folder_missing", "uidvalidity_changed", "size_implausible"};

@@ -1,16 +1,15 @@
 #include "pipeline/folder_replayer.hpp"
 #include "mailferry/failpoint.hpp"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <thread>
 
 #include "mailferry/clock.hpp"
-#include "mailferry/mutf7.hpp"
+#include "cache/message_file.hpp"
 #include "pipeline/long_line_repair.hpp"
 #include "pipeline/preflight.hpp"
-#include "wrap/imap_appender.hpp"
-#include "wrap/posix_file.hpp"
 
 namespace mailferry::pipeline::detail {
 namespace {
@@ -22,19 +21,16 @@ class FolderReplayer {
 public:
     // final_sweep: the run's last visit to the folder, which waits for young
     // pending messages instead of leaving them for later.
-    FolderReplayer(RunState& st, net::ImapConnection& conn, size_t index, bool final_sweep = false)
-        : final_sweep_(final_sweep), st_(st), conn_(conn), report_(st.reports[index]), folder_id_(st.folder_ids[index]),
-          target_raw_(mutf7_encode(st.reports[index].target)) {}
+    FolderReplayer(RunState& st, MailTarget& target, size_t index, bool final_sweep = false)
+        : final_sweep_(final_sweep), st_(st), target_(target), report_(st.reports[index]),
+          folder_id_(st.folder_ids[index]) {}
 
     Status run() {
-        auto& s = conn_.session();
-        MF_TRY(s.create(target_raw_));
-        (void)s.subscribe(target_raw_);  // a server without subscriptions is no reason to stop
-        bool keywords_ok = false;
-        auto sel = s.select(target_raw_, &keywords_ok);
-        if (!sel) return sel.error();
-        uidvalidity_ = sel->uidvalidity;
-        keywords_ok_ = keywords_ok;
+        MF_TRY(target_.create_folder(report_.target));
+        auto opened = target_.open_folder(report_.target, false);
+        if (!opened) return opened.error();
+        uidvalidity_ = opened->uidvalidity;
+        keywords_ok_ = opened->keywords_allowed;
         // Messages a dead run left pending are looked for now, and what is not
         // found is sent last, after one more look: an APPEND the dead client
         // had sent may still be landing on the server.
@@ -83,38 +79,29 @@ private:
         return {};
     }
 
-    // A pending row younger than this may belong to an APPEND still in the
-    // server's hands (its client was killed a moment ago).
-    static constexpr int64_t kStragglerSeconds = 5;
-    static bool too_young(const cache::LedgerItem& item) {
-        return item.updated_at + kStragglerSeconds > now_epoch();
+    // A pending row younger than options.straggler_seconds may belong to an
+    // APPEND still in the server's hands (its client was killed a moment ago).
+    bool too_young(const cache::LedgerItem& item) const {
+        return item.updated_at + st_.options.straggler_seconds > now_epoch();
     }
     void wait_for_stragglers(const cache::LedgerItem& item) {
-        int64_t wait = item.updated_at + kStragglerSeconds - now_epoch();
+        int64_t wait = item.updated_at + st_.options.straggler_seconds - now_epoch();
         if (wait > 0) std::this_thread::sleep_for(std::chrono::seconds(wait));
     }
 
     // Candidates by Message-ID when it has one (cheap on every server), else by
     // size and date; the match must have the exact size and INTERNALDATE.
     Result<uint32_t> find_on_target(const cache::LedgerItem& item) {
-        auto bytes = wrap::read_file(st_.cache.absolute(item.path));
+        auto bytes = cache::read_message_file(st_.cache, item.path, item.compressed);
         if (!bytes) return bytes.error();
         uint64_t wire_size = to_wire(*bytes, st_.options.disarm_receipts).bytes.size();
-        std::string id = ascii_only(item.header_message_id);
-        auto uids = id.empty() ? conn_.session().uid_search_size_date(wire_size, item.received)
-                               : conn_.session().uid_search_header("Message-ID", id);
-        if (!uids) return uids.error();
-        std::vector<uint32_t> open;
-        for (uint32_t u : *uids)
-            if (!claimed_.count(u)) open.push_back(u);
-        if (open.empty()) return 0u;
+        auto candidates = target_.find_messages(ascii_only(item.header_message_id), wire_size, item.received);
+        if (!candidates) return candidates.error();
         uint32_t match = 0;
-        MF_TRY(conn_.session().uid_fetch(wrap::compress_uids(open), wrap::fetch_uid | wrap::fetch_size | wrap::fetch_internaldate,
-                                         [&](const wrap::MessageAttributes& a) {
-                                             if (!match && !claimed_.count(a.uid) && a.size == wire_size &&
-                                                 a.internaldate == item.received)
-                                                 match = a.uid;
-                                         }));
+        for (const TargetMessage& m : *candidates)
+            if (!claimed_.count(m.uid) && m.size == wire_size && m.internaldate == item.received &&
+                (!match || m.uid < match))
+                match = m.uid;
         if (match) claimed_.insert(match);
         return match;
     }
@@ -123,8 +110,6 @@ private:
     // pending ones that the last look did not find on the target.
     Status append_all(bool pending_pass) {
         pending_pass_ = pending_pass;
-        wrap::ImapAppender appender(conn_.session(), conn_.has_capability("LITERAL+"),
-                                    st_.options.window_messages, st_.options.window_bytes);
         int64_t after = 0;
         for (;;) {
             if (st_.stopped()) return {};
@@ -132,22 +117,22 @@ private:
             if (!page) return page.error();
             if (page->empty()) break;
             after = page->back().message_id;
-            MF_TRY(send_page(appender, *page));
+            MF_TRY(send_page(*page));
         }
-        Status drained = appender.drain([&](const wrap::AppendReply& r) { on_reply(r); });
+        Status drained = target_.finish_appends([&](const AppendReply& r) { on_reply(r); });
         MF_TRY(flush_done());
         return drained ? reply_error_ : worst(drained);
     }
 
-    Status send_page(wrap::ImapAppender& appender, const std::vector<cache::LedgerItem>& page) {
-        std::vector<std::pair<const cache::LedgerItem*, wrap::AppendCommand>> ready;
+    Status send_page(const std::vector<cache::LedgerItem>& page) {
+        std::vector<std::pair<const cache::LedgerItem*, OutgoingMessage>> ready;
         std::vector<int64_t> pending;
         for (const auto& item : page) {
             if (refused_in_this_run(item.message_id)) continue;  // not again until the next run
             if ((item.state == "pending") != pending_pass_) continue;
             if (pending_pass_ && !confirmed_missing_.count(item.message_id)) continue;  // not looked for yet
             if (used_up(item)) continue;
-            auto bytes = wrap::read_file(st_.cache.absolute(item.path));
+            auto bytes = cache::read_message_file(st_.cache, item.path, item.compressed);
             if (!bytes) return bytes.error();
             auto findings = inspect_message(*bytes, st_.profile, st_.size_limit);
             {
@@ -165,9 +150,8 @@ private:
                 continue;
             }
             if (!note.empty()) notes_[item.message_id] = note;
-            wrap::AppendCommand c;
+            OutgoingMessage c;
             c.token = static_cast<uint64_t>(item.message_id);
-            c.mailbox = target_raw_;
             {
                 std::lock_guard<std::mutex> l(st_.mutex);
                 st_.totals.line_endings_repaired += wire.line_endings_repaired;
@@ -176,7 +160,7 @@ private:
                 c.flags = flags_for(stored_flags(item.flags, st_.totals), st_.profile, keywords_ok_, st_.totals);
             }
             c.internaldate = item.received;
-            c.literal = std::move(wire.bytes);
+            c.bytes = std::move(wire.bytes);
             pending.push_back(item.message_id);
             ready.emplace_back(&item, std::move(c));
         }
@@ -185,10 +169,10 @@ private:
         failpoint("replay.pending");
         for (auto& [item, command] : ready) {
             failpoint("replay.before_append");
-            st_.limiter.acquire(command.literal.size());
-            // Known before the reply: without LITERAL+ the reply comes inside submit().
-            sizes_[item->message_id] = command.literal.size();
-            Status sent = appender.submit(std::move(command), [&](const wrap::AppendReply& r) { on_reply(r); });
+            st_.limiter.acquire(command.bytes.size());
+            // Known before the reply: a target may answer inside append().
+            sizes_[item->message_id] = command.bytes.size();
+            Status sent = target_.append(std::move(command), [&](const AppendReply& r) { on_reply(r); });
             if (!sent && sent.error().radius == Radius::message) {  // not sent: this message cannot be written safely
                 MF_TRY(st_.ledger.mark_failed(item->message_id, "skipped", sent.error().message));
                 record(st_.totals.skipped, *item, sent.error().message);
@@ -261,9 +245,9 @@ private:
         list.push_back({report_.source, describe_message(item), why});
     }
 
-    void on_reply(const wrap::AppendReply& r) {
+    void on_reply(const AppendReply& r) {
         auto id = static_cast<int64_t>(r.token);
-        if (r.status == "OK") {
+        if (r.accepted) {
             failpoint("replay.appended");  // on the target, not yet in the ledger
             done_.push_back({id, r.uidvalidity ? r.uidvalidity : uidvalidity_, r.uid, notes_[id]});
             ++report_.appended;
@@ -331,7 +315,8 @@ private:
         std::vector<uint32_t> uids;
         for (const auto& [v, u] : *rows)
             if (v == uidvalidity_) uids.push_back(u);
-        MF_TRY(conn_.session().uid_add_flagged(wrap::compress_uids(uids)));
+        std::sort(uids.begin(), uids.end());
+        MF_TRY(target_.add_flagged(uids));
         std::lock_guard<std::mutex> l(st_.mutex);
         st_.totals.flagged_stored += uids.size();
         return {};
@@ -339,10 +324,9 @@ private:
 
     bool final_sweep_;
     RunState& st_;
-    net::ImapConnection& conn_;
+    MailTarget& target_;
     ReplayFolderReport& report_;
     int64_t folder_id_;
-    std::string target_raw_;
     uint32_t uidvalidity_ = 0;
     bool keywords_ok_ = false;
     uint64_t progress_made_ = 0;
@@ -357,8 +341,8 @@ private:
 
 }  // namespace
 
-FolderOutcome replay_folder(RunState& st, net::ImapConnection& conn, size_t index, bool final_sweep) {
-    FolderReplayer folder(st, conn, index, final_sweep);
+FolderOutcome replay_folder(RunState& st, MailTarget& target, size_t index, bool final_sweep) {
+    FolderReplayer folder(st, target, index, final_sweep);
     FolderOutcome out;
     out.status = folder.run();
     out.progress = folder.progress_made();

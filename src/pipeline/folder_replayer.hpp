@@ -15,6 +15,6 @@ struct FolderOutcome {
 };
 
 // final_sweep: the run's last visit, which waits for young pending messages.
-FolderOutcome replay_folder(RunState& st, net::ImapConnection& conn, size_t index, bool final_sweep);
+FolderOutcome replay_folder(RunState& st, MailTarget& target, size_t index, bool final_sweep);
 
 }  // namespace mailferry::pipeline::detail

@@ -10,33 +10,16 @@
 #include <thread>
 
 #include "cache/ledger.hpp"
+#include "cache/message_file.hpp"
 #include "mailferry/clock.hpp"
-#include "mailferry/mutf7.hpp"
-#include "net/imap/imap_source.hpp"
 #include "pipeline/folder_replayer.hpp"
 #include "pipeline/long_line_repair.hpp"
 #include "pipeline/preflight.hpp"
-#include "wrap/imap_appender.hpp"
-#include "wrap/posix_file.hpp"
 
 namespace mailferry::pipeline {
 namespace {
 
 using namespace detail;
-
-bool ends_run(const Error& e) {
-    return e.kind == ErrorKind::auth || e.kind == ErrorKind::tls || e.kind == ErrorKind::io ||
-           e.kind == ErrorKind::quota || e.kind == ErrorKind::internal || e.radius == Radius::fatal;
-}
-
-// How long to wait before the next attempt: at least what the server asked for.
-std::chrono::milliseconds backoff(const Error& e, int attempt, std::mt19937& rng) {
-    uint64_t base = 500ull << std::min(attempt, 6);
-    std::uniform_int_distribution<uint64_t> jitter(0, base / 2);
-    uint64_t ms = base + jitter(rng);
-    if (auto asked = net::TargetProfile::suggested_backoff_ms(e.server_text)) ms = std::max(ms, *asked + 50);
-    return std::chrono::milliseconds(ms);
-}
 
 // After attempts without progress: some replies mean the whole account is
 // stuck (the profile says which), the others only this folder.
@@ -51,52 +34,47 @@ void give_up(RunState& st, size_t index, const Error& e, int attempts) {
     st.reports[index].error = why + ": " + e.describe();
 }
 
-void replay_one(RunState& st, std::unique_ptr<net::ImapConnection>& conn, size_t index, std::mt19937& rng,
+// One folder, on as many connections as it takes (retry_policy.hpp): a
+// throttle, a BYE or a lost line costs the connection, and the folder resumes
+// on a new one after the pause, from what the ledger says.
+void replay_one(RunState& st, std::unique_ptr<MailTarget>& target, size_t index, std::mt19937& rng,
                 bool final_sweep = false) {
-    int stalled = 0;
-    for (int attempt = 0;; ++attempt) {
-        if (st.stopped()) return;
-        if (!conn) {
-            auto opened = st.open_target();
-            if (!opened) {
-                if (ends_run(opened.error()) || ++stalled > st.options.max_stalled_reconnects) {
-                    st.stop(opened.error());
-                    return;
-                }
-                std::this_thread::sleep_for(backoff(opened.error(), attempt, rng));
-                continue;
-            }
-            conn = std::move(*opened);
-        }
-        FolderOutcome folder = replay_folder(st, *conn, index, final_sweep);
-        const Status& s = folder.status;
-        if (s) return;
-        Error e = s.error();
-        if (ends_run(e)) {
-            e.in("folder " + st.reports[index].target);
-            st.stop(e);
-            return;
-        }
-        if (e.radius == Radius::folder) {
-            e.context.clear();
-            st.reports[index].error = e.describe();
-            return;
-        }
-        stalled = folder.progress ? 0 : stalled + 1;
-        if (stalled > st.options.max_stalled_reconnects) {
-            give_up(st, index, e, stalled);
-            return;
-        }
-        {
-            std::lock_guard<std::mutex> l(st.mutex);
-            st.totals.reconnects += 1;
-        }
-        conn.reset();  // after a throttle, BYE or lost line: a new connection, after the pause
-        std::this_thread::sleep_for(backoff(e, stalled, rng));
+    std::function<AttemptResult(MailTarget&)> attempt = [&](MailTarget& t) -> AttemptResult {
+        FolderOutcome folder = replay_folder(st, t, index, final_sweep);
+        return {folder.status, folder.progress > 0};
+    };
+    std::function<bool()> stopped = [&st] { return st.stopped(); };
+    std::function<void()> reconnected = [&st] {
+        std::lock_guard<std::mutex> l(st.mutex);
+        st.totals.reconnects += 1;
+    };
+    RetryOutcome out =
+        run_with_retries<MailTarget>(st.options.retry, target, st.open_target, attempt, stopped, reconnected, rng);
+    switch (out.end) {
+    case RetryEnd::done:
+    case RetryEnd::stopped:
+        return;
+    case RetryEnd::folder_failed: {
+        Error e = *out.error;
+        e.context.clear();
+        st.reports[index].error = e.describe();
+        return;
+    }
+    case RetryEnd::gave_up:
+        // No connection at all: the other folders would fare no better.
+        if (out.connecting) st.stop(*out.error);
+        else give_up(st, index, *out.error, out.stalled);
+        return;
+    case RetryEnd::ends_run: {
+        Error e = *out.error;
+        e.in("folder " + st.reports[index].target);
+        st.stop(e);
+        return;
+    }
     }
 }
 
-void worker(RunState& st, std::unique_ptr<net::ImapConnection> conn, unsigned seed) {
+void worker(RunState& st, std::unique_ptr<MailTarget> target, unsigned seed) {
     std::mt19937 rng(seed);
     for (;;) {
         size_t index;
@@ -106,7 +84,7 @@ void worker(RunState& st, std::unique_ptr<net::ImapConnection> conn, unsigned se
             index = st.queue.front();
             st.queue.pop_front();
         }
-        replay_one(st, conn, index, rng);
+        replay_one(st, target, index, rng);
         st.progress.folders_done += 1;
     }
 }
@@ -116,21 +94,20 @@ void worker(RunState& st, std::unique_ptr<net::ImapConnection> conn, unsigned se
 void final_sweep(RunState& st) {
     auto counts = st.ledger.counts();
     if (st.stopped() || !counts || counts->pending == 0) return;
-    std::unique_ptr<net::ImapConnection> conn;
+    std::unique_ptr<MailTarget> target;
     std::mt19937 rng(999);
-    for (size_t i = 0; i < st.reports.size() && !st.stopped(); ++i) replay_one(st, conn, i, rng, true);
+    for (size_t i = 0; i < st.reports.size() && !st.stopped(); ++i) replay_one(st, target, i, rng, true);
 }
 
-Result<std::vector<PlannedFolder>> make_plan(cache::Cache& cache, net::ImapConnection& conn, const ReplayOptions& o,
+Result<std::vector<PlannedFolder>> make_plan(cache::Cache& cache, MailTarget& target, const ReplayOptions& o,
                                              std::vector<int64_t>& folder_ids) {
-    auto listed = conn.session().list("*", false);
+    auto listed = target.list_folders();
     if (!listed) return listed.error();
     std::vector<PlanTarget> targets;
     char delimiter = o.profile->separator;
-    for (const auto& e : *listed) {
-        if (e.delimiter) delimiter = e.delimiter;
-        auto name = mutf7_decode(e.raw_name);
-        targets.push_back({name ? *name : e.raw_name, net::special_use_role(e.attributes)});
+    for (const auto& f : *listed) {
+        if (f.delimiter) delimiter = f.delimiter;
+        targets.push_back({f.name, f.role});
     }
     auto folders = cache.folders();
     if (!folders) return folders.error();
@@ -170,7 +147,7 @@ Status measure(RunState& st, size_t index, bool inspect) {
             r.to_send += 1;
             r.bytes_to_send += item.size;
             if (!inspect) continue;
-            auto bytes = wrap::read_file(st.cache.absolute(item.path));
+            auto bytes = cache::read_message_file(st.cache, item.path, item.compressed);
             if (!bytes) return bytes.error();
             auto f = inspect_message(*bytes, st.profile, st.size_limit);
             for (const auto& w : f.warnings()) st.totals.warnings[w] += 1;
@@ -199,7 +176,7 @@ Status measure(RunState& st, size_t index, bool inspect) {
 
 }  // namespace
 
-Result<ReplayReport> run_replay(cache::Cache& cache, std::unique_ptr<net::ImapConnection> first,
+Result<ReplayReport> run_replay(cache::Cache& cache, std::unique_ptr<MailTarget> first,
                                 const TargetFactory& open_target, const ReplayOptions& o, ReplayProgress& progress) {
     auto started = Clock::now();
     // A dry run touches nothing: the cache is open read-only, and a target

@@ -19,13 +19,16 @@
 #include <vector>
 
 #include "cache/cache.hpp"
-#include "net/imap/imap_connection.hpp"
+#include "mailferry/mail_target.hpp"
 #include "net/target_profile.hpp"
 #include "pipeline/folder_plan.hpp"
+#include "pipeline/retry_policy.hpp"
 
 namespace mailferry::pipeline {
 
-using TargetFactory = std::function<Result<std::unique_ptr<net::ImapConnection>>()>;
+// Opens one more connection to the target (the replay runs several, and
+// replaces the ones that fail).
+using TargetFactory = std::function<Result<std::unique_ptr<MailTarget>>()>;
 
 struct ReplayOptions {
     std::string target_url;  // for messages
@@ -38,14 +41,14 @@ struct ReplayOptions {
     bool dry_run = false;
     bool disarm_receipts = false;
     bool repair_long_lines = false;
-    // In flight per connection. The window must cover the bandwidth-delay
-    // product: at 30 ms round trip and ~50 MB/s that is 1.5 MB, about 80
-    // typical messages; the byte cap bounds memory.
-    size_t window_messages = 128;
-    uint64_t window_bytes = 8ull << 20;
     double max_messages_per_second = 0;  // 0: no cap
     double max_bytes_per_second = 0;
-    int max_stalled_reconnects = 5;      // in a row without progress, per folder
+    // Throttles and lost connections: a new connection after the pause, up to
+    // five in a row without progress per folder.
+    RetryPolicy retry{5};
+    // A message left pending less than this long ago may still be landing on
+    // the server (its client was killed a moment ago): the last look waits.
+    int64_t straggler_seconds = 5;
 };
 
 struct ReplayProgress {
@@ -81,7 +84,7 @@ struct ReplayReport {
     bool ok() const { return !fatal && failed.empty() && std::none_of(folders.begin(), folders.end(), [](auto& f) { return !f.error.empty(); }); }
 };
 
-Result<ReplayReport> run_replay(cache::Cache& cache, std::unique_ptr<net::ImapConnection> first,
+Result<ReplayReport> run_replay(cache::Cache& cache, std::unique_ptr<MailTarget> first,
                                 const TargetFactory& open_target, const ReplayOptions& options,
                                 ReplayProgress& progress);
 

@@ -57,6 +57,7 @@ struct RetryOutcome {
     RetryEnd end = RetryEnd::done;
     std::optional<Error> error;
     int stalled = 0;  // attempts in a row without progress at the end
+    bool connecting = false;  // the last failure was opening a connection, not using one
 };
 
 // Runs attempt(connection) until it succeeds, opening a connection first when
@@ -75,8 +76,8 @@ RetryOutcome run_with_retries(const RetryPolicy& policy, std::unique_ptr<Connect
         if (!connection) {
             auto opened = open();
             if (!opened) {
-                if (RetryPolicy::ends_run(opened.error())) return {RetryEnd::ends_run, opened.error(), stalled};
-                if (++stalled > policy.max_stalled) return {RetryEnd::gave_up, opened.error(), stalled};
+                if (RetryPolicy::ends_run(opened.error())) return {RetryEnd::ends_run, opened.error(), stalled, true};
+                if (++stalled > policy.max_stalled) return {RetryEnd::gave_up, opened.error(), stalled, true};
                 policy.pause(opened.error(), stalled, rng);
                 continue;
             }

@@ -5,8 +5,6 @@
 #include <chrono>
 #include <map>
 
-#include "mailferry/mutf7.hpp"
-#include "mime/header_fields.hpp"
 
 namespace mailferry::pipeline {
 namespace {
@@ -16,31 +14,27 @@ struct OnTarget {
     std::string message_id;
 };
 
-// The messages of one target folder, checked together: one SELECT, one UID FETCH per 500 UIDs.
-Status check_folder(wrap::ImapSession& s, const std::string& folder, std::vector<const cache::PlacedMessage*>& rows,
+// The messages of one target folder, checked together: one EXAMINE, one UID FETCH per 500 UIDs.
+Status check_folder(MailTarget& target, const std::string& folder, std::vector<const cache::PlacedMessage*>& rows,
                     TargetVerifyReport& report, TargetVerifyProgress& progress) {
     auto problem = [&](const char* kind, const cache::PlacedMessage& m, std::string detail) {
         report.problems.push_back({kind, m, std::move(detail)});
     };
-    auto sel = s.examine(mutf7_encode(folder));
-    if (!sel) {
-        if (sel.error().kind != ErrorKind::not_found) return sel.error();
+    auto opened = target.open_folder(folder, true);
+    if (!opened) {
+        if (opened.error().kind != ErrorKind::not_found) return opened.error();
         for (auto* m : rows) problem("folder_missing", *m, "the target folder " + folder + " does not exist");
         return {};
     }
+    const uint32_t uidvalidity = opened->uidvalidity;
     std::vector<uint32_t> uids;
     for (auto* m : rows)
-        if (m->target_uid && m->target_uidvalidity == sel->uidvalidity) uids.push_back(m->target_uid);
+        if (m->target_uid && m->target_uidvalidity == uidvalidity) uids.push_back(m->target_uid);
     std::sort(uids.begin(), uids.end());
     std::map<uint32_t, OnTarget> found;
-    for (size_t i = 0; i < uids.size(); i += 500) {
-        std::vector<uint32_t> chunk(uids.begin() + i, uids.begin() + std::min(uids.size(), i + 500));
-        MF_TRY(s.uid_fetch(wrap::compress_uids(chunk), wrap::fetch_uid | wrap::fetch_size | wrap::fetch_message_id,
-                           [&](const wrap::MessageAttributes& a) {
-                               found[a.uid] = {a.size, normalized_message_id(
-                                                           mime::read_header_fields(a.header_fields).message_id)};
-                           }));
-    }
+    MF_TRY(target.describe_messages(uids, [&](const TargetMessage& t) {
+        found[t.uid] = {t.size, normalized_message_id(t.message_id)};
+    }));
     for (auto* m : rows) {
         progress.done += 1;
         ++report.checked;
@@ -49,15 +43,15 @@ Status check_folder(wrap::ImapSession& s, const std::string& folder, std::vector
                 problem("missing", *m, "appended without APPENDUID and without a Message-ID: cannot be found");
                 continue;
             }
-            auto hits = s.uid_search_header("Message-ID", m->header_message_id);
+            auto hits = target.find_messages(m->header_message_id, 0, 0);
             if (!hits) return hits.error();
             if (hits->empty()) problem("missing", *m, "not found by its Message-ID in " + folder);
             else ++report.present;
             continue;
         }
-        if (m->target_uidvalidity != sel->uidvalidity) {
+        if (m->target_uidvalidity != uidvalidity) {
             problem("uidvalidity_changed", *m,
-                    folder + " has UIDVALIDITY " + std::to_string(sel->uidvalidity) + ", the ledger recorded " +
+                    folder + " has UIDVALIDITY " + std::to_string(uidvalidity) + ", the ledger recorded " +
                         std::to_string(m->target_uidvalidity) + ": its UIDs mean other messages now");
             continue;
         }
@@ -104,7 +98,7 @@ uint64_t TargetVerifyReport::count(const std::string& kind) const {
         std::count_if(problems.begin(), problems.end(), [&](const TargetProblem& p) { return p.kind == kind; }));
 }
 
-Result<TargetVerifyReport> verify_target(cache::Ledger& ledger, net::ImapConnection& connection,
+Result<TargetVerifyReport> verify_target(cache::Ledger& ledger, MailTarget& target,
                                          TargetVerifyProgress& progress) {
     auto started = std::chrono::steady_clock::now();
     auto placed = ledger.placed();
@@ -114,7 +108,7 @@ Result<TargetVerifyReport> verify_target(cache::Ledger& ledger, net::ImapConnect
     std::map<std::string, std::vector<const cache::PlacedMessage*>> by_folder;
     for (const auto& p : *placed) by_folder[p.target_folder].push_back(&p);
     for (auto& [folder, rows] : by_folder)
-        if (auto s = check_folder(connection.session(), folder, rows, report, progress); !s)
+        if (auto s = check_folder(target, folder, rows, report, progress); !s)
             return s.error().in("target folder " + folder);
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return report;

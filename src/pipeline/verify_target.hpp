@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "cache/ledger.hpp"
-#include "net/imap/imap_connection.hpp"
+#include "mailferry/mail_target.hpp"
 
 namespace mailferry::pipeline {
 
@@ -36,7 +36,7 @@ struct TargetVerifyProgress {
     std::atomic<uint64_t> total{0}, done{0};
 };
 
-Result<TargetVerifyReport> verify_target(cache::Ledger& ledger, net::ImapConnection& connection,
+Result<TargetVerifyReport> verify_target(cache::Ledger& ledger, MailTarget& target,
                                          TargetVerifyProgress& progress);
 
 // A target's size is plausible for a cached message of `cached` bytes:

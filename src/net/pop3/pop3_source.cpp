@@ -135,4 +135,30 @@ Status Pop3Source::fetch_flags(uint32_t last_uid, const FlagsSink& sink) {
     return {};
 }
 
+Result<SourceDeletion> Pop3Source::delete_cached(const std::set<std::string>& cached_keys) {
+    auto listing = connection_->session().list(/*with_uidl=*/true);
+    if (!listing) return listing.error();
+    std::map<std::string, int> uses;
+    for (const auto& m : *listing) {
+        if (m.uidl.empty())
+            return make_error(ErrorKind::usage, Radius::account,
+                              "not deleting anything: the server has no UIDL, so cached messages cannot be told apart");
+        ++uses[m.uidl];
+    }
+    SourceDeletion done;
+    for (const auto& m : *listing) {
+        // A UIDL two messages share names neither for sure: the cache may hold
+        // one of them only (the fetch keys such messages by their SHA-256 too).
+        if (uses[m.uidl] > 1) {
+            ++done.kept_shared_key;
+            continue;
+        }
+        if (!cached_keys.count(m.uidl)) continue;
+        MF_TRY(connection_->session().dele(m.number));
+        ++done.deleted;
+    }
+    MF_TRY(connection_->session().quit());
+    return done;
+}
+
 }  // namespace mailferry::net

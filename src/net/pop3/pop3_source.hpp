@@ -10,7 +10,7 @@
 //
 // Received dates: the newest Received: header's date, else Date:, else the
 // fetch time; which one is recorded with the message. Flags: none (POP3 has
-// none). Nothing is ever deleted here.
+// none). Nothing is deleted unless delete_cached() is called.
 #pragma once
 
 #include <functional>
@@ -33,6 +33,10 @@ public:
     Result<std::vector<MessageRef>> list_messages(uint32_t first_uid) override;
     Status fetch_messages(const std::vector<uint32_t>& uids, const MessageSink& sink) override;
     Status fetch_flags(uint32_t last_uid, const FlagsSink& sink) override;
+    // --delete-after-fetch (RFC 1939 §6): DELE each message whose UIDL the
+    // cache holds, then QUIT (which is when the server deletes). Without UIDL
+    // nothing is deleted and the error says so (kind usage).
+    Result<SourceDeletion> delete_cached(const std::set<std::string>& cached_keys) override;
 
     static constexpr const char* folder_name = "INBOX";
     static constexpr uint32_t uidvalidity = 1;  // UIDs come from the cache and never change meaning
