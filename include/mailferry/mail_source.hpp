@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -19,6 +20,16 @@
 #include "mailferry/result.hpp"
 
 namespace mailferry {
+
+// What kind of mailbox a source is, as the cache's sources table records it
+// ("imap", "pop3", "mbox", "maildir", "eml").
+enum class SourceKind { imap, pop3, mbox, maildir, eml };
+
+const char* source_kind_name(SourceKind kind);
+// The kind a recorded name stands for; nothing for a name no mailferry writes.
+std::optional<SourceKind> parse_source_kind(std::string_view name);
+// Whether messages come over the network (a server and an account), not from files.
+bool is_network_source(SourceKind kind);
 
 struct SourceFolder {
     std::string raw_name;    // as the source names it (IMAP: modified UTF-7)

@@ -43,7 +43,10 @@ struct Error {
 
     // "context: message (server: text)", the one line a user sees.
     std::string describe() const;
+    // Prepends where the error happened; a place the context names first
+    // already (a source that named its folder) is not named twice.
     Error& in(std::string where) {
+        if (context == where || context.rfind(where + ", ", 0) == 0) return *this;
         context = context.empty() ? std::move(where) : std::move(where) + ", " + context;
         return *this;
     }

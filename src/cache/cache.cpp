@@ -131,23 +131,24 @@ std::string host_of(const std::string& server) {
 
 }  // namespace
 
-Result<int64_t> Cache::ensure_source(const std::string& kind, const std::string& server,
+Result<int64_t> Cache::ensure_source(SourceKind kind, const std::string& server,
                                      const std::string& account) {
     Lock l(mutex_);
     // pop3s:// and pop3:// (imaps:// and imap://, or a tunnel's port) to one
     // server reach one mailbox: one source, so that its messages are not
     // fetched twice. Files (mbox, Maildir) are their own server.
-    auto sel = db_.query("SELECT id, server FROM sources WHERE kind = ? AND account = ? ORDER BY id", kind, account);
+    const std::string kind_name = source_kind_name(kind);
+    auto sel = db_.query("SELECT id, server FROM sources WHERE kind = ? AND account = ? ORDER BY id", kind_name, account);
     if (!sel) return sel.error();
     std::optional<int64_t> found;
-    const bool network = kind == "imap" || kind == "pop3";
+    const bool network = is_network_source(kind);
     MF_TRY(sel->each([&] {
         const std::string known = sel->text(1);
         if (!found && (known == server || (network && host_of(known) == host_of(server)))) found = sel->int64(0);
     }));
     if (found) return *found;
     MF_TRY(db_.execute("INSERT INTO sources(kind, server, account, created_at) VALUES (?, ?, ?, ?)",
-        kind, server, account, now_epoch()));
+        kind_name, server, account, now_epoch()));
     return db_.last_insert_id();
 }
 
@@ -161,11 +162,18 @@ Result<std::vector<SourceRecord>> Cache::sources() {
     std::vector<SourceRecord> out;
     auto st = db_.prepare("SELECT id, kind, server, account, last_fetch FROM sources ORDER BY id");
     if (!st) return st.error();
+    std::optional<Error> unknown;
     MF_TRY(st->each([&] {
-        SourceRecord s{st->int64(0), st->text(1), st->text(2), st->text(3), std::nullopt};
+        auto kind = parse_source_kind(st->text(1));
+        if (!kind && !unknown)
+            unknown = make_error(ErrorKind::invalid_data, Radius::fatal,
+                                 "source " + std::to_string(st->int64(0)) + " has a kind this mailferry does not know: " +
+                                     st->text(1));
+        SourceRecord s{st->int64(0), kind.value_or(SourceKind::imap), st->text(2), st->text(3), std::nullopt};
         if (!st->is_null(4)) s.last_fetch = st->int64(4);
         out.push_back(std::move(s));
     }));
+    if (unknown) return *unknown;
     return out;
 }
 

@@ -117,7 +117,8 @@ struct FolderSummary {
 
 struct SourceRecord {
     int64_t id = 0;
-    std::string kind, server, account;
+    SourceKind kind = SourceKind::imap;
+    std::string server, account;
     std::optional<int64_t> last_fetch;
 };
 
@@ -138,7 +139,7 @@ public:
     std::string mail_root() const { return dir_ + "/mail"; }
     std::string absolute(const std::string& rel) const { return dir_ + "/" + rel; }
 
-    Result<int64_t> ensure_source(const std::string& kind, const std::string& server,
+    Result<int64_t> ensure_source(SourceKind kind, const std::string& server,
                                   const std::string& account);
     Status touch_source(int64_t source_id, int64_t when);
     Result<std::vector<SourceRecord>> sources();

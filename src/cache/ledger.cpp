@@ -12,12 +12,13 @@ Result<LedgerCounts> count_rows(wrap::Database& db, int64_t target_id) {
     auto st = db.query("SELECT state, count(*) FROM ledger WHERE target_id = ? GROUP BY state", target_id);
     if (!st) return st.error();
     MF_TRY(st->each([&] {
-        std::string state = st->text(0);
         int64_t n = st->int64(1);
-        if (state == "done") c.done = n;
-        else if (state == "pending") c.pending = n;
-        else if (state == "skipped") c.skipped = n;
-        else c.failed += n;
+        switch (parse_ledger_state(st->text(0))) {
+            case LedgerState::done: c.done = n; break;
+            case LedgerState::pending: c.pending = n; break;
+            case LedgerState::skipped: c.skipped = n; break;
+            default: c.failed += n; break;
+        }
     }));
     auto total = db.prepare("SELECT count(*) FROM messages");
     if (!total) return total.error();
@@ -27,6 +28,24 @@ Result<LedgerCounts> count_rows(wrap::Database& db, int64_t target_id) {
 }
 
 }  // namespace
+
+const char* ledger_state_name(LedgerState state) {
+    switch (state) {
+        case LedgerState::not_started: return "";
+        case LedgerState::pending: return "pending";
+        case LedgerState::done: return "done";
+        case LedgerState::failed: return "failed";
+        case LedgerState::skipped: return "skipped";
+    }
+    return "failed";  // unreachable: every state is named above
+}
+
+LedgerState parse_ledger_state(std::string_view name) {
+    if (name.empty()) return LedgerState::not_started;
+    for (LedgerState s : {LedgerState::pending, LedgerState::done, LedgerState::failed, LedgerState::skipped})
+        if (name == ledger_state_name(s)) return s;
+    return LedgerState::failed;
+}
 
 Result<Ledger> Ledger::for_target(Cache& cache, const std::string& url, const std::string& profile) {
     Lock l(cache.index_mutex());
@@ -91,7 +110,7 @@ Result<std::vector<LedgerItem>> Ledger::to_replay(int64_t folder_id, int64_t aft
     std::vector<LedgerItem> out;
     MF_TRY(st->each([&] {
         out.push_back({st->int64(0), st->text(1), static_cast<uint64_t>(st->int64(2)), st->int64(3), st->text(4),
-                       st->text(5), st->text(6), static_cast<int>(st->int64(7)), st->int64(8), st->text(9),
+                       st->text(5), parse_ledger_state(st->text(6)), static_cast<int>(st->int64(7)), st->int64(8), st->text(9),
                        st->int64(10) != 0});
     }));
     return out;
@@ -141,12 +160,20 @@ Status Ledger::mark_done(const std::vector<AppendedAt>& done, const std::string&
     return tx->commit();
 }
 
-Status Ledger::mark_failed(int64_t message_id, const std::string& state, const std::string& text) {
+Status Ledger::mark_failed(int64_t message_id, const std::string& text) {
+    return mark_unsent(message_id, LedgerState::failed, text);
+}
+
+Status Ledger::mark_skipped(int64_t message_id, const std::string& text) {
+    return mark_unsent(message_id, LedgerState::skipped, text);
+}
+
+Status Ledger::mark_unsent(int64_t message_id, LedgerState state, const std::string& text) {
     Lock l(cache_->index_mutex());
     return cache_->index().execute(
         "INSERT INTO ledger(message_id, target_id, state, attempts, last_text, updated_at) VALUES (?, ?, ?, 1, ?, ?) "
         "ON CONFLICT(message_id, target_id) DO UPDATE SET state = excluded.state, last_text = excluded.last_text, "
-        "updated_at = excluded.updated_at", message_id, target_id_, state, text, now_epoch());
+        "updated_at = excluded.updated_at", message_id, target_id_, std::string(ledger_state_name(state)), text, now_epoch());
 }
 
 Result<LedgerCounts> Ledger::counts() {
@@ -163,8 +190,8 @@ Result<std::vector<LedgerFailure>> Ledger::failures() {
     if (!st) return st.error();
     std::vector<LedgerFailure> out;
     MF_TRY(st->each([&] {
-        out.push_back({st->text(0), st->text(1), st->text(2), st->text(3), st->text(4), st->int64(5),
-                       static_cast<int>(st->int64(6))});
+        out.push_back({st->text(0), st->text(1), parse_ledger_state(st->text(2)), st->text(3), st->text(4),
+                       st->int64(5), static_cast<int>(st->int64(6))});
     }));
     return out;
 }

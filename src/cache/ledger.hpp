@@ -10,11 +10,23 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cache/cache.hpp"
 
 namespace mailferry::cache {
+
+// Where a message stands with a target (docs/architecture.md §6). The index
+// stores each as its name (ledger_state_name); a message without a row has
+// not been tried.
+enum class LedgerState { not_started, pending, done, failed, skipped };
+
+// "pending", "done", "failed", "skipped"; "" for not_started.
+const char* ledger_state_name(LedgerState state);
+// The state an index row names; an unknown name reads as failed (sent again,
+// which the ledger's look on the target makes safe).
+LedgerState parse_ledger_state(std::string_view name);
 
 struct LedgerItem {
     int64_t message_id = 0;  // messages.id
@@ -23,7 +35,7 @@ struct LedgerItem {
     int64_t received = 0;
     std::string flags;        // IMAP form
     std::string header_message_id;
-    std::string state;        // "" (never tried), pending, failed
+    LedgerState state = LedgerState::not_started;  // or pending, failed
     int attempts = 0;
     int64_t updated_at = 0;   // when the ledger row last changed
     std::string subject;      // for messages to people
@@ -35,7 +47,9 @@ struct LedgerCounts {
 };
 
 struct LedgerFailure {
-    std::string folder, subject, state, text, target_folder;
+    std::string folder, subject;
+    LedgerState state = LedgerState::failed;  // failed, skipped or pending
+    std::string text, target_folder;
     int64_t message_id = 0;
     int attempts = 0;
 };
@@ -65,7 +79,10 @@ public:
     Result<std::vector<LedgerItem>> to_replay(int64_t folder_id, int64_t after_id, int limit);
     Status mark_pending(const std::vector<int64_t>& message_ids, const std::string& target_folder);
     Status mark_done(const std::vector<AppendedAt>& done, const std::string& target_folder);
-    Status mark_failed(int64_t message_id, const std::string& state, const std::string& text);
+    // Refused by the server, or given up on: sent again by the next run.
+    Status mark_failed(int64_t message_id, const std::string& text);
+    // Can never go as it is (too big, lines too long): not sent again.
+    Status mark_skipped(int64_t message_id, const std::string& text);
     Result<LedgerCounts> counts();
     Result<std::vector<LedgerFailure>> failures();
     // Every done row, by target folder then UID.
@@ -82,6 +99,7 @@ public:
                                                                  const std::string& flag_substring);
 
 private:
+    Status mark_unsent(int64_t message_id, LedgerState state, const std::string& text);
     Ledger(Cache& cache, int64_t target_id) : cache_(&cache), target_id_(target_id) {}
     Cache* cache_;
     int64_t target_id_;

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli/json_output.hpp"
+#include "pipeline/report_json.hpp"
 #include "cli/connect.hpp"
 #include "cli/options.hpp"
 #include "mailferry/clock.hpp"
@@ -83,7 +83,7 @@ void show_device_code(const net::oauth2::DeviceAuthorization& d, const std::stri
                             {"verification_uri", d.verification_uri}, {"user_code", d.user_code},
                             {"expires_in", d.expires_in}, {"interval", d.interval}};
         if (!d.verification_uri_complete.empty()) j["verification_uri_complete"] = d.verification_uri_complete;
-        std::cout << json_text(j) << std::endl;
+        std::cout << pipeline::json_text(j) << std::endl;
         return;
     }
     std::cout << "To sign in as " << account << ", open " << d.verification_uri << " in a browser and enter the code "
@@ -140,7 +140,7 @@ int login(const AuthArgs& a, const TokenStore& store) {
         std::cerr << "warning: no refresh token was granted (is offline_access in the scope?): runs longer than the "
                      "access token's life will fail\n";
     if (a.output.json) {
-        std::cout << json_text(nlohmann::json{{"event", "signed_in"}, {"account", a.account}, {"provider", token->provider},
+        std::cout << pipeline::json_text(nlohmann::json{{"event", "signed_in"}, {"account", a.account}, {"provider", token->provider},
                                     {"flow", token->flow}, {"expires_at", token->expires_at},
                                     {"refreshable", refreshable}, {"token_file", store.path_of(a.account)}})
                   << std::endl;
@@ -177,14 +177,14 @@ int status(const AuthArgs& a, const TokenStore& store) {
                       << ", client " << t.client_id << ": access token " << remaining(t.expires_at, now)
                       << (refreshable ? ", refreshable" : ", NOT refreshable") << "\n";
     }
-    if (a.output.json) std::cout << json_text(nlohmann::json{{"token_store", store.dir()}, {"accounts", list}}, 2) << "\n";
+    if (a.output.json) std::cout << pipeline::json_text(nlohmann::json{{"token_store", store.dir()}, {"accounts", list}}, 2) << "\n";
     else if (tokens.empty()) std::cout << "no accounts in " << store.dir() << "\n";
     return 0;
 }
 
 int logout(const AuthArgs& a, const TokenStore& store) {
     if (auto s = store.remove(a.account); !s) return report_failure(s.error());
-    if (a.output.json) std::cout << json_text(nlohmann::json{{"event", "signed_out"}, {"account", a.account}}) << "\n";
+    if (a.output.json) std::cout << pipeline::json_text(nlohmann::json{{"event", "signed_out"}, {"account", a.account}}) << "\n";
     else
         std::cout << "removed the tokens of " << a.account << " from " << store.dir()
                   << " (the provider keeps the grant until it expires or an administrator revokes it)\n";

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cache/cache.hpp"
-#include "cli/json_output.hpp"
+#include "pipeline/report_json.hpp"
 #include "cli/connect.hpp"
 #include "cli/options.hpp"
 #include "cli/terminal.hpp"
@@ -14,29 +14,6 @@
 namespace mailferry::cli {
 namespace {
 
-nlohmann::json to_json(const pipeline::ExportReport& r, const ExportArgs& args) {
-    nlohmann::json folders = nlohmann::json::array();
-    for (const auto& f : r.folders)
-        folders.push_back({{"name", f.name}, {"path", f.path}, {"messages", f.messages}, {"bytes", f.bytes},
-                           {"gone", f.gone}, {"newlines_added", f.newlines_added},
-                           {"escaped_lines", f.escaped_lines}, {"replaced", f.replaced}, {"errors", f.errors}});
-    return {{"command", "export"},
-            {"cache", args.cache},
-            {"dest", args.dest},
-            {"format", args.format},
-            {"ok", r.ok()},
-            {"folders", folders},
-            {"messages", r.messages},
-            {"bytes", r.bytes},
-            {"gone", r.gone},
-            {"newlines_added", r.newlines_added},
-            {"escaped_lines", r.escaped_lines},
-            {"replaced", r.replaced},
-            {"errors", r.errors},
-            {"warnings", r.warnings},
-            {"fatal", r.fatal ? nlohmann::json(r.fatal->describe()) : nlohmann::json(nullptr)},
-            {"seconds", r.seconds}};
-}
 
 void print_summary(const pipeline::ExportReport& r, const ExportArgs& args) {
     std::cout << "exported " << args.cache << " to " << args.dest << " (" << args.format << ")\n"
@@ -76,7 +53,13 @@ int run_export_command(const ExportArgs& args) {
     Warnings warnings;
     for (const auto& w : report->warnings) warnings("warning: " + w);
     for (const auto& e : report->errors) std::cerr << "error: " << e << "\n";
-    if (args.output.json) std::cout << json_text(to_json(*report, args), 2) << "\n";
+    if (args.output.json) {
+        nlohmann::json j = pipeline::to_json(*report);
+        j["cache"] = args.cache;
+        j["dest"] = args.dest;
+        j["format"] = args.format;
+        std::cout << pipeline::json_text(j, 2) << "\n";
+    }
     else print_summary(*report, args);
     if (report->fatal) return report_failure(*report->fatal);
     return report->errors.empty() ? 0 : 1;

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cache/cache.hpp"
-#include "cli/json_output.hpp"
+#include "pipeline/report_json.hpp"
 #include "mailferry/utf8.hpp"
 #include "cli/options.hpp"
 #include "cli/connect.hpp"
@@ -20,36 +20,6 @@
 namespace mailferry::cli {
 namespace {
 
-nlohmann::json to_json(const pipeline::FetchReport& r, const std::string& source, const std::string& cache) {
-    nlohmann::json folders = nlohmann::json::array();
-    for (const auto& f : r.folders) {
-        folders.push_back({{"name", f.name}, {"role", f.role}, {"new_messages", f.new_messages},
-                           {"new_bytes", f.new_bytes}, {"flags_refreshed", f.flags_refreshed},
-                           {"gone", f.gone}, {"rematched", f.rematched},
-                           {"uidvalidity_changed", f.uidvalidity_changed},
-                           {"error", f.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(f.error)}});
-    }
-    return {{"command", "fetch"},
-            {"source", source},
-            {"cache", cache},
-            {"ok", r.ok()},
-            {"folders", folders},
-            {"folders_fetched", r.folders.size()},
-            {"new_messages", r.new_messages},
-            {"new_bytes", r.new_bytes},
-            {"flags_refreshed", r.flags_refreshed},
-            {"gone", r.gone},
-            {"rematched", r.rematched},
-            {"cached_messages", r.cached_messages},
-            {"recovered_files", r.recovered_adopted},
-            {"deleted_from_source", r.deleted_from_source},
-            {"text_indexed", r.text_indexed},
-            {"text_unparsed", r.text_unparsed},
-            {"errors", r.errors},
-            {"warnings", r.warnings},
-            {"fatal", r.fatal ? nlohmann::json(r.fatal->describe()) : nlohmann::json(nullptr)},
-            {"seconds", r.seconds}};
-}
 
 void print_summary(const pipeline::FetchReport& r, const std::string& source, const std::string& cache) {
     size_t failed = 0;
@@ -73,7 +43,7 @@ void print_summary(const pipeline::FetchReport& r, const std::string& source, co
 // goes, over a new connection (the fetch's own are closed by now).
 Result<SourceDeletion> delete_after_fetch(cache::Cache& cache, const net::ConnectOptions& connect,
                                           const pipeline::SourceFactory& connect_source) {
-    auto source = cache.ensure_source(net::source_kind_name(net::source_kind(connect.url)), connect.url.server(),
+    auto source = cache.ensure_source(net::source_kind(connect.url), connect.url.server(),
                                       connect.url.user);
     if (!source) return source.error();
     auto opened = connect_source();
@@ -85,19 +55,19 @@ int run_fetch_command(const FetchArgs& args) {
     Warnings warnings;
     auto made = make_connect_options(args.source, warnings);
     if (!made) return report_failure(made.error());
-    if (args.delete_after_fetch && net::source_kind(made->url) != net::SourceKind::pop3)
+    if (args.delete_after_fetch && net::source_kind(made->url) != SourceKind::pop3)
         return report_failure(make_error(ErrorKind::usage, Radius::fatal, "--delete-after-fetch is for POP3 sources only"));
     made->max_message_size = args.max_message_mb << 20;
     const net::ConnectOptions connect = std::move(*made);
     const net::ServerUrl* url = &connect.url;
-    const net::SourceKind kind = net::source_kind(*url);
+    const SourceKind kind = net::source_kind(*url);
 
     // POP3 messages get their UIDs from the cache, which opens only after the
     // first connection: the assigner reaches it through this pointer.
     cache::Cache* opened_cache = nullptr;
     UidAssigner assign_uids = [&](const std::string& folder, const std::vector<std::string>& keys)
         -> Result<std::vector<uint32_t>> {
-        auto source = opened_cache->ensure_source(net::source_kind_name(kind), url->server(), url->user);
+        auto source = opened_cache->ensure_source(kind, url->server(), url->user);
         if (!source) return source.error();
         return opened_cache->assign_source_uids(*source, folder, keys);
     };
@@ -110,7 +80,7 @@ int run_fetch_command(const FetchArgs& args) {
     if (!cache) return report_failure(cache.error());
     opened_cache = cache->get();
     pipeline::FetchOptions options;
-    options.source_kind = net::source_kind_name(kind);
+    options.source_kind = kind;
     options.server = url->server();
     options.account = url->user;
     options.include = args.include;
@@ -156,10 +126,12 @@ int run_fetch_command(const FetchArgs& args) {
     for (const auto& w : report->warnings) warnings("warning: " + w);  // Warnings shows controls as text
     for (const auto& e : report->errors) std::cerr << "error: " << visible_text(e) << "\n";
     if (args.output.json) {
-        nlohmann::json j = to_json(*report, url->display(), args.cache);
+        nlohmann::json j = pipeline::to_json(*report);
+        j["source"] = url->display();
+        j["cache"] = args.cache;
         j["auth"] = auth_name(connect);
         j["token_refreshes"] = token_refreshes(connect);
-        std::cout << json_text(j, 2) << "\n";
+        std::cout << pipeline::json_text(j, 2) << "\n";
     } else {
         print_summary(*report, url->display(), args.cache);
         if (connect.tokens) std::cout << "  oauth2    " << token_refreshes(connect) << " token refreshes\n";

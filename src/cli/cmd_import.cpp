@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cache/cache.hpp"
-#include "cli/json_output.hpp"
+#include "pipeline/report_json.hpp"
 #include "cli/connect.hpp"
 #include "cli/options.hpp"
 #include "cli/terminal.hpp"
@@ -166,7 +166,7 @@ public:
     bool run(size_t i) {
         current_ = i;
         const formats::ImportUnit& unit = units_[i];
-        const char* kind = formats::format_name(unit.format);
+        const SourceKind kind = formats::source_kind_of(unit.format);
         auto source_id = cache_.ensure_source(kind, unit.path, "");
         if (!source_id) {
             fatal_ = source_id.error();
@@ -216,7 +216,7 @@ public:
         if (error_count > errors.size())
             std::cerr << "error: " << error_count - errors.size() << " more error(s) not shown\n";
 
-        if (args.output.json) std::cout << json_text(to_json(runs_, errors, warnings, fatal_, args.cache), 2) << "\n";
+        if (args.output.json) std::cout << pipeline::json_text(to_json(runs_, errors, warnings, fatal_, args.cache), 2) << "\n";
         else print_summary(runs_, error_count, warning_count, args.cache);
         if (fatal_) return report_failure(*fatal_);
         return error_count ? 1 : 0;

@@ -6,7 +6,7 @@
 
 #include "cache/cache.hpp"
 #include "cache/manifest.hpp"
-#include "cli/json_output.hpp"
+#include "pipeline/report_json.hpp"
 #include "cli/connect.hpp"
 #include "cli/options.hpp"
 #include "mailferry/clock.hpp"
@@ -97,7 +97,7 @@ int run_manifest_command(const ManifestArgs& args) {
             for (size_t i = 0; i < f.size(); ++i) std::cout << (i ? "," : "") << csv_field(f[i]);
             std::cout << "\r\n";
         } else {
-            std::cout << (first ? "\n" : ",\n") << json_text(to_json(r));
+            std::cout << (first ? "\n" : ",\n") << pipeline::json_text(to_json(r));
         }
         first = false;
     });

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cache/cache.hpp"
-#include "cli/json_output.hpp"
+#include "pipeline/report_json.hpp"
 #include "cli/connect.hpp"
 #include "cli/options.hpp"
 #include "net/imap/imap_target.hpp"
@@ -15,28 +15,6 @@
 namespace mailferry::cli {
 namespace {
 
-nlohmann::json to_json(const pipeline::ReplayReport& r, const std::string& target, const std::string& profile) {
-    nlohmann::json folders = nlohmann::json::array();
-    for (const auto& f : r.folders)
-        folders.push_back({{"source", f.source}, {"target", f.target}, {"rule", f.rule}, {"notes", f.notes},
-                           {"to_send", f.to_send}, {"bytes_to_send", f.bytes_to_send}, {"appended", f.appended},
-                           {"resolved", f.resolved}, {"skipped", f.skipped}, {"failed", f.failed},
-                           {"error", f.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(f.error)}});
-    auto list = [](const std::vector<pipeline::SkippedMessage>& v) {
-        nlohmann::json a = nlohmann::json::array();
-        for (const auto& m : v) a.push_back({{"folder", m.folder}, {"message", m.subject}, {"reason", m.reason}});
-        return a;
-    };
-    return {{"command", "replay"}, {"target", target}, {"profile", profile}, {"dry_run", r.dry_run},
-            {"ok", r.ok()}, {"folders", folders}, {"appended", r.appended}, {"bytes", r.bytes},
-            {"resolved_after_crash", r.resolved}, {"skipped", list(r.skipped)}, {"failed", list(r.failed)}, {"repaired", list(r.repaired)},
-            {"preflight", r.warnings}, {"line_endings_repaired", r.line_endings_repaired},
-            {"nul_removed", r.nul_removed}, {"receipts_disarmed", r.receipts_disarmed}, {"long_lines_repaired", r.long_lines_repaired},
-            {"keywords_not_sent", r.keywords_not_sent}, {"mdnsent_not_sent", r.mdnsent_not_sent},
-            {"flagged_stored", r.flagged_stored}, {"throttled", r.throttled}, {"reconnects", r.reconnects},
-            {"fatal", r.fatal ? nlohmann::json(r.fatal->describe()) : nlohmann::json(nullptr)},
-            {"seconds", r.seconds}};
-}
 
 void print_plan(const pipeline::ReplayReport& r) {
     std::cout << "folder plan:\n";
@@ -132,10 +110,12 @@ int run_replay_command(const ReplayArgs& args) {
     for (const auto& m : report->skipped)
         std::cerr << "skipped: " << m.folder << ", " << m.subject << ": " << m.reason << "\n";
     if (args.output.json) {
-        nlohmann::json j = to_json(*report, o.target_url, profile->name);
+        nlohmann::json j = pipeline::to_json(*report);
+        j["target"] = o.target_url;
+        j["profile"] = profile->name;
         j["auth"] = auth_name(connect);
         j["token_refreshes"] = token_refreshes(connect);
-        std::cout << json_text(j, 2) << "\n";
+        std::cout << pipeline::json_text(j, 2) << "\n";
     } else {
         print_summary(*report, o.target_url);
         if (connect.tokens) std::cout << "  oauth2    " << token_refreshes(connect) << " token refreshes\n";

@@ -1,6 +1,7 @@
 // Air-gapped review of a cache: mailferry reindex, search and show (text,
 // headers, exact bytes, or the attachments saved as files). Nothing here
 // touches the network.
+#include <functional>
 #include <iostream>
 #include <optional>
 
@@ -10,15 +11,14 @@
 #include "cache/message_file.hpp"
 #include "cache/text_index.hpp"
 #include "cache/text_search.hpp"
-#include "cli/json_output.hpp"
+#include "pipeline/report_json.hpp"
 #include "cli/connect.hpp"
 #include "cli/options.hpp"
 #include "cli/terminal.hpp"
 #include "mailferry/clock.hpp"
-#include "mime/attachments.hpp"
-#include "mime/text_extract.hpp"
 #include "pipeline/attachment_saver.hpp"
 #include "pipeline/export_paths.hpp"
+#include "pipeline/message_view.hpp"
 #include "wrap/posix_file.hpp"
 
 namespace mailferry::cli {
@@ -36,22 +36,6 @@ Result<int64_t> parse_day(const std::string& text, const char* option) {
     return *t;
 }
 
-// The header section, as cached.
-std::string_view header_section(std::string_view bytes) {
-    size_t crlf = bytes.find("\r\n\r\n"), lf = bytes.find("\n\n");
-    size_t end = std::min(crlf == std::string_view::npos ? bytes.size() : crlf + 4,
-                          lf == std::string_view::npos ? bytes.size() : lf + 2);
-    return bytes.substr(0, end);
-}
-
-// What show --save-attachments did, for its report.
-struct SaveReport {
-    std::vector<pipeline::SavedAttachment> saved;
-    std::vector<std::string> warnings;
-    std::optional<Error> failure;  // what stopped the saving (disk full...)
-    mime::AttachmentScan scan;
-};
-
 // One line per file as it is saved. The name the message gave is not printed:
 // it may hold bidi or other tricks for a terminal; --json has it.
 void print_saved(const pipeline::SavedAttachment& s) {
@@ -61,56 +45,23 @@ void print_saved(const pipeline::SavedAttachment& s) {
               << (s.decoded ? "" : "  (still in its transfer encoding: not decoded here)") << "\n";
 }
 
-// Every attachment of message into dir. dir is made (0700) at the first
-// attachment, so a message without any leaves no empty directory behind.
-SaveReport save_attachments(std::string_view message, const std::string& dir, bool print) {
-    SaveReport r;
-    std::optional<pipeline::AttachmentSaver> saver;
-    auto save_one = [&](const mime::Attachment& a) -> Status {
-        if (!saver) {
-            MF_TRY(pipeline::make_output_directory(dir, r.warnings));
-            auto opened = pipeline::AttachmentSaver::open(dir);
-            if (!opened) return opened.error();
-            saver.emplace(std::move(*opened));
-        }
-        auto saved = saver->save(a);
-        if (!saved) return saved.error();
-        if (print) print_saved(*saved);
-        r.saved.push_back(std::move(*saved));
-        return {};
-    };
-    r.scan = mime::for_each_attachment(message, [&](const mime::Attachment& a) {
-        Status ok = save_one(a);
-        if (!ok) r.failure = ok.error();
-        return ok.ok();
-    });
-    if (saver && !r.failure)
-        if (Status synced = saver->finish(); !synced) r.failure = synced.error();
-    return r;
-}
-
 int show_attachments(const ReviewArgs& args, const std::string& cache_dir, std::string_view message) {
     const std::string& dir = args.save_attachments;
     if (Status ok = pipeline::check_output_directory(cache_dir, dir, "the attachment directory"); !ok)
         return report_failure(ok.error());
-    SaveReport r = save_attachments(message, dir, !args.output.json);
-    uint64_t bytes = 0;
-    for (const auto& s : r.saved) bytes += s.bytes;
+    std::function<void(const pipeline::SavedAttachment&)> on_saved;
+    if (!args.output.json) on_saved = print_saved;
+    pipeline::AttachmentsSaved r = pipeline::save_attachments(message, dir, on_saved);
     for (const auto& w : r.warnings) std::cerr << "warning: " << w << "\n";
     if (args.output.json) {
-        nlohmann::json list = nlohmann::json::array();
-        for (const auto& s : r.saved)
-            list.push_back({{"file", s.file}, {"path", dir + "/" + s.file}, {"name", s.name},
-                            {"content_type", s.content_type}, {"bytes", s.bytes}, {"decoded", s.decoded}});
-        nlohmann::json j{{"command", "show"}, {"id", args.id}, {"directory", dir}, {"attachments", list},
-                         {"saved", r.saved.size()}, {"bytes", bytes}, {"complete", r.scan.parsed}};
-        if (!r.scan.parsed) j["problem"] = r.scan.problem;
-        if (r.failure) j["error"] = r.failure->describe();
-        std::cout << json_text(j, 2) << "\n";
+        nlohmann::json j = pipeline::to_json(r);
+        j["command"] = "show";
+        j["id"] = args.id;
+        std::cout << pipeline::json_text(j, 2) << "\n";
     } else if (r.saved.empty() && !r.failure) {
         std::cout << "no attachments in message " << args.id << "\n";
     } else {
-        std::cout << r.saved.size() << " attachment(s) saved in " << dir << ", " << bytes << " bytes\n";
+        std::cout << r.saved.size() << " attachment(s) saved in " << dir << ", " << r.bytes() << " bytes\n";
     }
     if (r.failure) return report_failure(*r.failure);
     if (!r.scan.parsed) {
@@ -134,9 +85,7 @@ int run_reindex_command(const ReviewArgs& args) {
     bar.stop();
     if (!report) return report_failure(report.error());
     if (args.output.json)
-        std::cout << json_text(nlohmann::json{{"command", "reindex"}, {"indexed", report->indexed},
-                                    {"unparsed", report->unparsed}, {"unreadable", report->unreadable}}, 2)
-                  << "\n";
+        std::cout << pipeline::json_text(pipeline::to_json(*report), 2) << "\n";
     else
         std::cout << "indexed " << report->indexed << " messages (" << report->unparsed
                   << " by their headers only: broken MIME or a limit; " << report->unreadable << " unreadable)\n";
@@ -170,11 +119,7 @@ int run_search_command(const ReviewArgs& args) {
         std::cerr << "warning: " << *missing << " message(s) are not in the full-text index yet and cannot be found; "
                   << "mailferry reindex " << args.cache << " adds them\n";
     if (args.output.json) {
-        nlohmann::json a = nlohmann::json::array();
-        for (const auto& h : *hits)
-            a.push_back({{"id", h.id}, {"date", iso8601_utc(h.received)}, {"folder", h.folder}, {"from", h.from},
-                         {"subject", h.subject}, {"snippet", h.snippet}});
-        std::cout << json_text(a, 2) << "\n";
+        std::cout << pipeline::json_text(pipeline::to_json(*hits), 2) << "\n";
         return 0;
     }
     for (const auto& h : *hits) {
@@ -199,19 +144,15 @@ int run_show_command(const ReviewArgs& args) {
         return std::cout ? 0 : exit_code_for(ErrorKind::io);
     }
     if (!args.save_attachments.empty()) return show_attachments(args, args.cache, *bytes);
+    std::string_view shown = *bytes;
+    std::string text;
     if (args.headers) {
-        std::string_view h = header_section(*bytes);
-        std::cout.write(h.data(), static_cast<std::streamsize>(h.size()));
-        return 0;
+        shown = pipeline::header_section(*bytes);
+    } else {
+        text = pipeline::message_as_text(*bytes);
+        shown = text;
     }
-    mime::ExtractedText t = mime::extract_text(*bytes);
-    std::cout << "From:    " << t.from << "\nTo:      " << t.to << "\n";
-    if (!t.cc.empty()) std::cout << "Cc:      " << t.cc << "\n";
-    std::cout << "Date:    " << t.date << "\nSubject: " << t.subject << "\n";
-    for (const auto& a : t.attachment_names) std::cout << "Attachment: " << a << "\n";
-    if (!t.parsed) std::cout << "Note: " << t.problem << "\n";
-    std::cout << "\n" << t.body;
-    if (!t.body.empty() && t.body.back() != '\n') std::cout << "\n";
+    std::cout.write(shown.data(), static_cast<std::streamsize>(shown.size()));
     return 0;
 }
 

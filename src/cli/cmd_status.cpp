@@ -6,7 +6,7 @@
 
 #include "cache/cache.hpp"
 #include "cache/ledger.hpp"
-#include "cli/json_output.hpp"
+#include "pipeline/report_json.hpp"
 #include "cli/options.hpp"
 #include "cli/terminal.hpp"
 #include "mailferry/clock.hpp"
@@ -42,10 +42,10 @@ int print_targets(cache::Cache& c, bool failures, nlohmann::json* json) {
             if (!list) return fail(list.error());
             jt["failures"] = nlohmann::json::array();
             for (const auto& f : *list) {
-                jt["failures"].push_back({{"folder", f.folder}, {"subject", f.subject}, {"state", f.state},
+                jt["failures"].push_back({{"folder", f.folder}, {"subject", f.subject}, {"state", cache::ledger_state_name(f.state)},
                                           {"reason", f.text}, {"attempts", f.attempts}, {"message", f.message_id}});
                 if (!json)
-                    std::cout << "  " << f.state << ": " << f.folder << ", message " << f.message_id << " \""
+                    std::cout << "  " << cache::ledger_state_name(f.state) << ": " << f.folder << ", message " << f.message_id << " \""
                               << f.subject << "\": " << (f.text.empty() ? "(no reply recorded)" : f.text) << "\n";
             }
         }
@@ -83,7 +83,7 @@ int run_status_command(const StatusArgs& args) {
                          {"bytes", total_bytes}};
         j["sources"] = nlohmann::json::array();
         for (const auto& s : *sources)
-            j["sources"].push_back({{"id", s.id}, {"kind", s.kind}, {"server", s.server}, {"account", s.account},
+            j["sources"].push_back({{"id", s.id}, {"kind", source_kind_name(s.kind)}, {"server", s.server}, {"account", s.account},
                                     {"last_fetch", s.last_fetch ? nlohmann::json(iso8601_utc(*s.last_fetch)) : nlohmann::json(nullptr)}});
         j["folders"] = nlohmann::json::array();
         for (const auto& f : *folders)
@@ -94,7 +94,7 @@ int run_status_command(const StatusArgs& args) {
                                     {"uidvalidity", f.folder.uidvalidity}, {"maildir", "mail/" + f.folder.maildir},
                                     {"last_fetch", f.folder.last_fetch ? nlohmann::json(iso8601_utc(*f.folder.last_fetch)) : nlohmann::json(nullptr)}});
         if (int rc = print_targets(c, args.failures, &j)) return rc;
-        std::cout << json_text(j, 2) << "\n";
+        std::cout << pipeline::json_text(j, 2) << "\n";
         return 0;
     }
     std::cout << "cache " << args.cache << " (format v" << *version << ", made by "
@@ -102,7 +102,7 @@ int run_status_command(const StatusArgs& args) {
     for (const auto& s : *sources) {
         // Imported files have no account: their server is the file's path.
         std::string who = s.account.empty() ? s.server : s.account + "@" + s.server;
-        std::cout << "source " << s.id << ": " << s.kind << " " << who << ", last fetch " << when(s.last_fetch) << "\n";
+        std::cout << "source " << s.id << ": " << source_kind_name(s.kind) << " " << who << ", last fetch " << when(s.last_fetch) << "\n";
     }
     std::cout << "\n  " << std::left << std::setw(40) << "folder" << std::setw(10) << "role"
               << std::right << std::setw(9) << "messages" << std::setw(12) << "size" << "  last fetch\n";

@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cache/cache.hpp"
-#include "cli/json_output.hpp"
+#include "pipeline/report_json.hpp"
 #include "cli/connect.hpp"
 #include "cli/options.hpp"
 #include "cli/terminal.hpp"
@@ -16,22 +16,7 @@
 namespace mailferry::cli {
 namespace {
 
-const char* const kinds[] = {"missing", "changed", "bad_path", "orphan", "stale_link", "tmp", "foreign"};
 
-nlohmann::json to_json(const pipeline::VerifyReport& r, const std::string& cache) {
-    nlohmann::json problems = nlohmann::json::array();
-    for (const auto& p : r.problems)
-        problems.push_back({{"kind", p.kind}, {"folder", p.folder}, {"path", p.path}, {"detail", p.detail}});
-    nlohmann::json counts;
-    for (const char* k : kinds) counts[k] = r.count(k);
-    nlohmann::json j = {{"command", "verify"},        {"cache", cache},           {"intact", r.intact()},
-                        {"messages_checked", r.messages_checked}, {"bytes_checked", r.bytes_checked},
-                        {"counts", counts},           {"problems", problems},     {"seconds", r.seconds}};
-    if (r.repaired)
-        j["repaired"] = {{"orphans_adopted", r.repaired->adopted}, {"tmp_removed", r.repaired->tmp_removed},
-                         {"stale_links_removed", r.repaired->stale_links_removed}};
-    return j;
-}
 
 void print(const pipeline::VerifyReport& r, const std::string& cache) {
     if (r.repaired)
@@ -40,7 +25,7 @@ void print(const pipeline::VerifyReport& r, const std::string& cache) {
     for (const auto& p : r.problems) std::cout << p.kind << ": " << p.path << " (" << p.detail << ")\n";
     std::cout << (r.intact() ? "intact: " : "NOT intact: ") << cache << ", " << r.messages_checked << " messages ("
               << human_bytes(r.bytes_checked) << ") re-hashed";
-    for (const char* k : kinds)
+    for (const char* k : pipeline::kVerifyProblemKinds)
         if (uint64_t n = r.count(k)) std::cout << ", " << n << " " << k;
     std::cout << "\n";
 }
@@ -67,26 +52,17 @@ int verify_on_target(cache::Cache& cache, const VerifyArgs& args) {
     auto report = pipeline::verify_target(**ledger, **target, progress);
     bar.stop();
     if (!report) return report_failure(report.error());
-    const char* const target_kinds[] = {"missing", "different", "folder_missing", "uidvalidity_changed", "size_implausible"};
     if (args.output.json) {
-        nlohmann::json problems = nlohmann::json::array();
-        for (const auto& p : report->problems)
-            problems.push_back({{"kind", p.kind}, {"folder", p.message.folder}, {"subject", p.message.subject},
-                                {"target_folder", p.message.target_folder}, {"target_uid", p.message.target_uid},
-                                {"detail", p.detail}});
-        nlohmann::json counts;
-        for (const char* k : target_kinds) counts[k] = report->count(k);
-        std::cout << json_text(nlohmann::json{{"command", "verify"}, {"target", connect->url.display()}, {"ok", report->ok()},
-                                    {"checked", report->checked}, {"present", report->present}, {"counts", counts},
-                                    {"problems", problems}, {"seconds", report->seconds}}, 2)
-                  << "\n";
+        nlohmann::json j = pipeline::to_json(*report);
+        j["target"] = connect->url.display();
+        std::cout << pipeline::json_text(j, 2) << "\n";
     } else {
         for (const auto& p : report->problems)
             std::cout << p.kind << ": " << p.message.folder << ", " << p.message.subject << " -> " << p.message.target_folder
                       << " (" << p.detail << ")\n";
         std::cout << (report->ok() ? "complete: " : "NOT complete: ") << connect->url.display() << ", "
                   << report->present << " of " << report->checked << " replayed messages found";
-        for (const char* k : target_kinds)
+        for (const char* k : pipeline::kTargetProblemKinds)
             if (uint64_t n = report->count(k)) std::cout << ", " << n << " " << k;
         std::cout << "\n";
     }
@@ -111,7 +87,11 @@ int run_verify_command(const VerifyArgs& args) {
     auto report = pipeline::run_verify(**cache, args.repair, progress);
     bar.stop();
     if (!report) return report_failure(report.error());
-    if (args.output.json) std::cout << json_text(to_json(*report, args.cache), 2) << "\n";
+    if (args.output.json) {
+        nlohmann::json j = pipeline::to_json(*report);
+        j["cache"] = args.cache;
+        std::cout << pipeline::json_text(j, 2) << "\n";
+    }
     else print(*report, args.cache);
     return report->intact() ? 0 : 1;
 }

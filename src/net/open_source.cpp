@@ -10,13 +10,6 @@ SourceKind source_kind(const ServerUrl& url) {
     return url.is_imap() ? SourceKind::imap : SourceKind::pop3;
 }
 
-std::string source_kind_name(SourceKind kind) {
-    switch (kind) {
-        case SourceKind::imap: return "imap";
-        case SourceKind::pop3: return "pop3";
-    }
-    return "imap";  // unreachable: every kind is named above
-}
 
 Result<std::unique_ptr<MailSource>> open_source(const ConnectOptions& options, UidAssigner assign_uids) {
     if (source_kind(options.url) == SourceKind::pop3) {

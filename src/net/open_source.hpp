@@ -12,14 +12,9 @@
 
 namespace mailferry::net {
 
-enum class SourceKind { imap, pop3 };
-
 // imaps:// and imap:// are IMAP, pop3s:// and pop3:// POP3; TLS or STARTTLS
 // is the URL's Security, not a kind of its own.
 SourceKind source_kind(const ServerUrl& url);
-
-// The kind as the cache's sources table records it: "imap" or "pop3".
-std::string source_kind_name(SourceKind kind);
 
 // Connects to the mailbox options.url names, logs in and returns it as a
 // MailSource. A POP3 mailbox has no UIDs of its own: it asks assign_uids for

@@ -77,4 +77,38 @@ Status AttachmentSaver::write_whole(wrap::UniqueFd fd, const std::string& file, 
 
 Status AttachmentSaver::finish() { return wrap::fsync_fd(dir_fd_.get(), dir_); }
 
+uint64_t AttachmentsSaved::bytes() const {
+    uint64_t n = 0;
+    for (const auto& s : saved) n += s.bytes;
+    return n;
+}
+
+AttachmentsSaved save_attachments(std::string_view message, const std::string& dir,
+                                  const std::function<void(const SavedAttachment&)>& on_saved) {
+    AttachmentsSaved r;
+    r.directory = dir;
+    std::optional<AttachmentSaver> saver;
+    auto save_one = [&](const mime::Attachment& a) -> Status {
+        if (!saver) {
+            MF_TRY(make_output_directory(dir, r.warnings));
+            auto opened = AttachmentSaver::open(dir);
+            if (!opened) return opened.error();
+            saver.emplace(std::move(*opened));
+        }
+        auto saved = saver->save(a);
+        if (!saved) return saved.error();
+        if (on_saved) on_saved(*saved);
+        r.saved.push_back(std::move(*saved));
+        return {};
+    };
+    r.scan = mime::for_each_attachment(message, [&](const mime::Attachment& a) {
+        Status ok = save_one(a);
+        if (!ok) r.failure = ok.error();
+        return ok.ok();
+    });
+    if (saver && !r.failure)
+        if (Status synced = saver->finish(); !synced) r.failure = synced.error();
+    return r;
+}
+
 }  // namespace mailferry::pipeline

@@ -19,8 +19,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "mailferry/result.hpp"
 #include "mime/attachments.hpp"
@@ -58,5 +61,21 @@ private:
 std::string attachment_file_name(std::string_view name, std::string_view content_type, size_t n);
 // "report.pdf", 2 -> "report (2).pdf"; "README", 3 -> "README (3)".
 std::string numbered_file_name(const std::string& file, int n);
+
+// What saving every attachment of a message did (show --save-attachments).
+struct AttachmentsSaved {
+    std::string directory;
+    std::vector<SavedAttachment> saved;
+    std::vector<std::string> warnings;  // about the directory made
+    std::optional<Error> failure;       // what stopped the saving (disk full...)
+    mime::AttachmentScan scan;          // whether the whole message could be walked
+    uint64_t bytes() const;
+};
+
+// Every attachment of message into dir, each passed to on_saved as it is
+// saved. dir is made (0700) at the first attachment, so a message without
+// any leaves no empty directory behind.
+AttachmentsSaved save_attachments(std::string_view message, const std::string& dir,
+                                  const std::function<void(const SavedAttachment&)>& on_saved);
 
 }  // namespace mailferry::pipeline

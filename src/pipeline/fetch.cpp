@@ -517,8 +517,15 @@ Result<FetchReport> run_fetch(cache::Cache& cache, std::unique_ptr<MailSource> f
     if (options.recover) recovered = cache::recover(cache);
     if (!recovered) return recovered.error();
 
-    auto listed = first->list_folders();
-    if (!listed) return listed.error();
+    std::vector<SourceFolder> listed_folders;
+    std::function<Status(MailSource&)> list_step = [&](MailSource& s) -> Status {
+        auto folders = s.list_folders();
+        if (!folders) return folders.error();
+        listed_folders = std::move(*folders);
+        return {};
+    };
+    MF_TRY(first_step_with_retries<MailSource>(options.retry, first, open_source, list_step));
+    const std::vector<SourceFolder>* listed = &listed_folders;
 
     auto source_id = cache.ensure_source(options.source_kind, options.server, options.account);
     if (!source_id) return source_id.error();

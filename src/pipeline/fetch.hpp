@@ -35,7 +35,7 @@ using SourceFactory = std::function<Result<std::unique_ptr<MailSource>>()>;
 
 struct FetchOptions {
     std::string command = "fetch";  // as the runs table records it: fetch, import
-    std::string source_kind = "imap";
+    SourceKind source_kind = SourceKind::imap;
     std::string server;   // host:port
     std::string account;  // user name
     std::vector<std::string> include, exclude;

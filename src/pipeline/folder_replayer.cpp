@@ -62,7 +62,7 @@ private:
             if (page->empty()) break;
             for (const auto& item : *page) {
                 after = item.message_id;
-                if (item.state != "pending") continue;
+                if (item.state != cache::LedgerState::pending) continue;
                 if (last_look && too_young(item)) {
                     if (!final_sweep_) continue;  // left pending; the final sweep looks again
                     wait_for_stragglers(item);
@@ -129,7 +129,7 @@ private:
         std::vector<int64_t> pending;
         for (const auto& item : page) {
             if (refused_in_this_run(item.message_id)) continue;  // not again until the next run
-            if ((item.state == "pending") != pending_pass_) continue;
+            if ((item.state == cache::LedgerState::pending) != pending_pass_) continue;
             if (pending_pass_ && !confirmed_missing_.count(item.message_id)) continue;  // not looked for yet
             if (used_up(item)) continue;
             auto bytes = cache::read_message_file(st_.cache, item.path, item.compressed);
@@ -144,7 +144,7 @@ private:
             std::string blocked = repair_if_asked(findings, wire, note);
             if (blocked.empty()) blocked = findings.blocking_reason(st_.profile, bytes->size(), st_.size_limit);
             if (!blocked.empty()) {
-                MF_TRY(st_.ledger.mark_failed(item.message_id, "skipped", blocked));
+                MF_TRY(st_.ledger.mark_skipped(item.message_id, blocked));
                 record(st_.totals.skipped, item, blocked);
                 ++report_.skipped;
                 continue;
@@ -174,7 +174,7 @@ private:
             sizes_[item->message_id] = command.bytes.size();
             Status sent = target_.append(std::move(command), [&](const AppendReply& r) { on_reply(r); });
             if (!sent && sent.error().radius == Radius::message) {  // not sent: this message cannot be written safely
-                MF_TRY(st_.ledger.mark_failed(item->message_id, "skipped", sent.error().message));
+                MF_TRY(st_.ledger.mark_skipped(item->message_id, sent.error().message));
                 record(st_.totals.skipped, *item, sent.error().message);
                 ++report_.skipped;
                 continue;
@@ -226,7 +226,7 @@ private:
             last = st_.last_reply[item.message_id];
         }
         std::string why = "gave up after " + std::to_string(st_.profile.max_attempts) + " temporary refusals: " + last;
-        (void)st_.ledger.mark_failed(item.message_id, "failed", why);
+        (void)st_.ledger.mark_failed(item.message_id, why);
         refuse(item.message_id);
         ++report_.failed;
         record(st_.totals.failed, item, why);
@@ -279,14 +279,14 @@ private:
             return;
         }
         case net::ReplyClass::too_big:
-            (void)st_.ledger.mark_failed(id, "skipped", text);
+            (void)st_.ledger.mark_skipped(id, text);
             refuse(id);
             ++report_.skipped;
             note_refusal(st_.totals.skipped, id, text);
             return;
         case net::ReplyClass::rejected:
         case net::ReplyClass::ok:
-            (void)st_.ledger.mark_failed(id, "failed", text);
+            (void)st_.ledger.mark_failed(id, text);
             refuse(id);
             ++report_.failed;
             note_refusal(st_.totals.failed, id, text);

@@ -187,8 +187,16 @@ Result<ReplayReport> run_replay(cache::Cache& cache, std::unique_ptr<MailTarget>
     uint64_t limit = o.max_message_size ? o.max_message_size : o.profile->max_message_size;
     RunState st{cache, *ledger, open_target, o, *o.profile, limit, progress,
                 RateLimiter(o.max_messages_per_second, o.max_bytes_per_second), {}, {}, {}, {}, {}, {}, {}, {}, {}};
-    auto plan = make_plan(cache, *first, o, st.folder_ids);
-    if (!plan) return plan.error();
+    std::vector<PlannedFolder> plan_made;
+    std::function<Status(MailTarget&)> plan_step = [&](MailTarget& t) -> Status {
+        st.folder_ids.clear();
+        auto made = make_plan(cache, t, o, st.folder_ids);
+        if (!made) return made.error();
+        plan_made = std::move(*made);
+        return {};
+    };
+    MF_TRY(first_step_with_retries<MailTarget>(o.retry, first, open_target, plan_step));
+    const std::vector<PlannedFolder>* plan = &plan_made;
     for (size_t i = 0; i < plan->size(); ++i) {
         const auto& p = (*plan)[i];
         ReplayFolderReport r;

@@ -97,4 +97,20 @@ RetryOutcome run_with_retries(const RetryPolicy& policy, std::unique_ptr<Connect
     }
 }
 
+// The first step of a run (listing the folders, making the plan) on the same
+// policy: a connection lost there costs a new one, not the run. The error when
+// no attempt succeeded.
+template <class Connection>
+Status first_step_with_retries(const RetryPolicy& policy, std::unique_ptr<Connection>& connection,
+                               const std::function<Result<std::unique_ptr<Connection>>()>& open,
+                               const std::function<Status(Connection&)>& step) {
+    std::mt19937 rng(7);
+    std::function<AttemptResult(Connection&)> attempt = [&](Connection& c) { return AttemptResult{step(c), false}; };
+    RetryOutcome out = run_with_retries<Connection>(policy, connection, open, attempt, [] { return false; }, nullptr, rng);
+    if (out.end == RetryEnd::done) return {};
+    if (out.end == RetryEnd::gave_up)
+        out.error->message += " (gave up after " + std::to_string(out.stalled) + " connections)";
+    return *out.error;
+}
+
 }  // namespace mailferry::pipeline

@@ -10,9 +10,18 @@ namespace mailferry::test {
 
 class ScratchDir {
 public:
-    explicit ScratchDir(const std::string& prefix = "mf-test-") {
+    // in_memory: on /dev/shm where there is one. The engine tests run a cache
+    // through dozens of runs each, and on a busy disk its fsyncs, not the
+    // code under test, took their time; durability has tests of its own on
+    // the temporary directory's file system.
+    enum Storage { temp_dir, in_memory };
+
+    explicit ScratchDir(const std::string& prefix = "mf-test-", Storage storage = temp_dir) {
         std::random_device rd;
-        path_ = std::filesystem::temp_directory_path() / (prefix + std::to_string(rd()) + std::to_string(rd()));
+        std::error_code ec;
+        std::filesystem::path base = std::filesystem::temp_directory_path();
+        if (storage == in_memory && std::filesystem::is_directory("/dev/shm", ec)) base = "/dev/shm";
+        path_ = base / (prefix + std::to_string(rd()) + std::to_string(rd()));
         std::filesystem::create_directories(path_);
         std::filesystem::permissions(path_, std::filesystem::perms::owner_all);
     }

@@ -27,7 +27,7 @@ struct TempDir {
 };
 
 cache::FolderRecord make_folder(cache::Cache& c, const std::string& name) {
-    auto src = c.ensure_source("imap", "127.0.0.1:993", "alice");
+    auto src = c.ensure_source(mailferry::SourceKind::imap, "127.0.0.1:993", "alice");
     REQUIRE(src.ok());
     SourceFolder f{name, name, '/', "", true};
     auto rec = c.ensure_folder(*src, f, maildir::folder_directory(maildir::split_levels(name, '/')));
@@ -108,8 +108,8 @@ TEST_CASE("a folder name collision between two sources gets its own directory", 
     TempDir t;
     auto c = cache::Cache::open(t.str("c"), cache::OpenMode::create_if_missing);
     REQUIRE(c.ok());
-    auto a = (*c)->ensure_source("imap", "a:993", "u");
-    auto b = (*c)->ensure_source("imap", "b:993", "u");
+    auto a = (*c)->ensure_source(mailferry::SourceKind::imap, "a:993", "u");
+    auto b = (*c)->ensure_source(mailferry::SourceKind::imap, "b:993", "u");
     SourceFolder inbox{"INBOX", "INBOX", '/', "", true};
     auto fa = (*c)->ensure_folder(*a, inbox, "");
     auto fb = (*c)->ensure_folder(*b, inbox, "");
@@ -172,7 +172,7 @@ TEST_CASE("sources without UIDs get stable ones: the same key always, new keys a
     TempDir t;
     auto c = cache::Cache::open(t.str("c"), cache::OpenMode::create_if_missing);
     REQUIRE(c.ok());
-    auto src = (*c)->ensure_source("pop3", "127.0.0.1:995", "alice");
+    auto src = (*c)->ensure_source(mailferry::SourceKind::pop3, "127.0.0.1:995", "alice");
     REQUIRE(src.ok());
     auto first = (*c)->assign_source_uids(*src, "INBOX", {"uidl-a", "uidl-b"});
     REQUIRE(first.ok());
@@ -194,7 +194,7 @@ TEST_CASE("recovery gives a message of a source without UIDs its source key back
     std::string dir = t.str("c");
     auto c = cache::Cache::open(dir, cache::OpenMode::create_if_missing);
     REQUIRE(c.ok());
-    auto src = (*c)->ensure_source("mbox", "/home/alice/old.mbox", "");
+    auto src = (*c)->ensure_source(mailferry::SourceKind::mbox, "/home/alice/old.mbox", "");
     REQUIRE(src.ok());
     SourceFolder f{"old", "old", '/', "", true};
     auto folder = (*c)->ensure_folder(*src, f, ".old");
@@ -331,7 +331,7 @@ TEST_CASE("a read-only cache answers from one snapshot while the writer goes on,
     REQUIRE(again.ok());
     CHECK((*again)->message_count().value() == 2);
 
-    auto write = (*reader)->ensure_source("imap", "elsewhere:993", "bob");
+    auto write = (*reader)->ensure_source(mailferry::SourceKind::imap, "elsewhere:993", "bob");
     REQUIRE_FALSE(write.ok());
     CHECK(write.error().message.find("readonly") != std::string::npos);
 }

@@ -4,6 +4,7 @@
 
 #include "net/open_source.hpp"
 
+using namespace mailferry;
 using namespace mailferry::net;
 
 TEST_CASE("a source URL's scheme decides the protocol, not its security", "[open_source]") {
@@ -24,11 +25,15 @@ TEST_CASE("a source URL's scheme decides the protocol, not its security", "[open
         auto url = parse_server_url(row.url);
         REQUIRE(url.ok());
         CHECK(source_kind(*url) == row.kind);
-        CHECK(source_kind_name(source_kind(*url)) == row.name);
+        CHECK(std::string(source_kind_name(source_kind(*url))) == row.name);
     }
 }
 
-TEST_CASE("each source kind has the name the cache records", "[open_source]") {
-    CHECK(source_kind_name(SourceKind::imap) == "imap");
-    CHECK(source_kind_name(SourceKind::pop3) == "pop3");
+TEST_CASE("each source kind has the name the cache records, and is read back from it", "[open_source]") {
+    for (SourceKind k : {SourceKind::imap, SourceKind::pop3, SourceKind::mbox, SourceKind::maildir, SourceKind::eml})
+        CHECK(parse_source_kind(source_kind_name(k)) == k);
+    CHECK(std::string(source_kind_name(SourceKind::imap)) == "imap");
+    CHECK(std::string(source_kind_name(SourceKind::pop3)) == "pop3");
+    CHECK_FALSE(parse_source_kind("gopher").has_value());
+    CHECK_FALSE(parse_source_kind("").has_value());
 }
