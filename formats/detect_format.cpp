@@ -45,6 +45,16 @@ const char* format_name(Format f) {
     return "?";
 }
 
+SourceKind source_kind_of(Format f) {
+    switch (f) {
+    case Format::maildir: return SourceKind::maildir;
+    case Format::eml: return SourceKind::eml;
+    case Format::auto_detect:
+    case Format::mbox: break;
+    }
+    return SourceKind::mbox;
+}
+
 bool looks_like_mbox(const std::string& file) {
     std::ifstream in(file, std::ios::binary);
     char head[8] = {};

@@ -18,6 +18,8 @@
 // INBOX becomes (the others below it).
 #pragma once
 
+#include "mailferry/mail_source.hpp"
+
 #include <string>
 #include <vector>
 
@@ -28,6 +30,8 @@ namespace mailferry::formats {
 enum class Format { auto_detect, mbox, maildir, eml };
 
 const char* format_name(Format f);
+// The source kind the cache records for a file of this format (auto_detect: mbox).
+SourceKind source_kind_of(Format f);
 
 struct ImportUnit {
     Format format = Format::mbox;  // never auto_detect

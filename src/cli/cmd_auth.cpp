@@ -91,6 +91,23 @@ void show_device_code(const net::oauth2::DeviceAuthorization& d, const std::stri
               << "(the code is valid for " << d.expires_in / 60 << " min; waiting for the sign-in...)" << std::endl;
 }
 
+// The device code flow (RFC 8628): the code shown, the server polled.
+Result<net::oauth2::TokenGrant> device_code_grant(const AuthArgs& a, net::oauth2::TokenEndpoint& endpoint,
+                                                  const std::string& scope) {
+    auto endpoints = net::oauth2::provider_endpoints(a.provider, a.tenant);
+    std::string device_url = a.device_code_url.empty() ? endpoints->device_code_url : a.device_code_url;
+    if (device_url.empty()) return usage("--provider custom needs --device-code-url");
+    MF_TRY(net::oauth2::check_endpoint_url(device_url));
+    net::oauth2::DeviceFlowHooks hooks;
+    hooks.show = [&](const net::oauth2::DeviceAuthorization& d) { show_device_code(d, a.account, a.output.json); };
+    hooks.sleep = [](int s) { std::this_thread::sleep_for(std::chrono::seconds(s)); };
+    hooks.now = now_epoch;
+    hooks.slowed_down = [](int interval) {
+        std::cerr << "note: the server asked to poll more slowly (every " << interval << " s)\n";
+    };
+    return net::oauth2::run_device_flow(endpoint, device_url, scope, hooks);
+}
+
 int login(const AuthArgs& a, const TokenStore& store) {
     // Google's device client has a secret that is not confidential; elsewhere a
     // secret or a certificate means the app signs in as itself (client credentials).
@@ -110,23 +127,8 @@ int login(const AuthArgs& a, const TokenStore& store) {
     if (!client) return report_failure(client.error());
     net::oauth2::TokenEndpoint endpoint(token->token_url, std::move(*client), {a.ca_file, a.timeout_seconds});
 
-    Result<net::oauth2::TokenGrant> grant = make_error(ErrorKind::internal, Radius::fatal, "no grant");
-    if (app_only) {
-        grant = endpoint.client_credentials(token->scope);
-    } else {
-        auto endpoints = net::oauth2::provider_endpoints(a.provider, a.tenant);
-        std::string device_url = a.device_code_url.empty() ? endpoints->device_code_url : a.device_code_url;
-        if (device_url.empty()) return report_failure(usage("--provider custom needs --device-code-url"));
-        if (auto s = net::oauth2::check_endpoint_url(device_url); !s) return report_failure(s.error());
-        net::oauth2::DeviceFlowHooks hooks;
-        hooks.show = [&](const net::oauth2::DeviceAuthorization& d) { show_device_code(d, a.account, a.output.json); };
-        hooks.sleep = [](int s) { std::this_thread::sleep_for(std::chrono::seconds(s)); };
-        hooks.now = now_epoch;
-        hooks.slowed_down = [](int interval) {
-            std::cerr << "note: the server asked to poll more slowly (every " << interval << " s)\n";
-        };
-        grant = net::oauth2::run_device_flow(endpoint, device_url, token->scope, hooks);
-    }
+    Result<net::oauth2::TokenGrant> grant =
+        app_only ? endpoint.client_credentials(token->scope) : device_code_grant(a, endpoint, token->scope);
     if (!grant) return report_failure(grant.error().in("account " + a.account));
     const int64_t now = now_epoch();
     token->access_token = grant->access_token;

@@ -37,19 +37,86 @@ void print_summary(const pipeline::FetchReport& r, const std::string& source, co
 }
 
 
-}  // namespace
+
 
 // POP3 keeps mail on the server unless asked; then only what the cache holds
-// goes, over a new connection (the fetch's own are closed by now).
-Result<SourceDeletion> delete_after_fetch(cache::Cache& cache, const net::ConnectOptions& connect,
-                                          const pipeline::SourceFactory& connect_source) {
-    auto source = cache.ensure_source(net::source_kind(connect.url), connect.url.server(),
-                                      connect.url.user);
+// goes, over a new connection (the fetch's own are closed by now). The
+// outcome goes into the report.
+Result<SourceDeletion> delete_cached(cache::Cache& cache, const net::ConnectOptions& connect,
+                                     const pipeline::SourceFactory& connect_source) {
+    auto source = cache.ensure_source(net::source_kind(connect.url), connect.url.server(), connect.url.user);
     if (!source) return source.error();
     auto opened = connect_source();
     if (!opened) return opened.error();
     return pipeline::delete_cached_from_source(cache, *source, **opened);
 }
+
+void delete_after_fetch(cache::Cache& cache, const net::ConnectOptions& connect,
+                        const pipeline::SourceFactory& connect_source, pipeline::FetchReport& report) {
+    auto cleaned = delete_cached(cache, connect, connect_source);
+    if (!cleaned) {
+        report.errors.push_back("--delete-after-fetch: " + cleaned.error().describe());
+        return;
+    }
+    report.deleted_from_source = cleaned->deleted;
+    if (cleaned->kept_shared_key)
+        report.warnings.push_back(std::to_string(cleaned->kept_shared_key) +
+                                  " message(s) left on the server by --delete-after-fetch: each "
+                                  "shares its UIDL with another message");
+}
+
+pipeline::FetchOptions fetch_options(const FetchArgs& args, const net::ConnectOptions& connect) {
+    pipeline::FetchOptions options;
+    options.source_kind = net::source_kind(connect.url);
+    options.server = connect.url.server();
+    options.account = connect.url.user;
+    options.include = args.include;
+    options.exclude = args.exclude;
+    // Exchange as the source: its Calendar, Contacts, Outbox... hold no mail
+    // worth moving and must not come back on replay (docs/office365.md, "Folders").
+    const net::TargetProfile& source_profile = net::profile_for_host(connect.url.host);
+    for (const auto& name : source_profile.reserved_folders) {
+        options.exclude.push_back(name);
+        options.exclude.push_back(name + "/*");
+    }
+    options.connections = args.connections;
+    options.max_message_size = connect.max_message_size;
+    options.index_text = !args.no_index;
+    return options;
+}
+
+ProgressLine fetch_progress_line(const pipeline::FetchProgress& progress) {
+    ProgressLine l;
+    l.done = progress.bytes_done;
+    l.total = progress.bytes_planned;
+    l.text = std::to_string(progress.messages_done.load()) + "/" + std::to_string(progress.messages_planned.load()) +
+             " messages, " + human_bytes(progress.bytes_done) + ", folders " +
+             std::to_string(progress.folders_done.load()) + "/" + std::to_string(progress.folders_total.load());
+    return l;
+}
+
+// The report on the terminal (or as JSON); the exit code it means.
+int finish_fetch(const pipeline::FetchReport& report, const FetchArgs& args, const net::ConnectOptions& connect,
+                 Warnings& warnings) {
+    for (const auto& w : report.warnings) warnings("warning: " + w);  // Warnings shows controls as text
+    for (const auto& e : report.errors) std::cerr << "error: " << visible_text(e) << "\n";
+    if (args.output.json) {
+        nlohmann::json j = pipeline::to_json(report);
+        j["source"] = connect.url.display();
+        j["cache"] = args.cache;
+        j["auth"] = auth_name(connect);
+        j["token_refreshes"] = token_refreshes(connect);
+        std::cout << pipeline::json_text(j, 2) << "\n";
+    } else {
+        print_summary(report, connect.url.display(), args.cache);
+        if (connect.tokens) std::cout << "  oauth2    " << token_refreshes(connect) << " token refreshes\n";
+    }
+    // describe() shows control and bidi characters as text (visible_text).
+    if (report.fatal) return report_failure(*report.fatal);
+    return report.errors.empty() ? 0 : 1;
+}
+
+}  // namespace
 
 int run_fetch_command(const FetchArgs& args) {
     Warnings warnings;
@@ -59,15 +126,14 @@ int run_fetch_command(const FetchArgs& args) {
         return report_failure(make_error(ErrorKind::usage, Radius::fatal, "--delete-after-fetch is for POP3 sources only"));
     made->max_message_size = args.max_message_mb << 20;
     const net::ConnectOptions connect = std::move(*made);
-    const net::ServerUrl* url = &connect.url;
-    const SourceKind kind = net::source_kind(*url);
+    const pipeline::FetchOptions options = fetch_options(args, connect);
 
     // POP3 messages get their UIDs from the cache, which opens only after the
     // first connection: the assigner reaches it through this pointer.
     cache::Cache* opened_cache = nullptr;
     UidAssigner assign_uids = [&](const std::string& folder, const std::vector<std::string>& keys)
         -> Result<std::vector<uint32_t>> {
-        auto source = opened_cache->ensure_source(kind, url->server(), url->user);
+        auto source = opened_cache->ensure_source(options.source_kind, options.server, options.account);
         if (!source) return source.error();
         return opened_cache->assign_source_uids(*source, folder, keys);
     };
@@ -79,66 +145,14 @@ int run_fetch_command(const FetchArgs& args) {
     auto cache = cache::Cache::open(args.cache, cache::OpenMode::create_if_missing);
     if (!cache) return report_failure(cache.error());
     opened_cache = cache->get();
-    pipeline::FetchOptions options;
-    options.source_kind = kind;
-    options.server = url->server();
-    options.account = url->user;
-    options.include = args.include;
-    options.exclude = args.exclude;
-    // Exchange as the source: its Calendar, Contacts, Outbox... hold no mail
-    // worth moving and must not come back on replay (docs/office365.md, "Folders").
-    const net::TargetProfile& source_profile = net::profile_for_host(url->host);
-    for (const auto& name : source_profile.reserved_folders) {
-        options.exclude.push_back(name);
-        options.exclude.push_back(name + "/*");
-    }
-    options.connections = args.connections;
-    options.max_message_size = connect.max_message_size;
-    options.index_text = !args.no_index;
 
     pipeline::FetchProgress progress;
-    ProgressBar bar(!args.output.no_progress, [&progress] {
-        ProgressLine l;
-        l.done = progress.bytes_done;
-        l.total = progress.bytes_planned;
-        l.text = std::to_string(progress.messages_done.load()) + "/" +
-                 std::to_string(progress.messages_planned.load()) + " messages, " +
-                 human_bytes(progress.bytes_done) + ", folders " + std::to_string(progress.folders_done.load()) +
-                 "/" + std::to_string(progress.folders_total.load());
-        return l;
-    });
+    ProgressBar bar(!args.output.no_progress, [&progress] { return fetch_progress_line(progress); });
     auto report = pipeline::run_fetch(**cache, std::move(*first), connect_source, options, progress);
     bar.stop();
     if (!report) return report_failure(report.error());
-    if (args.delete_after_fetch && !report->fatal) {
-        auto cleaned = delete_after_fetch(**cache, connect, connect_source);
-        if (!cleaned) {
-            report->errors.push_back("--delete-after-fetch: " + cleaned.error().describe());
-        } else {
-            report->deleted_from_source = cleaned->deleted;
-            if (cleaned->kept_shared_key)
-                report->warnings.push_back(std::to_string(cleaned->kept_shared_key) +
-                                           " message(s) left on the server by --delete-after-fetch: each "
-                                           "shares its UIDL with another message");
-        }
-    }
-
-    for (const auto& w : report->warnings) warnings("warning: " + w);  // Warnings shows controls as text
-    for (const auto& e : report->errors) std::cerr << "error: " << visible_text(e) << "\n";
-    if (args.output.json) {
-        nlohmann::json j = pipeline::to_json(*report);
-        j["source"] = url->display();
-        j["cache"] = args.cache;
-        j["auth"] = auth_name(connect);
-        j["token_refreshes"] = token_refreshes(connect);
-        std::cout << pipeline::json_text(j, 2) << "\n";
-    } else {
-        print_summary(*report, url->display(), args.cache);
-        if (connect.tokens) std::cout << "  oauth2    " << token_refreshes(connect) << " token refreshes\n";
-    }
-    // describe() shows control and bidi characters as text (visible_text).
-    if (report->fatal) return report_failure(*report->fatal);
-    return report->errors.empty() ? 0 : 1;
+    if (args.delete_after_fetch && !report->fatal) delete_after_fetch(**cache, connect, connect_source, *report);
+    return finish_fetch(*report, args, connect, warnings);
 }
 
 }  // namespace mailferry::cli

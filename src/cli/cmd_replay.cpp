@@ -58,18 +58,9 @@ void print_summary(const pipeline::ReplayReport& r, const std::string& target) {
     }
 }
 
-}  // namespace
-
-int run_replay_command(const ReplayArgs& args) {
-    Warnings warnings;
-    auto made = make_connect_options(args.target, warnings);
-    if (!made) return report_failure(made.error());
-    const net::ConnectOptions connect = std::move(*made);
-    if (!connect.url.is_imap())
-        return report_failure(make_error(ErrorKind::usage, Radius::fatal, "replay needs an IMAP target (imaps:// or imap://)"));
-    const net::TargetProfile* profile =
-        args.profile.empty() ? &net::profile_for_host(connect.url.host) : net::find_profile(args.profile);
-
+// The engine's options from the command line (the folder map read and checked here).
+Result<pipeline::ReplayOptions> replay_options(const ReplayArgs& args, const net::ConnectOptions& connect,
+                                               const net::TargetProfile* profile) {
     pipeline::ReplayOptions o;
     o.target_url = connect.url.display();
     o.target_key = connect.url.mailbox_key();
@@ -84,11 +75,29 @@ int run_replay_command(const ReplayArgs& args) {
     o.max_bytes_per_second = args.max_bytes_per_second;
     if (!args.folder_map_file.empty()) {
         auto text = wrap::read_file(args.folder_map_file);
-        if (!text) return report_failure(text.error());
+        if (!text) return text.error();
         auto map = pipeline::parse_folder_map(*text, args.folder_map_file);
-        if (!map) return report_failure(map.error());
+        if (!map) return map.error();
         o.folder_map = std::move(*map);
     }
+    return o;
+}
+
+}  // namespace
+
+int run_replay_command(const ReplayArgs& args) {
+    Warnings warnings;
+    auto made = make_connect_options(args.target, warnings);
+    if (!made) return report_failure(made.error());
+    const net::ConnectOptions connect = std::move(*made);
+    if (!connect.url.is_imap())
+        return report_failure(make_error(ErrorKind::usage, Radius::fatal, "replay needs an IMAP target (imaps:// or imap://)"));
+    const net::TargetProfile* profile =
+        args.profile.empty() ? &net::profile_for_host(connect.url.host) : net::find_profile(args.profile);
+
+    auto made_options = replay_options(args, connect, profile);
+    if (!made_options) return report_failure(made_options.error());
+    const pipeline::ReplayOptions& o = *made_options;
 
     // --dry-run promises to touch nothing: the cache is opened read-only.
     auto cache = cache::Cache::open(args.cache, args.dry_run ? cache::OpenMode::read_only : cache::OpenMode::existing);

@@ -20,6 +20,7 @@
 #include "formats/maildir/maildir_writer.hpp"
 #include "mailferry/clock.hpp"
 #include "pipeline/folder_filter.hpp"
+#include "pipeline/report_json.hpp"
 #include "pipeline/retry_policy.hpp"
 #include "wrap/sha256.hpp"
 
@@ -507,6 +508,63 @@ FetchReport summarize(RunState& st, const cache::RecoveryReport& rec) {
     return report;
 }
 
+// The source's folders, listed over the first connection (on the retry policy).
+Result<std::vector<SourceFolder>> list_source_folders(std::unique_ptr<MailSource>& first,
+                                                      const SourceFactory& open_source, const FetchOptions& options) {
+    std::vector<SourceFolder> listed;
+    std::function<Status(MailSource&)> list_step = [&](MailSource& s) -> Status {
+        auto folders = s.list_folders();
+        if (!folders) return folders.error();
+        listed = std::move(*folders);
+        return {};
+    };
+    MF_TRY(first_step_with_retries<MailSource>(options.retry, first, open_source, list_step));
+    return listed;
+}
+
+// A cache folder for each listed one (folders gone from the source are
+// marked absent), and the queue of those to fetch: INBOX first, as users look there first.
+Status queue_folders(RunState& st, int64_t source_id, const std::vector<SourceFolder>& listed) {
+    FolderFilter filter(st.options.include, st.options.exclude);
+    std::vector<int64_t> present;
+    for (const auto& f : listed) {
+        // Room is kept for the " (source N)" the cache adds to a name another source took.
+        std::string dir = maildir::folder_directory(maildir::split_levels(f.raw_name, f.delimiter));
+        auto rec = st.cache.ensure_folder(source_id, f, maildir::fit_directory_name(dir, st.name_max - 32));
+        if (!rec) return rec.error();
+        present.push_back(rec->id);
+        if (f.selectable && filter.accepts(f)) rec->maildir.empty() ? st.queue.push_front(*rec) : st.queue.push_back(*rec);
+    }
+    MF_TRY(st.cache.mark_folders_absent(source_id, present));
+    st.progress.folders_total = st.queue.size();
+    return {};
+}
+
+void run_workers(RunState& st, std::unique_ptr<MailSource> first) {
+    int workers = std::max(1, std::min<int>(st.options.connections, static_cast<int>(st.queue.size())));
+    std::vector<std::thread> threads;
+    for (int i = 1; i < workers; ++i) threads.emplace_back(worker, std::ref(st), nullptr, 100u + static_cast<unsigned>(i));
+    worker(st, std::move(first), 100u);
+    for (auto& t : threads) t.join();
+}
+
+void add_text_index(FetchReport& report, std::optional<cache::BackgroundTextIndex>& text_index) {
+    if (!text_index) return;
+    if (auto text = text_index->finish()) {
+        report.text_indexed = text->indexed;
+        report.text_unparsed = text->unparsed;
+    } else {
+        report.warnings.push_back("the full-text index was not updated: " + text.error().describe());
+    }
+}
+
+// The audit trail (docs/architecture.md §3, runs): what this run did, in numbers.
+std::string run_summary(const FetchReport& r) {
+    return json_text(nlohmann::json{{"new_messages", r.new_messages}, {"new_bytes", r.new_bytes},
+                                    {"flags_refreshed", r.flags_refreshed}, {"gone", r.gone},
+                                    {"rematched", r.rematched}, {"folder_errors", r.errors.size()}});
+}
+
 }  // namespace
 
 Result<FetchReport> run_fetch(cache::Cache& cache, std::unique_ptr<MailSource> first,
@@ -516,17 +574,8 @@ Result<FetchReport> run_fetch(cache::Cache& cache, std::unique_ptr<MailSource> f
     Result<cache::RecoveryReport> recovered = cache::RecoveryReport{};
     if (options.recover) recovered = cache::recover(cache);
     if (!recovered) return recovered.error();
-
-    std::vector<SourceFolder> listed_folders;
-    std::function<Status(MailSource&)> list_step = [&](MailSource& s) -> Status {
-        auto folders = s.list_folders();
-        if (!folders) return folders.error();
-        listed_folders = std::move(*folders);
-        return {};
-    };
-    MF_TRY(first_step_with_retries<MailSource>(options.retry, first, open_source, list_step));
-    const std::vector<SourceFolder>* listed = &listed_folders;
-
+    auto listed = list_source_folders(first, open_source, options);
+    if (!listed) return listed.error();
     auto source_id = cache.ensure_source(options.source_kind, options.server, options.account);
     if (!source_id) return source_id.error();
     auto run_id = cache.begin_run(options.command, *source_id);
@@ -534,54 +583,19 @@ Result<FetchReport> run_fetch(cache::Cache& cache, std::unique_ptr<MailSource> f
 
     RunState st{cache, open_source, options, progress, {}, {}, {}, {}};
     st.name_max = name_max_of(cache);
-    FolderFilter filter(options.include, options.exclude);
-    std::vector<int64_t> present;
-    for (const auto& f : *listed) {
-        // Room is kept for the " (source N)" the cache adds to a name another source took.
-        std::string dir = maildir::folder_directory(maildir::split_levels(f.raw_name, f.delimiter));
-        auto rec = cache.ensure_folder(*source_id, f, maildir::fit_directory_name(dir, st.name_max - 32));
-        if (!rec) return rec.error();
-        present.push_back(rec->id);
-        if (f.selectable && filter.accepts(f)) {
-            // INBOX first: it is what users look for first.
-            bool inbox = rec->maildir.empty();
-            inbox ? st.queue.push_front(*rec) : st.queue.push_back(*rec);
-        }
-    }
-    if (auto s = cache.mark_folders_absent(*source_id, present); !s) return s.error();
-    progress.folders_total = st.queue.size();
-
+    MF_TRY(queue_folders(st, *source_id, *listed));
     // The full-text index takes what this run (or a killed one) adds, beside
     // the fetch and to the end after it.
     std::optional<cache::BackgroundTextIndex> text_index;
     if (options.index_text) text_index.emplace(cache);
-
-    int workers = std::max(1, std::min<int>(options.connections, static_cast<int>(st.queue.size())));
-    std::vector<std::thread> threads;
-    for (int i = 1; i < workers; ++i) threads.emplace_back(worker, std::ref(st), nullptr, 100u + static_cast<unsigned>(i));
-    worker(st, std::move(first), 100u);
-    for (auto& t : threads) t.join();
+    run_workers(st, std::move(first));
 
     FetchReport report = summarize(st, *recovered);
-    if (text_index) {
-        if (auto text = text_index->finish()) {
-            report.text_indexed = text->indexed;
-            report.text_unparsed = text->unparsed;
-        } else {
-            report.warnings.push_back("the full-text index was not updated: " + text.error().describe());
-        }
-    }
+    add_text_index(report, text_index);
     if (auto n = cache.message_count()) report.cached_messages = static_cast<uint64_t>(*n);
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (!report.fatal) (void)cache.touch_source(*source_id, now_epoch());
-    // The audit trail (docs/architecture.md §3, runs): what this run did, in numbers.
-    std::string summary = "{\"new_messages\": " + std::to_string(report.new_messages) +
-                          ", \"new_bytes\": " + std::to_string(report.new_bytes) +
-                          ", \"flags_refreshed\": " + std::to_string(report.flags_refreshed) +
-                          ", \"gone\": " + std::to_string(report.gone) +
-                          ", \"rematched\": " + std::to_string(report.rematched) +
-                          ", \"folder_errors\": " + std::to_string(report.errors.size()) + "}";
-    (void)cache.end_run(*run_id, report.ok(), summary);
+    (void)cache.end_run(*run_id, report.ok(), run_summary(report));
     return report;
 }
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -124,45 +125,64 @@ private:
         return drained ? reply_error_ : worst(drained);
     }
 
+    // Whether this pass sends the item at all.
+    bool due(const cache::LedgerItem& item) {
+        if (refused_in_this_run(item.message_id)) return false;  // not again until the next run
+        if ((item.state == cache::LedgerState::pending) != pending_pass_) return false;
+        if (pending_pass_ && !confirmed_missing_.count(item.message_id)) return false;  // not looked for yet
+        return !used_up(item);
+    }
+
+    // The message as it goes out (wire form, flags the profile lets through),
+    // or nothing when it can never go as it is: then it is recorded as skipped.
+    Result<std::optional<OutgoingMessage>> prepare(const cache::LedgerItem& item) {
+        auto bytes = cache::read_message_file(st_.cache, item.path, item.compressed);
+        if (!bytes) return bytes.error();
+        auto findings = inspect_message(*bytes, st_.profile, st_.size_limit);
+        {
+            std::lock_guard<std::mutex> l(st_.mutex);
+            for (const auto& w : findings.warnings()) st_.totals.warnings[w] += 1;
+        }
+        WireMessage wire = to_wire(*bytes, st_.options.disarm_receipts);
+        std::string note = wire.receipt_disarmed ? "read receipt disarmed" : "";
+        std::string blocked = repair_if_asked(findings, wire, note);
+        if (blocked.empty()) blocked = findings.blocking_reason(st_.profile, bytes->size(), st_.size_limit);
+        if (!blocked.empty()) {
+            MF_TRY(skip(item, blocked));
+            return std::optional<OutgoingMessage>();
+        }
+        if (!note.empty()) notes_[item.message_id] = note;
+        OutgoingMessage c;
+        c.token = static_cast<uint64_t>(item.message_id);
+        {
+            std::lock_guard<std::mutex> l(st_.mutex);
+            st_.totals.line_endings_repaired += wire.line_endings_repaired;
+            st_.totals.nul_removed += wire.nul_removed;
+            st_.totals.receipts_disarmed += wire.receipt_disarmed;
+            c.flags = flags_for(stored_flags(item.flags, st_.totals), st_.profile, keywords_ok_, st_.totals);
+        }
+        c.internaldate = item.received;
+        c.bytes = std::move(wire.bytes);
+        return std::optional<OutgoingMessage>(std::move(c));
+    }
+
+    Status skip(const cache::LedgerItem& item, const std::string& why) {
+        MF_TRY(st_.ledger.mark_skipped(item.message_id, why));
+        record(st_.totals.skipped, item, why);
+        ++report_.skipped;
+        return {};
+    }
+
     Status send_page(const std::vector<cache::LedgerItem>& page) {
         std::vector<std::pair<const cache::LedgerItem*, OutgoingMessage>> ready;
         std::vector<int64_t> pending;
         for (const auto& item : page) {
-            if (refused_in_this_run(item.message_id)) continue;  // not again until the next run
-            if ((item.state == cache::LedgerState::pending) != pending_pass_) continue;
-            if (pending_pass_ && !confirmed_missing_.count(item.message_id)) continue;  // not looked for yet
-            if (used_up(item)) continue;
-            auto bytes = cache::read_message_file(st_.cache, item.path, item.compressed);
-            if (!bytes) return bytes.error();
-            auto findings = inspect_message(*bytes, st_.profile, st_.size_limit);
-            {
-                std::lock_guard<std::mutex> l(st_.mutex);
-                for (const auto& w : findings.warnings()) st_.totals.warnings[w] += 1;
-            }
-            WireMessage wire = to_wire(*bytes, st_.options.disarm_receipts);
-            std::string note = wire.receipt_disarmed ? "read receipt disarmed" : "";
-            std::string blocked = repair_if_asked(findings, wire, note);
-            if (blocked.empty()) blocked = findings.blocking_reason(st_.profile, bytes->size(), st_.size_limit);
-            if (!blocked.empty()) {
-                MF_TRY(st_.ledger.mark_skipped(item.message_id, blocked));
-                record(st_.totals.skipped, item, blocked);
-                ++report_.skipped;
-                continue;
-            }
-            if (!note.empty()) notes_[item.message_id] = note;
-            OutgoingMessage c;
-            c.token = static_cast<uint64_t>(item.message_id);
-            {
-                std::lock_guard<std::mutex> l(st_.mutex);
-                st_.totals.line_endings_repaired += wire.line_endings_repaired;
-                st_.totals.nul_removed += wire.nul_removed;
-                st_.totals.receipts_disarmed += wire.receipt_disarmed;
-                c.flags = flags_for(stored_flags(item.flags, st_.totals), st_.profile, keywords_ok_, st_.totals);
-            }
-            c.internaldate = item.received;
-            c.bytes = std::move(wire.bytes);
+            if (!due(item)) continue;
+            auto prepared = prepare(item);
+            if (!prepared) return prepared.error();
+            if (!*prepared) continue;
             pending.push_back(item.message_id);
-            ready.emplace_back(&item, std::move(c));
+            ready.emplace_back(&item, std::move(**prepared));
         }
         // Pending first, durably: a crash after the APPEND then finds the message by looking.
         MF_TRY(st_.ledger.mark_pending(pending, report_.target));
@@ -174,9 +194,7 @@ private:
             sizes_[item->message_id] = command.bytes.size();
             Status sent = target_.append(std::move(command), [&](const AppendReply& r) { on_reply(r); });
             if (!sent && sent.error().radius == Radius::message) {  // not sent: this message cannot be written safely
-                MF_TRY(st_.ledger.mark_skipped(item->message_id, sent.error().message));
-                record(st_.totals.skipped, *item, sent.error().message);
-                ++report_.skipped;
+                MF_TRY(skip(*item, sent.error().message));
                 continue;
             }
             if (!sent) return worst(sent);

@@ -15,6 +15,7 @@
 #include "pipeline/folder_replayer.hpp"
 #include "pipeline/long_line_repair.hpp"
 #include "pipeline/preflight.hpp"
+#include "pipeline/report_json.hpp"
 
 namespace mailferry::pipeline {
 namespace {
@@ -174,6 +175,61 @@ Status measure(RunState& st, size_t index, bool inspect) {
     }
 }
 
+// The folder plan, made over the first connection (on the retry policy), and
+// a report per planned folder.
+Status plan_run(RunState& st, std::unique_ptr<MailTarget>& first) {
+    std::vector<PlannedFolder> plan;
+    std::function<Status(MailTarget&)> plan_step = [&](MailTarget& t) -> Status {
+        st.folder_ids.clear();
+        auto made = make_plan(st.cache, t, st.options, st.folder_ids);
+        if (!made) return made.error();
+        plan = std::move(*made);
+        return {};
+    };
+    MF_TRY(first_step_with_retries<MailTarget>(st.options.retry, first, st.open_target, plan_step));
+    for (const auto& p : plan) {
+        ReplayFolderReport r;
+        r.source = p.source_name;
+        r.target = p.target_name;
+        r.rule = p.rule;
+        r.notes = p.notes;
+        st.reports.push_back(std::move(r));
+    }
+    return {};
+}
+
+// --connections workers (the profile's default), one connection each, the
+// first on the connection that made the plan; then the final sweep.
+void run_workers(RunState& st, std::unique_ptr<MailTarget> first) {
+    int n = st.options.connections > 0 ? st.options.connections : st.profile.default_connections;
+    n = std::max(1, std::min<int>(n, static_cast<int>(st.queue.size())));
+    std::vector<std::thread> threads;
+    for (int i = 1; i < n; ++i) threads.emplace_back(worker, std::ref(st), nullptr, 1000u + static_cast<unsigned>(i));
+    worker(st, std::move(first), 1000u);
+    for (auto& t : threads) t.join();
+    final_sweep(st);
+}
+
+ReplayReport summarize(RunState& st) {
+    ReplayReport report = std::move(st.totals);
+    report.dry_run = st.options.dry_run;
+    report.folders = std::move(st.reports);
+    for (const auto& f : report.folders) {
+        report.appended += f.appended;
+        report.bytes += f.bytes;
+        report.resolved += f.resolved;
+    }
+    report.fatal = st.fatal;
+    return report;
+}
+
+// The audit trail (docs/architecture.md §3, runs): what this run did, in numbers.
+std::string run_summary(const ReplayReport& r, const std::string& target_key) {
+    return json_text(nlohmann::json{{"target", target_key}, {"appended", r.appended}, {"bytes", r.bytes},
+                                    {"resolved", r.resolved}, {"skipped", r.skipped.size()},
+                                    {"failed", r.failed.size()}, {"throttled", r.throttled}});
+}
+
 }  // namespace
 
 Result<ReplayReport> run_replay(cache::Cache& cache, std::unique_ptr<MailTarget> first,
@@ -187,25 +243,7 @@ Result<ReplayReport> run_replay(cache::Cache& cache, std::unique_ptr<MailTarget>
     uint64_t limit = o.max_message_size ? o.max_message_size : o.profile->max_message_size;
     RunState st{cache, *ledger, open_target, o, *o.profile, limit, progress,
                 RateLimiter(o.max_messages_per_second, o.max_bytes_per_second), {}, {}, {}, {}, {}, {}, {}, {}, {}};
-    std::vector<PlannedFolder> plan_made;
-    std::function<Status(MailTarget&)> plan_step = [&](MailTarget& t) -> Status {
-        st.folder_ids.clear();
-        auto made = make_plan(cache, t, o, st.folder_ids);
-        if (!made) return made.error();
-        plan_made = std::move(*made);
-        return {};
-    };
-    MF_TRY(first_step_with_retries<MailTarget>(o.retry, first, open_target, plan_step));
-    const std::vector<PlannedFolder>* plan = &plan_made;
-    for (size_t i = 0; i < plan->size(); ++i) {
-        const auto& p = (*plan)[i];
-        ReplayFolderReport r;
-        r.source = p.source_name;
-        r.target = p.target_name;
-        r.rule = p.rule;
-        r.notes = p.notes;
-        st.reports.push_back(std::move(r));
-    }
+    MF_TRY(plan_run(st, first));
     std::optional<int64_t> run_id;
     if (!o.dry_run) {
         auto started_run = cache.begin_run("replay", std::nullopt);
@@ -219,38 +257,10 @@ Result<ReplayReport> run_replay(cache::Cache& cache, std::unique_ptr<MailTarget>
         st.queue.push_back(i);
     }
     progress.folders_total = st.queue.size();
-    if (!o.dry_run) {
-        int n = o.connections > 0 ? o.connections : o.profile->default_connections;
-        n = std::max(1, std::min<int>(n, static_cast<int>(st.queue.size())));
-        std::vector<std::thread> threads;
-        for (int i = 1; i < n; ++i) threads.emplace_back(worker, std::ref(st), nullptr, 1000u + static_cast<unsigned>(i));
-        worker(st, std::move(first), 1000u);
-        for (auto& t : threads) t.join();
-        final_sweep(st);
-    }
-    ReplayReport report = std::move(st.totals);
-    report.dry_run = o.dry_run;
-    report.folders = std::move(st.reports);
-    for (const auto& f : report.folders) {
-        report.appended += f.appended;
-        report.bytes += f.bytes;
-        report.resolved += f.resolved;
-    }
-    report.fatal = st.fatal;
+    if (!o.dry_run) run_workers(st, std::move(first));
+    ReplayReport report = summarize(st);
     report.seconds = std::chrono::duration<double>(Clock::now() - started).count();
-    // The audit trail (docs/architecture.md §3, runs): what this run did, in numbers.
-    std::string key;
-    for (char c : o.target_key) {
-        if (c == '"' || c == '\\') key += '\\';
-        if (static_cast<unsigned char>(c) >= 0x20) key += c;
-    }
-    std::string summary = "{\"target\": \"" + key + "\", \"appended\": " + std::to_string(report.appended) +
-                          ", \"bytes\": " + std::to_string(report.bytes) +
-                          ", \"resolved\": " + std::to_string(report.resolved) +
-                          ", \"skipped\": " + std::to_string(report.skipped.size()) +
-                          ", \"failed\": " + std::to_string(report.failed.size()) +
-                          ", \"throttled\": " + std::to_string(report.throttled) + "}";
-    if (run_id) (void)cache.end_run(*run_id, report.ok(), summary);
+    if (run_id) (void)cache.end_run(*run_id, report.ok(), run_summary(report, o.target_key));
     return report;
 }
 
