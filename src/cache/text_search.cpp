@@ -73,7 +73,9 @@ Result<std::vector<Match>> find_matches(Cache& cache, const SearchQuery& q) {
     });
     if (!s) {
         Error e = s.error();
-        if (!q.match.empty() && e.message.find("fts5") != std::string::npos) {
+        // The query is the one argument a user writes and SQLite parses: a
+        // statement that SQLite refuses (not a file it cannot read) means the query.
+        if (!q.match.empty() && e.kind == ErrorKind::invalid_data) {
             e.kind = ErrorKind::usage;
             e.message = "cannot read the query '" + q.match + "': " + e.message;
         }

@@ -38,14 +38,17 @@ SecretString oauthbearer_response(const std::string& user, const std::string& ho
                    "\x01\x01"});
 }
 
-Status present_bearer_token(oauth2::TokenSource& tokens, const std::function<Status(const std::string& token)>& present) {
+Status present_bearer_token(oauth2::TokenSource& tokens, const std::function<Status(const std::string& token)>& present,
+                            const std::function<Error(Error)>& explain_refusal) {
     auto token = tokens.access_token();
     if (!token) return token.error();
     Status first = present(*token);
     if (first || first.error().kind != ErrorKind::auth) return first;
     auto renewed = tokens.renew_after_rejection(*token);
     if (!renewed) return renewed.error();
-    return present(*renewed);
+    Status second = present(*renewed);
+    if (second || second.error().kind != ErrorKind::auth) return second;
+    return explain_refusal(second.error());
 }
 
 }  // namespace mailferry::net

@@ -26,7 +26,9 @@ constexpr const char* oauthbearer_failure_ack = "AQ==";
 // One try with the current token and, should the server refuse it (an
 // Error of kind auth), one more with a renewed one: a token can expire or be
 // revoked in the middle of a long run, and the next connection must not fail
-// for it. Returns present's last result, or the renewal's error.
-Status present_bearer_token(oauth2::TokenSource& tokens, const std::function<Status(const std::string& token)>& present);
+// for it. Returns present's last result, or the renewal's error; when the
+// server refused the renewed token too, explain_refusal says what that means.
+Status present_bearer_token(oauth2::TokenSource& tokens, const std::function<Status(const std::string& token)>& present,
+                            const std::function<Error(Error)>& explain_refusal);
 
 }  // namespace mailferry::net

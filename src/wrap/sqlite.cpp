@@ -5,10 +5,14 @@
 namespace mailferry::wrap {
 namespace {
 
+// SQLITE_ERROR is the statement's own fault (its SQL, or an argument SQLite
+// parses, such as an FTS5 query): invalid_data. Every other code is about the
+// file, the disk or the lock: io.
 Error sqlite_error(sqlite3* db, int rc, std::string_view what) {
     std::string text = std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
     if (rc == SQLITE_FULL) text += " (the disk is full)";
-    return make_error(ErrorKind::io, Radius::fatal, "cache index: " + text);
+    ErrorKind kind = (rc & 0xff) == SQLITE_ERROR ? ErrorKind::invalid_data : ErrorKind::io;
+    return make_error(kind, Radius::fatal, "cache index: " + text);
 }
 
 }  // namespace

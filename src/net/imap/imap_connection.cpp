@@ -1,16 +1,9 @@
 #include "net/imap/imap_connection.hpp"
 
 #include "net/sasl.hpp"
-#include "wrap/tls_verify.hpp"
+#include "net/transport_security.hpp"
 
 namespace mailferry::net {
-namespace {
-
-Error account_error(ErrorKind kind, std::string text) {
-    return make_error(kind, Radius::account, std::move(text));
-}
-
-}  // namespace
 
 Result<std::unique_ptr<ImapConnection>> ImapConnection::open(const ConnectOptions& o) {
     std::unique_ptr<ImapConnection> c(new ImapConnection(o.timeout_seconds, o.max_message_size));
@@ -30,37 +23,14 @@ Status ImapConnection::refresh_capabilities() {
 }
 
 Status ImapConnection::secure(const ConnectOptions& o) {
-    const ServerUrl& u = o.url;
-    if (u.security == Security::implicit_tls) {
-        MF_TRY(session_.connect_tls(u.host, u.port));
-        MF_TRY(verify_peer(o));
-        return refresh_capabilities();
-    }
-    MF_TRY(session_.connect_plain(u.host, u.port));
-    MF_TRY(refresh_capabilities());
-    if (has_capability("STARTTLS")) {
-        MF_TRY(session_.starttls(u.host));
-        MF_TRY(verify_peer(o));
-        // Capabilities seen before TLS may have been forged (RFC 3501 §6.2.1).
-        return refresh_capabilities();
-    }
-    if (!o.allow_plaintext) {
-        return account_error(ErrorKind::tls, u.server() +
-                                                 " does not offer STARTTLS: refusing to log in "
-                                                 "without encryption (use imaps:// or, on a trusted "
-                                                 "network, --allow-plaintext)");
-    }
-    if (o.warn) o.warn("warning: " + u.server() + " offers no STARTTLS; the password goes unencrypted (--allow-plaintext)");
-    return {};
-}
-
-Status ImapConnection::verify_peer(const ConnectOptions& o) {
-    if (o.insecure) {
-        if (o.warn) o.warn("warning: --insecure: the certificate of " + o.url.host + " is not verified");
-        return {};
-    }
-    auto chain = wrap::peer_chain_der(session_.stream());
-    return wrap::verify_peer_chain(chain, o.url.host, o.ca_file);
+    TransportSteps steps{"STARTTLS", "imaps://",
+                         [&] { return session_.connect_tls(o.url.host, o.url.port); },
+                         [&] { return session_.connect_plain(o.url.host, o.url.port); },
+                         [&] { return session_.starttls(o.url.host); },
+                         [&] { return refresh_capabilities(); },
+                         [&] { return has_capability("STARTTLS"); },
+                         [&] { return session_.stream(); }};
+    return secure_transport(o, steps);
 }
 
 Status ImapConnection::authenticate(const ConnectOptions& o) {
@@ -75,7 +45,7 @@ Status ImapConnection::authenticate_password(const ConnectOptions& o) {
         std::string hint = has_capability("AUTH=XOAUTH2") || has_capability("AUTH=OAUTHBEARER")
                                ? ": it needs OAuth2 ('mailferry auth login', then --auth xoauth2)"
                                : "";
-        return account_error(ErrorKind::auth,
+        return connection_error(ErrorKind::auth,
                              o.url.server() + " does not accept a password login (LOGINDISABLED)" + hint);
     }
     if (auto s = session_.login(o.url.user, o.password.reveal()); !s) {
@@ -92,15 +62,16 @@ Status ImapConnection::authenticate_password(const ConnectOptions& o) {
 }
 
 Status ImapConnection::authenticate_oauth2(const ConnectOptions& o) {
-    if (!o.tokens) return account_error(ErrorKind::internal, "OAuth2 without a token source");
+    if (!o.tokens) return connection_error(ErrorKind::internal, "OAuth2 without a token source");
     if (!has_capability("AUTH=XOAUTH2") && !has_capability("AUTH=OAUTHBEARER"))
-        return account_error(ErrorKind::auth, o.url.server() + " offers neither XOAUTH2 nor OAUTHBEARER: use --auth password");
-    Status s = present_bearer_token(*o.tokens, [&](const std::string& token) { return present_token(o, token); });
-    if (s || s.error().kind != ErrorKind::auth || s.error().message.rfind("AUTHENTICATE", 0) != 0) return s;
-    Error e = s.error();
-    e.message = o.url.server() + " rejected the OAuth2 token of " + o.tokens->account() + " for the mailbox " +
-                o.url.user + " (token rejected: revoked, for another mailbox, or missing the IMAP permission)";
-    return e;
+        return connection_error(ErrorKind::auth, o.url.server() + " offers neither XOAUTH2 nor OAUTHBEARER: use --auth password");
+    return present_bearer_token(
+        *o.tokens, [&](const std::string& token) { return present_token(o, token); },
+        [&](Error e) {
+            e.message = o.url.server() + " rejected the OAuth2 token of " + o.tokens->account() + " for the mailbox " +
+                        o.url.user + " (token rejected: revoked, for another mailbox, or missing the IMAP permission)";
+            return e;
+        });
 }
 
 Status ImapConnection::present_token(const ConnectOptions& o, const std::string& token) {
@@ -120,7 +91,7 @@ Status ImapConnection::start_compression(const ConnectOptions& o) {
     }
     MF_TRY(session_.simple_command("COMPRESS DEFLATE"));
     std::string err = session_.start_deflate();
-    if (!err.empty()) return account_error(ErrorKind::internal, "cannot start compression: " + err);
+    if (!err.empty()) return connection_error(ErrorKind::internal, "cannot start compression: " + err);
     compressed_ = true;
     return {};
 }

@@ -50,7 +50,6 @@ public:
 private:
     ImapConnection(int timeout, uint64_t max_message_size) : session_(timeout, max_message_size) {}
     Status secure(const ConnectOptions& o);
-    Status verify_peer(const ConnectOptions& o);
     Status authenticate(const ConnectOptions& o);
     Status authenticate_password(const ConnectOptions& o);
     Status authenticate_oauth2(const ConnectOptions& o);

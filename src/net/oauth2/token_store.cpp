@@ -125,8 +125,8 @@ Result<StoredToken> TokenStore::load(const std::string& account) const {
     auto file = wrap::read_secret_file(path, "the token file", wrap::OthersMayRead::refuse);
     if (!file) {
         Error e = file.error();
-        if (e.message.find("can be read by other users") != std::string::npos)
-            e.message += "; revoke its tokens, then 'mailferry auth login' again";
+        // Refused for being readable by others (the mode says so): the tokens may have leaked.
+        if (st.st_mode & (S_IRGRP | S_IROTH)) e.message += "; revoke its tokens, then 'mailferry auth login' again";
         return e;
     }
     return from_json_text(file->text.reveal(), path);

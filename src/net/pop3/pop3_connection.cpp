@@ -3,16 +3,9 @@
 #include <sstream>
 
 #include "net/sasl.hpp"
-#include "wrap/tls_verify.hpp"
+#include "net/transport_security.hpp"
 
 namespace mailferry::net {
-namespace {
-
-Error account_error(ErrorKind kind, std::string text) {
-    return make_error(kind, Radius::account, std::move(text));
-}
-
-}  // namespace
 
 Result<std::unique_ptr<Pop3Connection>> Pop3Connection::open(const ConnectOptions& o) {
     std::unique_ptr<Pop3Connection> c(new Pop3Connection(o.timeout_seconds, o.max_message_size));
@@ -40,33 +33,14 @@ Status Pop3Connection::refresh_capabilities() {
 }
 
 Status Pop3Connection::secure(const ConnectOptions& o) {
-    const ServerUrl& u = o.url;
-    auto verify = [&]() -> Status {
-        if (o.insecure) {
-            if (o.warn) o.warn("warning: --insecure: the certificate of " + u.host + " is not verified");
-            return {};
-        }
-        return wrap::verify_peer_chain(wrap::peer_chain_der(session_.stream()), u.host, o.ca_file);
-    };
-    if (u.security == Security::implicit_tls) {
-        MF_TRY(session_.connect_tls(u.host, u.port));
-        MF_TRY(verify());
-        return refresh_capabilities();
-    }
-    MF_TRY(session_.connect_plain(u.host, u.port));
-    MF_TRY(refresh_capabilities());
-    if (has_capability("STLS")) {
-        MF_TRY(session_.stls());
-        MF_TRY(verify());
-        // What the server said before TLS may have been forged (RFC 2595 §4).
-        return refresh_capabilities();
-    }
-    if (!o.allow_plaintext)
-        return account_error(ErrorKind::tls, u.server() +
-                                                 " does not offer STLS: refusing to log in without encryption "
-                                                 "(use pop3s:// or, on a trusted network, --allow-plaintext)");
-    if (o.warn) o.warn("warning: " + u.server() + " offers no STLS; the password goes unencrypted (--allow-plaintext)");
-    return {};
+    TransportSteps steps{"STLS", "pop3s://",
+                         [&] { return session_.connect_tls(o.url.host, o.url.port); },
+                         [&] { return session_.connect_plain(o.url.host, o.url.port); },
+                         [&] { return session_.stls(); },
+                         [&] { return refresh_capabilities(); },
+                         [&] { return has_capability("STLS"); },
+                         [&] { return session_.stream(); }};
+    return secure_transport(o, steps);
 }
 
 Status Pop3Connection::authenticate(const ConnectOptions& o) {
@@ -82,20 +56,20 @@ Status Pop3Connection::authenticate(const ConnectOptions& o) {
 }
 
 Status Pop3Connection::authenticate_oauth2(const ConnectOptions& o) {
-    if (!o.tokens) return account_error(ErrorKind::internal, "OAuth2 without a token source");
+    if (!o.tokens) return connection_error(ErrorKind::internal, "OAuth2 without a token source");
     const bool xoauth2 = offers_sasl("XOAUTH2");
     if (!xoauth2 && !offers_sasl("OAUTHBEARER"))
-        return account_error(ErrorKind::auth, o.url.server() + " offers neither XOAUTH2 nor OAUTHBEARER: use --auth password");
-    Status s = present_bearer_token(*o.tokens, [&](const std::string& token) {
+        return connection_error(ErrorKind::auth, o.url.server() + " offers neither XOAUTH2 nor OAUTHBEARER: use --auth password");
+    auto present = [&](const std::string& token) {
         return xoauth2 ? session_.authenticate("XOAUTH2", xoauth2_response(o.url.user, token).reveal(), xoauth2_failure_ack)
                        : session_.authenticate("OAUTHBEARER", oauthbearer_response(o.url.user, o.url.host, o.url.port, token).reveal(),
                                                oauthbearer_failure_ack);
+    };
+    return present_bearer_token(*o.tokens, present, [&](Error e) {
+        e.message = o.url.server() + " rejected the OAuth2 token of " + o.tokens->account() + " for the mailbox " +
+                    o.url.user + " (token rejected: revoked, for another mailbox, or missing the POP permission)";
+        return e;
     });
-    if (s || s.error().kind != ErrorKind::auth || s.error().message.rfind("AUTH ", 0) != 0) return s;
-    Error e = s.error();
-    e.message = o.url.server() + " rejected the OAuth2 token of " + o.tokens->account() + " for the mailbox " +
-                o.url.user + " (token rejected: revoked, for another mailbox, or missing the POP permission)";
-    return e;
 }
 
 }  // namespace mailferry::net
