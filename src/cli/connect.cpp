@@ -1,5 +1,7 @@
 #include "cli/connect.hpp"
 
+#include "wrap/protocol_trace.hpp"
+
 #include <iostream>
 
 #include "cli/secrets.hpp"
@@ -19,6 +21,8 @@ net::AuthMethod auth_method(const ConnectionArgs& args, const std::string& host)
 }  // namespace
 
 Result<net::ConnectOptions> make_connect_options(const ConnectionArgs& args, Warnings& warnings) {
+    // Before any connection opens: every stream checks it when it is made.
+    wrap::enable_protocol_trace(args.debug);
     auto url = net::parse_server_url(args.url);
     if (!url) return url.error();
     net::ConnectOptions o;

@@ -11,6 +11,9 @@ namespace mailferry::cli {
 namespace {
 
 void add_connection_options(CLI::App* cmd, ConnectionArgs& c) {
+    cmd->add_flag("--debug", c.debug,
+                  "trace the protocol on standard error: commands and replies, message contents by their size, "
+                  "passwords and tokens as ***");
     cmd->add_option("--password-file", c.password_file,
                     "read the password from this file (first line); never give it on the command line")
         ->check(CLI::ExistingFile);

@@ -20,6 +20,7 @@ struct ConnectionArgs {
     std::string auth;          // "", "password" or "xoauth2" ("": by host)
     std::string token_store;   // "": TokenStore::default_dir()
     std::string oauth_account; // "": the URL's user
+    bool debug = false;        // a protocol trace on standard error (wrap/protocol_trace.hpp)
 };
 
 struct OutputArgs {

@@ -1,5 +1,6 @@
 // COMPRESS=DEFLATE (RFC 4978) as a mailstream_low driver that wraps the session's existing low driver.
 #include "wrap/deflate_stream.hpp"
+#include "wrap/protocol_trace.hpp"
 
 #include <libetpan/libetpan.h>
 #include <zlib.h>
@@ -316,6 +317,8 @@ std::string install_deflate_layer(_mailstream* stream)
     layer->adopt_read_ahead(stream);
     layer.release(); // owned by outer from here on; layer_free() deletes it
     mailstream_set_low(stream, outer);
+    // Only the outermost layer logs (a --debug trace): beneath it the bytes are compressed.
+    silence_layer(inner);
     return {};
 }
 

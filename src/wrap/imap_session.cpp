@@ -164,6 +164,14 @@ int ImapSession::start(mailstream* opened) {
         mailstream_close(opened);
         return MAILIMAP_ERROR_MEMORY;
     }
+    // libetpan puts its own logger on the stream when it connects, which
+    // calls the session's: the --debug trace hangs there, greeting included.
+    trace_ = open_protocol_trace();
+    if (trace_)
+        mailimap_set_logger(
+            imap_.get(),
+            [](mailimap*, int type, const char* str, size_t size, void* trace) { protocol_trace_log(trace, type, str, size); },
+            trace_.get());
     return mailimap_connect(imap_.get(), opened);
 }
 
@@ -247,7 +255,10 @@ Result<std::vector<std::string>> ImapSession::capability() {
 }
 
 Status ImapSession::login(const std::string& user, const std::string& password) {
+    // libetpan's LOGIN does not mark the password private: a --debug trace would show it.
+    mailstream_set_privacy(stream(), 0);
     int rc = mailimap_login(imap_.get(), user.c_str(), password.c_str());
+    if (imap_->imap_stream) mailstream_set_privacy(stream(), 1);
     if (rc == MAILIMAP_NO_ERROR) return {};
     Error e = error_from(rc, "login as " + user + " refused");
     if (rc == MAILIMAP_ERROR_LOGIN) e.kind = ErrorKind::auth;

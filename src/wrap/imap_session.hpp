@@ -17,6 +17,7 @@
 
 #include "mailferry/flags.hpp"
 #include "mailferry/result.hpp"
+#include "wrap/protocol_trace.hpp"
 
 struct mailimap;
 struct _mailstream;
@@ -154,6 +155,8 @@ private:
     struct Free {
         void operator()(mailimap* m) const;
     };
+    // --debug; declared first, so that it outlives the session that logs to it.
+    std::unique_ptr<ProtocolTrace, ProtocolTraceFree> trace_;
     std::unique_ptr<mailimap, Free> imap_;
     std::string sni_host_;
     int timeout_;

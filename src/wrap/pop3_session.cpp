@@ -83,6 +83,14 @@ Status Pop3Session::start(mailstream* opened, const std::string& what) {
         mailstream_close(opened);
         return make_error(ErrorKind::internal, Radius::account, what + ": out of memory");
     }
+    // libetpan puts its own logger on the stream when it connects, which
+    // calls the session's: the --debug trace hangs there, greeting included.
+    trace_ = open_protocol_trace();
+    if (trace_)
+        mailpop3_set_logger(
+            pop_.get(),
+            [](mailpop3*, int type, const char* str, size_t size, void* trace) { protocol_trace_log(trace, type, str, size); },
+            trace_.get());
     if (mailpop3_connect(pop_.get(), opened) != MAILPOP3_NO_ERROR) {
         if (StreamGuard* g = stream_guard_of(stream()); g && g->stopped()) return lost(what);
         Error e = make_error(ErrorKind::temporary, Radius::account, what);
@@ -222,7 +230,9 @@ Status Pop3Session::login(const std::string& user, const std::string& password) 
     pass_line.reserve(5 + password.size());
     pass_line.append("PASS ");
     pass_line.append(password);
+    mailstream_set_privacy(stream(), 0);  // the --debug trace shows *** for it
     auto p = command(pass_line.reveal(), ErrorKind::auth, "the login of " + user);
+    if (stream()) mailstream_set_privacy(stream(), 1);
     if (!p) return p.error();
     return {};
 }

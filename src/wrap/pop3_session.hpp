@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "mailferry/result.hpp"
+#include "wrap/protocol_trace.hpp"
 #include "wrap/imap_session.hpp"
 #include "wrap/pop3_reply.hpp"
 
@@ -80,6 +81,8 @@ private:
     struct Free {
         void operator()(mailpop3* p) const;
     };
+    // --debug; declared first, so that it outlives the session that logs to it.
+    std::unique_ptr<ProtocolTrace, ProtocolTraceFree> trace_;
     std::unique_ptr<mailpop3, Free> pop_;
     std::string sni_host_;
     std::string last_response_;

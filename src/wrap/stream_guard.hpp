@@ -30,6 +30,7 @@
 #include <string>
 
 #include "mailferry/result.hpp"
+#include "wrap/protocol_trace.hpp"
 
 namespace mailferry::wrap {
 
@@ -196,6 +197,8 @@ inline StreamGuard* install_stream_guard(mailstream* stream, const StreamLimits&
     if (!outer) return nullptr;
     mailstream_low_set_timeout(outer, mailstream_low_get_timeout(inner));
     mailstream_set_low(stream, outer);
+    // The guard is always the outermost layer: the --debug trace reads there, once.
+    silence_layer(inner);
     return guard.release();
 }
 

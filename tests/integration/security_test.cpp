@@ -172,3 +172,61 @@ TEST_CASE("folder names that climb out of the cache stay inside it", "[security]
     for (const auto& [raw, f] : read_cache_folders(cache)) folders.insert(f.maildir);
     CHECK(folders.size() == read_cache_folders(cache).size());  // no two folders share a directory
 }
+
+TEST_CASE("with --debug the protocol is traced on standard error without a password or a message's contents",
+          "[security][debug]") {
+    Server s;
+    const std::string canary = "TRACECANARYBODYWORD";
+    const std::string eml = s.dir / "canary.eml";
+    {
+        std::ofstream out(eml, std::ios::binary);
+        out << "From: a@example.org\r\nTo: b@example.org\r\nSubject: traced\r\nMessage-ID: <trace@example.org>\r\n"
+               "Date: Mon, 1 Jan 2024 10:00:00 +0000\r\n\r\n" << canary << "\r\n";
+    }
+    s.dovecot.load_files("alice", "INBOX", {eml});
+    auto hidden = [&](const RunResult& r) {
+        CHECK(r.err.find(kPassword) == std::string::npos);
+        CHECK(r.err.find(canary) == std::string::npos);
+        CHECK(r.out.find(canary) == std::string::npos);
+    };
+    SECTION("IMAP fetch over STARTTLS, then replay back with APPEND literals") {
+        auto r = s.fetch("imap://alice@127.0.0.1:" + std::to_string(s.dovecot.imap_port()), s.dovecot.ca_file(),
+                         {"--debug"});
+        INFO(r.err.substr(0, 4000));
+        REQUIRE(r.exit_code == 0);
+        hidden(r);
+        CHECK(r.err.find("mailferry: trace [1] C: ") != std::string::npos);
+        CHECK(r.err.find(" STARTTLS") != std::string::npos);
+        CHECK(r.err.find("*** (") != std::string::npos);  // the LOGIN line, hidden whole
+        CHECK(r.err.find(" LOGIN ") == std::string::npos);
+        CHECK(r.err.find("<literal: ") != std::string::npos);  // the message, by its size
+        CHECK(r.err.find("S: * OK") != std::string::npos);
+
+        auto replay = run_mailferry({"replay", s.dir / "cache", "--to",
+                                     "imaps://alice@127.0.0.1:" + std::to_string(s.dovecot.imaps_port()),
+                                     "--password-file", s.password_file, "--ca-file", s.dovecot.ca_file(),
+                                     "--profile", "generic", "--target-prefix", "Replayed", "--no-progress", "--debug"});
+        INFO(replay.err.substr(0, 4000));
+        REQUIRE(replay.exit_code == 0);
+        hidden(replay);
+        CHECK(replay.err.find(" APPEND ") != std::string::npos);
+        CHECK(replay.err.find("<literal: ") != std::string::npos);
+    }
+    SECTION("POP3: PASS hidden, RETR answered by a byte count") {
+        auto r = s.fetch("pop3s://alice@127.0.0.1:" + std::to_string(s.dovecot.pop3s_port()), s.dovecot.ca_file(),
+                         {"--debug"});
+        INFO(r.err.substr(0, 4000));
+        REQUIRE(r.exit_code == 0);
+        hidden(r);
+        CHECK(r.err.find("C: USER alice") != std::string::npos);
+        CHECK(r.err.find("C: PASS") == std::string::npos);
+        CHECK(r.err.find("*** (") != std::string::npos);
+        CHECK(r.err.find("C: RETR ") != std::string::npos);
+        CHECK(r.err.find("<message: ") != std::string::npos);
+    }
+    SECTION("without --debug, no trace") {
+        auto r = s.fetch("imaps://alice@127.0.0.1:" + std::to_string(s.dovecot.imaps_port()), s.dovecot.ca_file());
+        REQUIRE(r.exit_code == 0);
+        CHECK(r.err.find("mailferry: trace") == std::string::npos);
+    }
+}

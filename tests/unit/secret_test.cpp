@@ -10,6 +10,7 @@
 
 #include "../common/temp_dir.hpp"
 #include "mailferry/secret.hpp"
+#include "wrap/protocol_trace.hpp"
 #include "wrap/secret_file.hpp"
 
 using namespace mailferry;
@@ -110,4 +111,24 @@ TEST_CASE("a secret file others can change, another user's, or no regular file i
     auto missing = wrap::read_secret_file(dir / "none", "the password file", wrap::OthersMayRead::warn);
     REQUIRE_FALSE(missing.ok());
     CHECK(missing.error().message.find("the password file") != std::string::npos);
+}
+
+TEST_CASE("the protocol trace keeps a command's verb and hides its secrets", "[secret][debug]") {
+    using mailferry::wrap::redact_client_line;
+    using mailferry::wrap::TraceRedaction;
+    TraceRedaction t;
+    CHECK(redact_client_line("a1 LOGIN alice hunter2", t) == "a1 LOGIN ***");
+    CHECK(redact_client_line("PASS hunter2", t) == "PASS ***");
+    CHECK(redact_client_line("USER alice", t) == "USER alice");
+    CHECK(redact_client_line("mf1 APPEND \"INBOX\" {12+}", t) == "mf1 APPEND \"INBOX\" {12+}");
+    CHECK_FALSE(t.in_sasl);
+    CHECK(redact_client_line("a2 AUTHENTICATE XOAUTH2 dXNlcj1hbGljZQ==", t) == "a2 AUTHENTICATE XOAUTH2 ***");
+    CHECK(t.in_sasl);
+    CHECK(redact_client_line("dG9rZW4tY29udGludWF0aW9u", t) == "***");  // a SASL response after "+"
+    t.in_sasl = false;
+    CHECK(redact_client_line("AUTH XOAUTH2 dXNlcj1ib2I=", t) == "AUTH XOAUTH2 ***");
+    CHECK(t.in_sasl);
+    t.in_sasl = false;
+    CHECK(redact_client_line("a3 login Alice Secret", t) == "a3 login ***");  // commands are case-insensitive
+    CHECK(redact_client_line("a4 SELECT \"bad\x01name\"", t) == "a4 SELECT \"bad\\x01name\"");
 }
