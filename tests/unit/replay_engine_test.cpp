@@ -150,6 +150,14 @@ cache::LedgerCounts ledger_counts(const std::string& cache_dir) {
     return *counts;
 }
 
+// The steps a replay of a copy of the cache takes when nothing goes wrong.
+uint64_t steps_of_clean_replay(const std::string& cache_dir, const ScratchDir& dir) {
+    auto counting = empty_target();
+    REQUIRE_FALSE(replay_once(copy_of(cache_dir, dir, "count"), counting).stopped());
+    REQUIRE(counting->steps() > 20);
+    return counting->steps();
+}
+
 }  // namespace
 
 TEST_CASE("replay engine: a clean run puts every message on the target once, and a re-run sends nothing",
@@ -180,10 +188,7 @@ TEST_CASE("replay engine: a connection or a reply lost at any step is survived, 
     ScratchDir dir{"mf-engine-", ScratchDir::in_memory};
     auto source = three_folders(5);
     const std::string cache_dir = cache_of(dir, source, "master");
-    auto counting = empty_target();
-    REQUIRE_FALSE(replay_once(copy_of(cache_dir, dir, "count"), counting).stopped());
-    const uint64_t clean_steps = counting->steps();
-    REQUIRE(clean_steps > 20);
+    const uint64_t clean_steps = steps_of_clean_replay(cache_dir, dir);
 
     // Step 1 is the first connection, which the command opens before anything else.
     for (uint64_t k = 2; k <= clean_steps; ++k) {
@@ -201,9 +206,7 @@ TEST_CASE("replay engine: a run killed at any step is finished by the next one, 
     ScratchDir dir{"mf-engine-", ScratchDir::in_memory};
     auto source = three_folders(5);
     const std::string cache_dir = cache_of(dir, source, "master");
-    auto counting = empty_target();
-    REQUIRE_FALSE(replay_once(copy_of(cache_dir, dir, "count"), counting).stopped());
-    const uint64_t clean_steps = counting->steps();
+    const uint64_t clean_steps = steps_of_clean_replay(cache_dir, dir);
 
     for (uint64_t k = 1; k <= clean_steps; ++k) {
         INFO("killed at step " << k << " of " << clean_steps);
