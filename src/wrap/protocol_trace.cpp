@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
-#include <sstream>
 
 #include "mailferry/ascii.hpp"
 
@@ -41,7 +40,6 @@ struct ProtocolTrace {
 
 namespace {
 
-using Connection = ProtocolTrace;
 std::mutex g_mutex;  // stderr, and the numbers
 unsigned g_next_number = 0;
 
@@ -60,7 +58,7 @@ std::string printable(const std::string& s) {
     return out;
 }
 
-void emit(const Connection& c, const char* who, const std::string& text) {
+void emit(const ProtocolTrace& c, const char* who, const std::string& text) {
     std::string out = "mailferry: trace [" + std::to_string(c.number) + "] " + who + ": " + text + "\n";
     ssize_t ignored = ::write(STDERR_FILENO, out.data(), out.size());
     (void)ignored;
@@ -88,7 +86,7 @@ std::string first_word(const std::string& line, size_t from = 0) {
     return line.substr(from, end == std::string::npos ? std::string::npos : end - from);
 }
 
-void client_line(Connection& c, const std::string& line, uint64_t bytes) {
+void client_line(ProtocolTrace& c, const std::string& line, uint64_t bytes) {
     std::string shown = redact_client_line(line, c.redaction);
     std::string verb = ascii::upper(first_word(line));
     if (verb == "RETR" || verb == "TOP") c.expect_message = true;
@@ -96,7 +94,7 @@ void client_line(Connection& c, const std::string& line, uint64_t bytes) {
     emit(c, "C", shown);
 }
 
-void server_line(Connection& c, const std::string& line, uint64_t bytes) {
+void server_line(ProtocolTrace& c, const std::string& line, uint64_t bytes) {
     if (c.in_message) {
         if (line == ".") {
             c.in_message = false;
@@ -122,7 +120,7 @@ void server_line(Connection& c, const std::string& line, uint64_t bytes) {
 }
 
 // Feeds bytes of one direction: complete lines are shown, literals counted.
-void feed(Connection& c, Direction& d, bool ours, const char* data, size_t size) {
+void feed(ProtocolTrace& c, Direction& d, bool ours, const char* data, size_t size) {
     size_t i = 0;
     while (i < size) {
         if (d.literal_left) {

@@ -13,6 +13,17 @@ namespace {
 // command would pass Exchange's line limit (docs/office365.md).
 constexpr size_t kFetchChunk = 500;
 
+// UID FETCH of these sorted UIDs in chunks of kFetchChunk.
+Status fetch_in_chunks(wrap::ImapSession& session, const std::vector<uint32_t>& sorted_uids, unsigned items,
+                       const std::function<void(const wrap::MessageAttributes&)>& on_message) {
+    for (size_t i = 0; i < sorted_uids.size(); i += kFetchChunk) {
+        std::vector<uint32_t> chunk(sorted_uids.begin() + static_cast<long>(i),
+                                    sorted_uids.begin() + static_cast<long>(std::min(sorted_uids.size(), i + kFetchChunk)));
+        MF_TRY(session.uid_fetch(wrap::compress_uids(chunk), items, on_message));
+    }
+    return {};
+}
+
 AppendReply from_wire(const wrap::AppendReply& r) {
     AppendReply out;
     out.token = r.token;
@@ -79,31 +90,19 @@ Result<std::vector<TargetMessage>> ImapTarget::find_messages(const std::string& 
     std::vector<TargetMessage> out;
     if (uids->empty()) return out;
     std::sort(uids->begin(), uids->end());
-    for (size_t i = 0; i < uids->size(); i += kFetchChunk) {
-        std::vector<uint32_t> chunk(uids->begin() + static_cast<long>(i),
-                                    uids->begin() + static_cast<long>(std::min(uids->size(), i + kFetchChunk)));
-        MF_TRY(session().uid_fetch(wrap::compress_uids(chunk),
-                                   wrap::fetch_uid | wrap::fetch_size | wrap::fetch_internaldate,
-                                   [&](const wrap::MessageAttributes& a) {
-                                       out.push_back({a.uid, a.size, a.internaldate, ""});
-                                   }));
-    }
+    MF_TRY(fetch_in_chunks(session(), *uids, wrap::fetch_uid | wrap::fetch_size | wrap::fetch_internaldate,
+                           [&](const wrap::MessageAttributes& a) { out.push_back({a.uid, a.size, a.internaldate, ""}); }));
     return out;
 }
 
 Status ImapTarget::describe_messages(const std::vector<uint32_t>& sorted_uids,
                                      const std::function<void(const TargetMessage&)>& on_message) {
     MF_TRY(idle_session());
-    for (size_t i = 0; i < sorted_uids.size(); i += kFetchChunk) {
-        std::vector<uint32_t> chunk(sorted_uids.begin() + static_cast<long>(i),
-                                    sorted_uids.begin() + static_cast<long>(std::min(sorted_uids.size(), i + kFetchChunk)));
-        MF_TRY(session().uid_fetch(wrap::compress_uids(chunk), wrap::fetch_uid | wrap::fetch_size | wrap::fetch_message_id,
-                                   [&](const wrap::MessageAttributes& a) {
-                                       on_message({a.uid, a.size, a.internaldate,
-                                                   mime::read_header_fields(a.header_fields).message_id});
-                                   }));
-    }
-    return {};
+    return fetch_in_chunks(session(), sorted_uids, wrap::fetch_uid | wrap::fetch_size | wrap::fetch_message_id,
+                           [&](const wrap::MessageAttributes& a) {
+                               on_message({a.uid, a.size, a.internaldate,
+                                           mime::read_header_fields(a.header_fields).message_id});
+                           });
 }
 
 Status ImapTarget::append(OutgoingMessage message, const AppendReplyHandler& on_reply) {
