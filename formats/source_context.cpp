@@ -1,7 +1,7 @@
 #include "formats/source_context.hpp"
 
 #include "formats/maildir/maildir_naming.hpp"
-#include "mailferry/mutf7.hpp"
+#include "core/mutf7.hpp"
 
 namespace mailferry::formats {
 

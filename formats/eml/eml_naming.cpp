@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "mailferry/ascii.hpp"
-#include "mailferry/clock.hpp"
+#include "core/ascii.hpp"
+#include "core/clock.hpp"
 #include "mime/rfc2047.hpp"
 
 namespace mailferry::eml {

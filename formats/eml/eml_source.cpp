@@ -7,7 +7,7 @@
 
 #include "formats/mbox/from_line.hpp"
 #include "formats/mbox/mbox_headers.hpp"
-#include "mailferry/rfc5322_date.hpp"
+#include "core/rfc5322_date.hpp"
 #include "wrap/posix_file.hpp"
 #include "wrap/sha256.hpp"
 

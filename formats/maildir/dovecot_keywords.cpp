@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
-#include "mailferry/ascii.hpp"
+#include "core/ascii.hpp"
 
 namespace mailferry::maildir {
 namespace {

@@ -4,8 +4,8 @@
 #include <charconv>
 #include <cstdio>
 
-#include "mailferry/ascii.hpp"
-#include "mailferry/mutf7.hpp"
+#include "core/ascii.hpp"
+#include "core/mutf7.hpp"
 #include "wrap/sha256.hpp"
 
 namespace mailferry::maildir {

@@ -1,5 +1,5 @@
 #include "formats/maildir/maildir_writer.hpp"
-#include "mailferry/failpoint.hpp"
+#include "core/failpoint.hpp"
 
 #include <ctime>
 

@@ -3,8 +3,8 @@
 #include <chrono>
 #include <cstdio>
 
-#include "mailferry/ascii.hpp"
-#include "mailferry/clock.hpp"
+#include "core/ascii.hpp"
+#include "core/clock.hpp"
 
 namespace mailferry::mbox {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "mailferry/ascii.hpp"
+#include "core/ascii.hpp"
 
 namespace mailferry::mbox {
 namespace {

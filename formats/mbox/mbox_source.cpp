@@ -7,7 +7,7 @@
 
 #include "formats/mbox/mbox_headers.hpp"
 #include "formats/mbox/takeout_labels.hpp"
-#include "mailferry/rfc5322_date.hpp"
+#include "core/rfc5322_date.hpp"
 #include "wrap/sha256.hpp"
 
 namespace mailferry::mbox {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "mailferry/ascii.hpp"
+#include "core/ascii.hpp"
 #include "mime/rfc2047.hpp"
 
 namespace mailferry::mbox {

@@ -1,5 +1,5 @@
 #include "cache/cache.hpp"
-#include "mailferry/failpoint.hpp"
+#include "core/failpoint.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -9,7 +9,7 @@
 #include <optional>
 
 #include "cache/schema.hpp"
-#include "mailferry/clock.hpp"
+#include "core/clock.hpp"
 
 #ifndef MAILFERRY_VERSION
 #define MAILFERRY_VERSION "dev"

@@ -1,7 +1,8 @@
 // The cache: a directory holding index.sqlite and mail/ (a Maildir++ tree),
 // format v1 (docs/architecture.md §3, §4). This class owns the index; the Maildir side is
 // written through maildir::MaildirWriter by the pipeline, which then records
-// the files here, in that order.
+// the files here, in that order. Readers need only its CacheReader side
+// (include/mailferry/cache_reader.hpp), opened with OpenMode::read_only.
 //
 // Thread-safety: every method locks one mutex, so worker threads may share a
 // Cache. One process at a time: open() takes an exclusive lock on the cache
@@ -17,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "mailferry/cache_reader.hpp"
 #include "mailferry/flags.hpp"
 #include "mailferry/mail_source.hpp"
 #include "mailferry/result.hpp"
@@ -25,17 +27,6 @@
 #include "wrap/sqlite.hpp"
 
 namespace mailferry::cache {
-
-struct FolderRecord {
-    int64_t id = 0;
-    int64_t source_id = 0;
-    SourceFolder info;
-    uint32_t uidvalidity = 0;
-    uint32_t highest_uid = 0;
-    std::string maildir;  // below mail/, "" for INBOX
-    bool on_source = true;
-    std::optional<int64_t> last_fetch;
-};
 
 struct MessageRecord {
     int64_t folder_id = 0;
@@ -82,19 +73,6 @@ struct CachedMessage {
     bool gone = false;
 };
 
-// A cached message as export reads it (cache -> file formats).
-struct StoredMessage {
-    int64_t id = 0;
-    uint32_t uidvalidity = 0;
-    uint32_t uid = 0;
-    uint64_t size = 0;
-    int64_t received = 0;  // INTERNALDATE, epoch seconds
-    Flags flags;
-    std::string subject;   // raw header value, not decoded
-    std::string path;      // relative to the cache directory
-    bool compressed = false;  // gzip (Dovecot's zlib plugin format)
-    bool gone = false;        // no longer on the source; still cached
-};
 
 struct FlagChange {
     int64_t id;
@@ -108,19 +86,7 @@ struct MessageFileRef {
     bool compressed = false;  // gzip (Dovecot's zlib plugin format)
 };
 
-struct FolderSummary {
-    FolderRecord folder;
-    int64_t messages = 0;
-    int64_t bytes = 0;
-    int64_t gone = 0;
-};
 
-struct SourceRecord {
-    int64_t id = 0;
-    SourceKind kind = SourceKind::imap;
-    std::string server, account;
-    std::optional<int64_t> last_fetch;
-};
 
 // read_only: for commands that only read (status, search, show, export,
 // manifest, replay --dry-run). It takes no lock, so it works while a writer
@@ -131,18 +97,18 @@ struct SourceRecord {
 // cache/message_file.hpp, which finds a file the writer renamed since.
 enum class OpenMode { create_if_missing, existing, read_only };
 
-class Cache {
+class Cache final : public CacheReader {
 public:
     static Result<std::unique_ptr<Cache>> open(const std::string& dir, OpenMode mode);
 
-    const std::string& dir() const { return dir_; }
+    const std::string& dir() const override { return dir_; }
     std::string mail_root() const { return dir_ + "/mail"; }
     std::string absolute(const std::string& rel) const { return dir_ + "/" + rel; }
 
     Result<int64_t> ensure_source(SourceKind kind, const std::string& server,
                                   const std::string& account);
     Status touch_source(int64_t source_id, int64_t when);
-    Result<std::vector<SourceRecord>> sources();
+    Result<std::vector<SourceRecord>> sources() override;
 
     // Inserts or updates a folder (name, role, delimiter; on_source = 1) and
     // gives a new one a Maildir directory no other folder uses.
@@ -150,7 +116,7 @@ public:
                                        const std::string& wanted_maildir);
     Status mark_folders_absent(int64_t source_id, const std::vector<int64_t>& present_ids);
     Result<std::vector<FolderRecord>> folders(std::optional<int64_t> source_id = std::nullopt);
-    Result<std::vector<FolderSummary>> folder_summaries();
+    Result<std::vector<FolderSummary>> folder_summaries() override;
     Status set_folder_state(int64_t folder_id, uint32_t uidvalidity, uint32_t highest_uid,
                             int64_t when);
 
@@ -165,10 +131,8 @@ public:
     // Calls fn for each cached message of the folder, in UID order. fn must
     // not call back into the Cache (the lock is held).
     Status for_each_message(int64_t folder_id, const std::function<void(const CachedMessage&)>& fn);
-    // Calls fn for each cached message of the folder, gone ones included, in
-    // received order (ties broken by UIDVALIDITY, then UID); stops at fn's first
-    // error and returns it. fn must not call back into the Cache (the lock is held).
-    Status for_each_stored(int64_t folder_id, const std::function<Status(const StoredMessage&)>& fn);
+    // CacheReader's (fn must not call back into the Cache: the lock is held).
+    Status for_each_stored(int64_t folder_id, const std::function<Status(const StoredMessage&)>& fn) override;
     // The source keys (POP3 UIDLs...) of the messages indexed for a source:
     // each has its file durable in the cache.
     Result<std::set<std::string>> cached_source_keys(int64_t source_id);
@@ -191,7 +155,11 @@ public:
     Status end_run(int64_t run_id, bool ok, const std::string& summary_json);
     Result<std::string> info(const std::string& key);
 
-    Result<int64_t> message_count();
+    Result<int64_t> message_count() override;
+    Result<std::string> read_message(int64_t id) override;
+    Result<std::string> read_message(const StoredMessage& message) override;
+    Result<std::vector<SearchHit>> search(const SearchQuery& query) override;
+    Result<int64_t> messages_not_indexed() override;
 
     // For the cache's own modules (the replay ledger): the index and the lock
     // that guards it. Hold the lock for as long as the Database is used.

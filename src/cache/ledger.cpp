@@ -1,6 +1,6 @@
 #include "cache/ledger.hpp"
 
-#include "mailferry/clock.hpp"
+#include "core/clock.hpp"
 
 namespace mailferry::cache {
 namespace {

@@ -6,13 +6,15 @@
 #include <optional>
 #include <string_view>
 
-#include "cache/cache.hpp"
+#include "mailferry/cache_reader.hpp"
 #include "formats/maildir/maildir_naming.hpp"
 #include "wrap/file_input.hpp"
 #include "wrap/posix_file.hpp"
 
 namespace mailferry::cache {
 namespace {
+
+std::string absolute(const CacheReader& cache, const std::string& rel) { return cache.dir() + "/" + rel; }
 
 struct CloseDir {
     void operator()(DIR* d) const { closedir(d); }
@@ -36,8 +38,8 @@ Error missing(const std::string& rel) {
 
 }  // namespace
 
-Result<std::string> locate_message_file(const Cache& cache, const std::string& rel) {
-    if (wrap::exists(cache.absolute(rel))) return rel;
+Result<std::string> locate_message_file(const CacheReader& cache, const std::string& rel) {
+    if (wrap::exists(absolute(cache, rel))) return rel;
     // rel is "<folder>/cur/<name>" or "<folder>/new/<name>".
     size_t slash = rel.rfind('/');
     if (slash == std::string::npos || slash < 4) return missing(rel);
@@ -47,7 +49,7 @@ Result<std::string> locate_message_file(const Cache& cache, const std::string& r
     const std::string base = maildir::parse_file_name(std::string_view(rel).substr(slash + 1)).base;
     if (base.empty()) return missing(rel);
     for (const char* sub : {"cur", "new"}) {
-        if (auto name = entry_with_base(cache.absolute(folder + sub), base)) return folder + sub + "/" + *name;
+        if (auto name = entry_with_base(absolute(cache, folder + sub), base)) return folder + sub + "/" + *name;
     }
     return missing(rel);
 }
@@ -69,12 +71,12 @@ Result<std::string> read_decompressed(const std::string& path) {
 
 }  // namespace
 
-Result<std::string> read_message_file(const Cache& cache, const std::string& rel, bool compressed) {
+Result<std::string> read_message_file(const CacheReader& cache, const std::string& rel, bool compressed) {
     // Between locating the file and opening it, its flags may change once more.
     for (int attempt = 0;; ++attempt) {
         auto path = locate_message_file(cache, rel);
         if (!path) return path.error();
-        const std::string file = cache.absolute(*path);
+        const std::string file = absolute(cache, *path);
         auto bytes = compressed ? read_decompressed(file) : wrap::read_file(file);
         if (bytes || attempt == 3 || wrap::exists(file)) return bytes;
     }

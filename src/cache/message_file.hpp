@@ -17,14 +17,14 @@
 
 namespace mailferry::cache {
 
-class Cache;
+class CacheReader;
 
 // The path (relative to the cache, as the index stores it) where the message
 // file that the index called rel is now. Errors: not_found naming rel.
-Result<std::string> locate_message_file(const Cache& cache, const std::string& rel);
+Result<std::string> locate_message_file(const CacheReader& cache, const std::string& rel);
 
 // The message's bytes as the server sent them: decompressed when the index
 // marks the file compressed (a cache that Dovecot's zlib plugin compressed).
-Result<std::string> read_message_file(const Cache& cache, const std::string& rel, bool compressed);
+Result<std::string> read_message_file(const CacheReader& cache, const std::string& rel, bool compressed);
 
 }  // namespace mailferry::cache

@@ -4,7 +4,7 @@
 #include <chrono>
 #include <future>
 
-#include "mailferry/failpoint.hpp"
+#include "core/failpoint.hpp"
 #include "mime/text_extract.hpp"
 #include "wrap/posix_file.hpp"
 #include "wrap/sqlite.hpp"

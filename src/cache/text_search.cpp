@@ -5,7 +5,6 @@
 #include "cache/search_snippet.hpp"
 #include "cache/text_index.hpp"
 #include "mime/text_extract.hpp"
-#include "wrap/posix_file.hpp"
 
 namespace mailferry::cache {
 namespace {
@@ -24,7 +23,7 @@ std::string like_pattern(const std::string& imap_pattern) {
 
 struct Match {
     SearchHit hit;
-    std::string path, raw_from, raw_subject;
+    std::string raw_from, raw_subject;
 };
 
 Result<std::vector<Match>> find_matches(Cache& cache, const SearchQuery& q) {
@@ -33,7 +32,7 @@ Result<std::vector<Match>> find_matches(Cache& cache, const SearchQuery& q) {
     // is by received date (text_index.hpp), so newest or oldest first stops at
     // the limit, and a date range is a range of keys. Relevance has to rank
     // every match first.
-    std::string sql = "SELECT m.id, m.received_at, f.name, m.path, m.from_header, m.subject FROM ";
+    std::string sql = "SELECT m.id, m.received_at, f.name, m.from_header, m.subject FROM ";
     if (!q.match.empty()) sql += "message_text JOIN messages m ON m.text_key = message_text.rowid";
     else sql += "messages m";
     sql += " JOIN folders f ON f.id = m.folder_id WHERE 1";
@@ -69,7 +68,7 @@ Result<std::vector<Match>> find_matches(Cache& cache, const SearchQuery& q) {
     bind(":limit", int64_t{q.limit});
     std::vector<Match> out;
     Status s = st->each([&] {
-        out.push_back({{st->int64(0), st->int64(1), st->text(2), "", "", ""}, st->text(3), st->text(4), st->text(5)});
+        out.push_back({{st->int64(0), st->int64(1), st->text(2), "", "", ""}, st->text(3), st->text(4)});
     });
     if (!s) {
         Error e = s.error();
@@ -95,7 +94,9 @@ Result<std::vector<SearchHit>> search(Cache& cache, const SearchQuery& q) {
     std::vector<SearchHit> hits;
     for (auto& m : *matches) {
         SearchHit h = std::move(m.hit);
-        auto bytes = wrap::read_file(cache.absolute(m.path));
+        // By id: the file is found even if a writer renamed it since the
+        // snapshot, and decompressed where Dovecot's zlib plugin wrote it.
+        auto bytes = cache.read_message(h.id);
         if (bytes) {
             auto text = mime::extract_text(*bytes);
             h.from = std::move(text.from);

@@ -12,23 +12,6 @@
 
 namespace mailferry::cache {
 
-struct SearchQuery {
-    std::string match;        // FTS5 query syntax; "" = every message
-    std::string folder;       // pattern as in IMAP ('*', '%'), "" = all
-    std::string from;         // substring of the From header, case-insensitive
-    std::optional<int64_t> since, before;  // received date bounds (epoch s; since inclusive, before exclusive)
-    // By received date, as mail is read, or by FTS5's rank (bm25), which
-    // scores every match first: a word in most of a large cache takes long.
-    enum class Order { newest, oldest, relevance } order = Order::newest;
-    int limit = 50;
-};
-
-struct SearchHit {
-    int64_t id = 0;
-    int64_t received = 0;
-    std::string folder, from, subject, snippet;
-};
-
 // The hits in the order asked (relevance without a query: newest). An FTS5
 // syntax error is a usage error that quotes SQLite's words.
 Result<std::vector<SearchHit>> search(Cache& cache, const SearchQuery& query);

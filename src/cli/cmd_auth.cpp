@@ -11,7 +11,7 @@
 #include "pipeline/report_json.hpp"
 #include "cli/connect.hpp"
 #include "cli/options.hpp"
-#include "mailferry/clock.hpp"
+#include "core/clock.hpp"
 #include "net/oauth2/client_auth.hpp"
 #include "net/oauth2/device_flow.hpp"
 #include "net/oauth2/provider.hpp"

@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cache/cache.hpp"
+#include "mailferry/cache_reader.hpp"
 #include "pipeline/report_json.hpp"
 #include "cli/connect.hpp"
 #include "cli/options.hpp"
@@ -35,7 +35,7 @@ void print_summary(const pipeline::ExportReport& r, const ExportArgs& args) {
 int run_export_command(const ExportArgs& args) {
     auto format = pipeline::parse_export_format(args.format);
     if (!format) return report_failure(make_error(ErrorKind::usage, Radius::fatal, "unknown format " + args.format));
-    auto cache = cache::Cache::open(args.cache, cache::OpenMode::read_only);
+    auto cache = cache::open_cache_reader(args.cache);
     if (!cache) return report_failure(cache.error());
 
     pipeline::ExportOptions options;

@@ -7,7 +7,7 @@
 
 #include "cache/cache.hpp"
 #include "pipeline/report_json.hpp"
-#include "mailferry/utf8.hpp"
+#include "core/utf8.hpp"
 #include "cli/options.hpp"
 #include "cli/connect.hpp"
 #include "cli/terminal.hpp"

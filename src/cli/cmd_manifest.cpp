@@ -9,7 +9,7 @@
 #include "pipeline/report_json.hpp"
 #include "cli/connect.hpp"
 #include "cli/options.hpp"
-#include "mailferry/clock.hpp"
+#include "core/clock.hpp"
 #include "net/source_url.hpp"
 
 namespace mailferry::cli {

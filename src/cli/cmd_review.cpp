@@ -8,14 +8,12 @@
 #include <nlohmann/json.hpp>
 
 #include "cache/cache.hpp"
-#include "cache/message_file.hpp"
 #include "cache/text_index.hpp"
-#include "cache/text_search.hpp"
 #include "pipeline/report_json.hpp"
 #include "cli/connect.hpp"
 #include "cli/options.hpp"
 #include "cli/terminal.hpp"
-#include "mailferry/clock.hpp"
+#include "core/clock.hpp"
 #include "pipeline/attachment_saver.hpp"
 #include "pipeline/export_paths.hpp"
 #include "pipeline/message_view.hpp"
@@ -111,11 +109,11 @@ int run_search_command(const ReviewArgs& args) {
         if (!t) return report_failure(t.error());
         q.before = *t;
     }
-    auto cache = cache::Cache::open(args.cache, cache::OpenMode::read_only);
+    auto cache = cache::open_cache_reader(args.cache);
     if (!cache) return report_failure(cache.error());
-    auto hits = cache::search(**cache, q);
+    auto hits = (*cache)->search(q);
     if (!hits) return report_failure(hits.error());
-    if (auto missing = cache::messages_not_indexed(**cache); missing && *missing > 0 && !q.match.empty())
+    if (auto missing = (*cache)->messages_not_indexed(); missing && *missing > 0 && !q.match.empty())
         std::cerr << "warning: " << *missing << " message(s) are not in the full-text index yet and cannot be found; "
                   << "mailferry reindex " << args.cache << " adds them\n";
     if (args.output.json) {
@@ -133,11 +131,9 @@ int run_search_command(const ReviewArgs& args) {
 }
 
 int run_show_command(const ReviewArgs& args) {
-    auto cache = cache::Cache::open(args.cache, cache::OpenMode::read_only);
+    auto cache = cache::open_cache_reader(args.cache);
     if (!cache) return report_failure(cache.error());
-    auto file = (*cache)->message_file(args.id);
-    if (!file) return report_failure(file.error());
-    auto bytes = cache::read_message_file(**cache, file->path, file->compressed);
+    auto bytes = (*cache)->read_message(args.id);
     if (!bytes) return report_failure(bytes.error());
     if (args.raw) {
         std::cout.write(bytes->data(), static_cast<std::streamsize>(bytes->size()));

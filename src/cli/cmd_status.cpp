@@ -9,7 +9,7 @@
 #include "pipeline/report_json.hpp"
 #include "cli/options.hpp"
 #include "cli/terminal.hpp"
-#include "mailferry/clock.hpp"
+#include "core/clock.hpp"
 
 namespace mailferry::cli {
 namespace {

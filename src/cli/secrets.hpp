@@ -6,7 +6,7 @@
 
 #include "cli/options.hpp"
 #include "mailferry/result.hpp"
-#include "mailferry/secret.hpp"
+#include "core/secret.hpp"
 
 namespace mailferry::cli {
 

@@ -1,5 +1,5 @@
 #include "cli/terminal.hpp"
-#include "mailferry/utf8.hpp"
+#include "core/utf8.hpp"
 
 #include <unistd.h>
 

@@ -1,4 +1,4 @@
-#include "mailferry/ascii.hpp"
+#include "core/ascii.hpp"
 
 namespace mailferry::ascii {
 

@@ -1,4 +1,4 @@
-#include "mailferry/clock.hpp"
+#include "core/clock.hpp"
 
 #include <chrono>
 #include <cstdio>

@@ -1,4 +1,4 @@
-#include "mailferry/failpoint.hpp"
+#include "core/failpoint.hpp"
 
 #ifdef MAILFERRY_FAILPOINTS
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "mailferry/ascii.hpp"
+#include "core/ascii.hpp"
 
 namespace mailferry {
 namespace {

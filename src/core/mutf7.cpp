@@ -1,9 +1,9 @@
-#include "mailferry/mutf7.hpp"
+#include "core/mutf7.hpp"
 
 #include <cstdint>
 #include <vector>
 
-#include "mailferry/utf8.hpp"
+#include "core/utf8.hpp"
 
 namespace mailferry {
 namespace {

@@ -1,5 +1,5 @@
 #include "mailferry/result.hpp"
-#include "mailferry/utf8.hpp"
+#include "core/utf8.hpp"
 
 namespace mailferry {
 

@@ -1,10 +1,10 @@
-#include "mailferry/rfc5322_date.hpp"
+#include "core/rfc5322_date.hpp"
 
 #include <array>
 #include <cctype>
 
-#include "mailferry/ascii.hpp"
-#include "mailferry/clock.hpp"
+#include "core/ascii.hpp"
+#include "core/clock.hpp"
 
 namespace mailferry {
 namespace {

@@ -1,4 +1,4 @@
-#include "mailferry/secret.hpp"
+#include "core/secret.hpp"
 
 #include <string.h>
 

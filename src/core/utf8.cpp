@@ -1,4 +1,4 @@
-#include "mailferry/utf8.hpp"
+#include "core/utf8.hpp"
 
 #include <cstdio>
 #include <utility>

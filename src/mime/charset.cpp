@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "mailferry/utf8.hpp"
+#include "core/utf8.hpp"
 #include "wrap/iconv_converter.hpp"
 
 namespace mailferry::mime {

@@ -5,7 +5,7 @@
 #include <cstring>
 #include <strings.h>
 
-#include "mailferry/ascii.hpp"
+#include "core/ascii.hpp"
 #include "mime/charset.hpp"
 #include "mime/html_entities.hpp"
 

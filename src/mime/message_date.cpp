@@ -5,7 +5,7 @@
 #include <strings.h>
 #include <string>
 
-#include "mailferry/rfc5322_date.hpp"
+#include "core/rfc5322_date.hpp"
 
 namespace mailferry::mime {
 namespace {

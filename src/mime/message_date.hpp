@@ -1,6 +1,6 @@
 // The received date of a message that came without one (POP3): the newest
 // Received: header's date, else Date:, else a fallback the caller gives. The
-// dates themselves are read by mailferry/rfc5322_date.hpp.
+// dates themselves are read by core/rfc5322_date.hpp.
 #pragma once
 
 #include <cstdint>

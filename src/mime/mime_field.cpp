@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <map>
 
-#include "mailferry/ascii.hpp"
+#include "core/ascii.hpp"
 #include "mime/charset.hpp"
 
 namespace mailferry::mime {

@@ -2,7 +2,7 @@
 
 #include <strings.h>
 
-#include "mailferry/ascii.hpp"
+#include "core/ascii.hpp"
 #include "mime/charset.hpp"
 #include "mime/mime_entity.hpp"
 #include "mime/rfc2047.hpp"

@@ -3,7 +3,7 @@
 #include <exception>
 #include <strings.h>
 
-#include "mailferry/ascii.hpp"
+#include "core/ascii.hpp"
 #include "mime/charset.hpp"
 #include "mime/html_text.hpp"
 #include "mime/part_walk.hpp"

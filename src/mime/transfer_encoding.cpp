@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "mailferry/ascii.hpp"
+#include "core/ascii.hpp"
 
 namespace mailferry::mime {
 namespace {

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "mailferry/result.hpp"
-#include "mailferry/secret.hpp"
+#include "core/secret.hpp"
 #include "net/oauth2/token_source.hpp"
 
 namespace mailferry::net {

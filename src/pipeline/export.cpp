@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 
-#include "cache/message_file.hpp"
 #include "formats/maildir/maildir_naming.hpp"
 #include "pipeline/export_paths.hpp"
 #include "pipeline/export_sink.hpp"
@@ -38,7 +37,7 @@ Result<std::string> path_for(const cache::FolderRecord& f, ExportFormat format, 
     return make_error(ErrorKind::internal, Radius::fatal, "unknown export format");
 }
 
-std::unique_ptr<ExportSink> make_sink(cache::Cache& cache, const ExportOptions& o, const ExportPaths& paths) {
+std::unique_ptr<ExportSink> make_sink(cache::CacheReader& cache, const ExportOptions& o, const ExportPaths& paths) {
     switch (o.format) {
         case ExportFormat::mboxrd: return make_mbox_sink(mbox::Variant::mboxrd, o.force);
         case ExportFormat::mboxo: return make_mbox_sink(mbox::Variant::mboxo, o.force);
@@ -53,7 +52,7 @@ struct Planned {
     int64_t messages = 0, bytes = 0;
 };
 
-Result<std::vector<Planned>> plan(cache::Cache& cache, const ExportOptions& o, ExportPaths& paths) {
+Result<std::vector<Planned>> plan(cache::CacheReader& cache, const ExportOptions& o, ExportPaths& paths) {
     auto summaries = cache.folder_summaries();
     if (!summaries) return summaries.error();
     FolderFilter filter(o.include, o.exclude);
@@ -72,7 +71,7 @@ Result<std::vector<Planned>> plan(cache::Cache& cache, const ExportOptions& o, E
 // Nothing is replaced without force: every file that would be is found first.
 // With force too, so that a link planted below DEST stops the export before
 // anything is written.
-Status check_existing(cache::Cache& cache, ExportSink& sink, const std::vector<Planned>& planned,
+Status check_existing(cache::CacheReader& cache, ExportSink& sink, const std::vector<Planned>& planned,
                       const ExportOptions& o) {
     auto dest = wrap::DirectoryHandle::open_if_present(o.dest);
     if (!dest) return dest.error();
@@ -89,7 +88,7 @@ Status check_existing(cache::Cache& cache, ExportSink& sink, const std::vector<P
 
 class FolderRun {
 public:
-    FolderRun(cache::Cache& cache, ExportSink& sink, ExportProgress& progress)
+    FolderRun(cache::CacheReader& cache, ExportSink& sink, ExportProgress& progress)
         : cache_(cache), sink_(sink), progress_(progress) {}
 
     // Folder-level results go into r; the Result is an error only when the export must stop.
@@ -101,7 +100,7 @@ public:
 
 private:
     Status one(const ExportFolder& f, const cache::StoredMessage& m, ExportFolderReport& r) {
-        auto bytes = cache::read_message_file(cache_, m.path, m.compressed);
+        auto bytes = cache_.read_message(m);
         Status s = bytes ? sink_.add(m, *bytes, r) : Status(bytes.error());
         progress_.messages_done += 1;
         progress_.bytes_done += m.size;
@@ -119,7 +118,7 @@ private:
         return {};
     }
 
-    cache::Cache& cache_;
+    cache::CacheReader& cache_;
     ExportSink& sink_;
     ExportProgress& progress_;
 };
@@ -153,7 +152,7 @@ const char* export_format_name(ExportFormat format) {
     return "?";
 }
 
-Result<ExportReport> run_export(cache::Cache& cache, const ExportOptions& o, ExportProgress& progress) {
+Result<ExportReport> run_export(cache::CacheReader& cache, const ExportOptions& o, ExportProgress& progress) {
     auto started = std::chrono::steady_clock::now();
     MF_TRY(check_output_directory(cache.dir(), o.dest, "the export directory"));
     ExportPaths paths;

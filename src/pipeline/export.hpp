@@ -41,7 +41,7 @@
 #include <string_view>
 #include <vector>
 
-#include "cache/cache.hpp"
+#include "mailferry/cache_reader.hpp"
 
 namespace mailferry::pipeline {
 
@@ -92,6 +92,6 @@ struct ExportReport {
 // Runs a whole export. The Result is an error when nothing was written: a
 // bad DEST (inside the cache, or the cache inside it; not a directory),
 // files to replace without force (usage), an unreadable index.
-Result<ExportReport> run_export(cache::Cache& cache, const ExportOptions& options, ExportProgress& progress);
+Result<ExportReport> run_export(cache::CacheReader& cache, const ExportOptions& options, ExportProgress& progress);
 
 }  // namespace mailferry::pipeline

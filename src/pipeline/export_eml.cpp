@@ -12,7 +12,7 @@ class EmlSink : public ExportSink {
 public:
     EmlSink(bool force, const ExportPaths& paths) : paths_(paths), writer_(force) {}
 
-    Status find_existing(cache::Cache& cache, const wrap::DirectoryHandle& dest, const ExportFolder& folder,
+    Status find_existing(cache::CacheReader& cache, const wrap::DirectoryHandle& dest, const ExportFolder& folder,
                          std::vector<std::string>& existing) override {
         start_folder(folder);
         auto dir = dest.open_subdirectories(folder.path);

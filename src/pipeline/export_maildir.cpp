@@ -91,9 +91,9 @@ std::string warning_for(const std::string& folder, const std::vector<std::string
 
 class MaildirSink : public ExportSink {
 public:
-    MaildirSink(cache::Cache& cache, const ExportOptions& o) : cache_(cache), options_(o) {}
+    MaildirSink(cache::CacheReader& cache, const ExportOptions& o) : cache_(cache), options_(o) {}
 
-    Status find_existing(cache::Cache& cache, const wrap::DirectoryHandle& dest, const ExportFolder& folder,
+    Status find_existing(cache::CacheReader& cache, const wrap::DirectoryHandle& dest, const ExportFolder& folder,
                          std::vector<std::string>& existing) override {
         auto dir = dest.open_subdirectories(folder.path);
         if (!dir) return dir.error();
@@ -209,7 +209,7 @@ private:
         return dirs_.fresh->sync();
     }
 
-    cache::Cache& cache_;
+    cache::CacheReader& cache_;
     const ExportOptions& options_;
     wrap::DirectoryHandle dest_;
     std::optional<maildir::MaildirWriter> writer_;  // made by start(), on a handle of DEST
@@ -222,7 +222,7 @@ private:
 
 }  // namespace
 
-std::unique_ptr<ExportSink> make_maildir_sink(cache::Cache& cache, const ExportOptions& options) {
+std::unique_ptr<ExportSink> make_maildir_sink(cache::CacheReader& cache, const ExportOptions& options) {
     return std::make_unique<MaildirSink>(cache, options);
 }
 

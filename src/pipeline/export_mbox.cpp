@@ -20,7 +20,7 @@ class MboxSink : public ExportSink {
 public:
     MboxSink(mbox::Variant variant, bool force) : variant_(variant), force_(force) {}
 
-    Status find_existing(cache::Cache&, const wrap::DirectoryHandle& dest, const ExportFolder& folder,
+    Status find_existing(cache::CacheReader&, const wrap::DirectoryHandle& dest, const ExportFolder& folder,
                          std::vector<std::string>& existing) override {
         auto [parent, name] = split_parent(folder.path);
         auto dir = dest.open_subdirectories(parent);

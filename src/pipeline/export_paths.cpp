@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <sys/stat.h>
 
-#include "mailferry/ascii.hpp"
+#include "core/ascii.hpp"
 #include "wrap/posix_file.hpp"
 
 namespace mailferry::pipeline {

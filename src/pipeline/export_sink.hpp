@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "cache/cache.hpp"
+#include "mailferry/cache_reader.hpp"
 #include "formats/mbox/mbox_reader.hpp"
 #include "pipeline/export.hpp"
 #include "pipeline/export_paths.hpp"
@@ -33,7 +33,7 @@ public:
     // folder would replace. Writes nothing. Must name files exactly as
     // begin_folder/add will, given the same folder and messages. A link or
     // other unexpected file type on the way is an error (unexpected_entry).
-    virtual Status find_existing(cache::Cache& cache, const wrap::DirectoryHandle& dest, const ExportFolder& folder,
+    virtual Status find_existing(cache::CacheReader& cache, const wrap::DirectoryHandle& dest, const ExportFolder& folder,
                                  std::vector<std::string>& existing) = 0;
     // DEST, made and opened: before the first begin_folder.
     virtual Status start(wrap::DirectoryHandle dest) = 0;
@@ -48,7 +48,7 @@ public:
 
 std::unique_ptr<ExportSink> make_mbox_sink(mbox::Variant variant, bool force);
 // cache: read for the keywords of each folder before its first message.
-std::unique_ptr<ExportSink> make_maildir_sink(cache::Cache& cache, const ExportOptions& options);
+std::unique_ptr<ExportSink> make_maildir_sink(cache::CacheReader& cache, const ExportOptions& options);
 // paths: the folder directories given out, so that no message file takes a subfolder's name.
 std::unique_ptr<ExportSink> make_eml_sink(bool force, const ExportPaths& paths);
 

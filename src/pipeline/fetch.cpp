@@ -1,5 +1,5 @@
 #include "pipeline/fetch.hpp"
-#include "mailferry/failpoint.hpp"
+#include "core/failpoint.hpp"
 
 #include <unistd.h>
 
@@ -18,7 +18,7 @@
 #include "cache/text_index.hpp"
 #include "formats/maildir/maildir_naming.hpp"
 #include "formats/maildir/maildir_writer.hpp"
-#include "mailferry/clock.hpp"
+#include "core/clock.hpp"
 #include "pipeline/folder_filter.hpp"
 #include "pipeline/report_json.hpp"
 #include "pipeline/retry_policy.hpp"

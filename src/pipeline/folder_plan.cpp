@@ -4,7 +4,7 @@
 #include <cctype>
 #include <map>
 
-#include "mailferry/ascii.hpp"
+#include "core/ascii.hpp"
 
 namespace mailferry::pipeline {
 namespace {

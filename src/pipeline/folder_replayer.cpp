@@ -1,5 +1,5 @@
 #include "pipeline/folder_replayer.hpp"
-#include "mailferry/failpoint.hpp"
+#include "core/failpoint.hpp"
 
 #include <algorithm>
 #include <map>
@@ -7,7 +7,7 @@
 #include <set>
 #include <thread>
 
-#include "mailferry/clock.hpp"
+#include "core/clock.hpp"
 #include "cache/message_file.hpp"
 #include "pipeline/long_line_repair.hpp"
 #include "pipeline/preflight.hpp"

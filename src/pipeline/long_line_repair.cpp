@@ -3,7 +3,7 @@
 #include <cctype>
 #include <vector>
 
-#include "mailferry/ascii.hpp"
+#include "core/ascii.hpp"
 
 namespace mailferry::pipeline {
 namespace {

@@ -11,7 +11,7 @@
 
 #include "cache/ledger.hpp"
 #include "cache/message_file.hpp"
-#include "mailferry/clock.hpp"
+#include "core/clock.hpp"
 #include "pipeline/folder_replayer.hpp"
 #include "pipeline/long_line_repair.hpp"
 #include "pipeline/preflight.hpp"

@@ -45,7 +45,7 @@ struct ReplayOptions {
     double max_bytes_per_second = 0;
     // Throttles and lost connections: a new connection after the pause, up to
     // five in a row without progress per folder.
-    RetryPolicy retry{5};
+    RetryPolicy retry = RetryPolicy::with_max_stalled(5);
     // A message left pending less than this long ago may still be landing on
     // the server (its client was killed a moment ago): the last look waits.
     int64_t straggler_seconds = 5;

@@ -1,6 +1,6 @@
 #include "pipeline/report_json.hpp"
 
-#include "mailferry/clock.hpp"
+#include "core/clock.hpp"
 
 namespace mailferry::pipeline {
 

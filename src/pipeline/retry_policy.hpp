@@ -34,6 +34,11 @@ struct RetryPolicy {
     // Errors that no new connection can help: wrong credentials, a refused
     // certificate, the cache's own disk, a full target, a bug.
     static bool ends_run(const Error& e);
+    static RetryPolicy with_max_stalled(int n) {
+        RetryPolicy p;
+        p.max_stalled = n;
+        return p;
+    }
     std::chrono::milliseconds delay(const Error& e, int stalled, std::mt19937& rng) const;
     void pause(const Error& e, int stalled, std::mt19937& rng) const;
 };

@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <memory>
 
-#include "mailferry/clock.hpp"
+#include "core/clock.hpp"
 #include "mailferry/flags.hpp"
 #include "wrap/imap_reply.hpp"
 

@@ -1,6 +1,6 @@
 #include "wrap/imap_reply.hpp"
 
-#include "mailferry/base64.hpp"
+#include "core/base64.hpp"
 
 namespace mailferry::wrap {
 

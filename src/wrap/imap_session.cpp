@@ -8,8 +8,8 @@
 #include <cctype>
 #include <cstring>
 
-#include "mailferry/ascii.hpp"
-#include "mailferry/clock.hpp"
+#include "core/ascii.hpp"
+#include "core/clock.hpp"
 #include "wrap/deflate_stream.hpp"
 #include "wrap/stream_guard.hpp"
 #include "wrap/tls_verify.hpp"

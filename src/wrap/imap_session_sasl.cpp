@@ -6,8 +6,8 @@
 
 #include <memory>
 
-#include "mailferry/base64.hpp"
-#include "mailferry/secret.hpp"
+#include "core/base64.hpp"
+#include "core/secret.hpp"
 #include "wrap/imap_reply.hpp"
 #include "wrap/imap_session.hpp"
 

@@ -8,7 +8,7 @@
 #include <memory>
 #include <vector>
 
-#include "mailferry/base64.hpp"
+#include "core/base64.hpp"
 
 namespace mailferry::wrap {
 namespace {

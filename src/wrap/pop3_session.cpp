@@ -7,9 +7,9 @@
 #include <algorithm>
 #include <cctype>
 
-#include "mailferry/ascii.hpp"
-#include "mailferry/base64.hpp"
-#include "mailferry/secret.hpp"
+#include "core/ascii.hpp"
+#include "core/base64.hpp"
+#include "core/secret.hpp"
 #include "wrap/imap_reply.hpp"
 #include "wrap/stream_guard.hpp"
 #include "wrap/tls_verify.hpp"

@@ -8,7 +8,7 @@
 #include <memory>
 #include <mutex>
 
-#include "mailferry/ascii.hpp"
+#include "core/ascii.hpp"
 
 namespace mailferry::wrap {
 namespace {

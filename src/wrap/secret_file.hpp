@@ -6,7 +6,7 @@
 #include <string>
 
 #include "mailferry/result.hpp"
-#include "mailferry/secret.hpp"
+#include "core/secret.hpp"
 
 namespace mailferry::wrap {
 

@@ -4,8 +4,8 @@
 #include <cstdlib>
 #include <stdexcept>
 
-#include "mailferry/ascii.hpp"
-#include "mailferry/mutf7.hpp"
+#include "core/ascii.hpp"
+#include "core/mutf7.hpp"
 #include "mime/header_fields.hpp"
 
 namespace mailferry::test {

@@ -1,5 +1,5 @@
 // The crash walk: a run killed at every step where a crash could lose or
-// duplicate something (include/mailferry/failpoint.hpp), at several passes
+// duplicate something (src/core/failpoint.hpp), at several passes
 // of each, then run again to the end, must give exactly what an uninterrupted
 // run gives: 0 lost, 0 duplicated, and `verify` clean. Fetch over IMAP (new
 // mail and flag changes), fetch over POP3, import (mbox files, a Maildir++

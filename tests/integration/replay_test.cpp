@@ -14,7 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "mailferry/mutf7.hpp"
+#include "core/mutf7.hpp"
 #include "pipeline/preflight.hpp"
 #include "corpus_manifest.hpp"
 #include "support.hpp"

@@ -20,7 +20,7 @@
 #include <thread>
 #include <sstream>
 
-#include "mailferry/clock.hpp"
+#include "core/clock.hpp"
 #include "mailferry/flags.hpp"
 #include "test_dovecot.hpp"
 #include "wrap/sha256.hpp"

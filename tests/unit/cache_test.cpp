@@ -368,3 +368,56 @@ TEST_CASE("a reader finds a message file that the writer renamed for new flags a
     CHECK(lost.error().kind == ErrorKind::not_found);
     CHECK(lost.error().message.find(rel) != std::string::npos);
 }
+
+TEST_CASE("the read contract: a CacheReader lists, reads and searches what a writer committed before it opened",
+          "[cache][read-only]") {
+    TempDir t;
+    CHECK(cache::open_cache_reader(t.str("nothing")).error().kind == ErrorKind::not_found);
+
+    auto writer = cache::Cache::open(t.str("c"), cache::OpenMode::create_if_missing);
+    REQUIRE(writer.ok());
+    auto inbox = make_folder(**writer, "INBOX");
+    const std::string first = "Subject: first\r\n\r\none\r\n", second = "Subject: second\r\n\r\ntwo\r\n";
+    store(**writer, inbox, 1, first);
+    store(**writer, inbox, 2, second);
+    auto opened = cache::open_cache_reader(t.str("c"));
+    REQUIRE(opened.ok());
+    cache::CacheReader& reader = **opened;
+    store(**writer, inbox, 3, "Subject: third\r\n\r\nthree\r\n");  // after the snapshot: not seen
+
+    CHECK(reader.dir() == t.str("c"));
+    auto sources = reader.sources();
+    REQUIRE(sources.ok());
+    REQUIRE(sources->size() == 1);
+    CHECK(sources->at(0).account == "alice");
+    auto folders = reader.folder_summaries();
+    REQUIRE(folders.ok());
+    REQUIRE(folders->size() == 1);
+    CHECK(folders->at(0).folder.info.name == "INBOX");
+    CHECK(folders->at(0).messages == 2);
+    CHECK(folders->at(0).bytes == static_cast<int64_t>(first.size() + second.size()));
+
+    std::vector<std::string> bytes;
+    std::vector<int64_t> ids;
+    REQUIRE(reader.for_each_stored(inbox.id, [&](const cache::StoredMessage& m) -> Status {
+        auto b = reader.read_message(m);
+        if (!b) return b.error();
+        bytes.push_back(*b);
+        ids.push_back(m.id);
+        return {};
+    }).ok());
+    CHECK(bytes == std::vector<std::string>{first, second});
+    CHECK(reader.read_message(ids.at(1)).value() == second);
+    CHECK(reader.read_message(999).error().kind == ErrorKind::not_found);
+    CHECK(reader.message_count().value() == 2);
+
+    // Nothing was indexed for words here: the reader says how much a word
+    // search cannot find, and a search without words still lists the snapshot.
+    CHECK(reader.messages_not_indexed().value() == 2);
+    auto hits = reader.search(cache::SearchQuery{});
+    REQUIRE(hits.ok());
+    REQUIRE(hits->size() == 2);
+    CHECK(hits->at(0).folder == "INBOX");
+    std::set<std::string> subjects{hits->at(0).subject, hits->at(1).subject};
+    CHECK(subjects == std::set<std::string>{"first", "second"});
+}

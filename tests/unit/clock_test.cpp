@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "mailferry/clock.hpp"
+#include "core/clock.hpp"
 
 using namespace mailferry;
 

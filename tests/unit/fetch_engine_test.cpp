@@ -13,7 +13,7 @@
 
 #include "cache/cache.hpp"
 #include "cache/message_file.hpp"
-#include "mailferry/ascii.hpp"
+#include "core/ascii.hpp"
 #include "engine_support.hpp"
 #include "memory_mail.hpp"
 #include "pipeline/fetch.hpp"

@@ -2,7 +2,7 @@
 
 #include "wrap/imap_appender.hpp"
 #include "wrap/imap_session.hpp"
-#include "mailferry/clock.hpp"
+#include "core/clock.hpp"
 
 #include <string>
 

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "mailferry/mutf7.hpp"
+#include "core/mutf7.hpp"
 #include "test_corpus.hpp"
 
 using mailferry::mutf7_decode;

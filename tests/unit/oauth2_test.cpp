@@ -8,7 +8,7 @@
 
 #include <boost/filesystem.hpp>
 
-#include "mailferry/base64.hpp"
+#include "core/base64.hpp"
 #include "net/oauth2/provider.hpp"
 #include "net/oauth2/token_endpoint.hpp"
 #include "net/oauth2/token_source.hpp"

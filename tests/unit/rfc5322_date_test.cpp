@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "mailferry/rfc5322_date.hpp"
+#include "core/rfc5322_date.hpp"
 
 using namespace mailferry;
 

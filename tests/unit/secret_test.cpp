@@ -9,7 +9,7 @@
 #include <fstream>
 
 #include "../common/temp_dir.hpp"
-#include "mailferry/secret.hpp"
+#include "core/secret.hpp"
 #include "wrap/protocol_trace.hpp"
 #include "wrap/secret_file.hpp"
 

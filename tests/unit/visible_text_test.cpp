@@ -1,9 +1,9 @@
 // What reaches the terminal from a server or a message: shown, never obeyed.
 #include <catch2/catch.hpp>
 
-#include "mailferry/mutf7.hpp"
+#include "core/mutf7.hpp"
 #include "mailferry/result.hpp"
-#include "mailferry/utf8.hpp"
+#include "core/utf8.hpp"
 
 using mailferry::visible_text;
 

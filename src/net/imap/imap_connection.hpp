@@ -10,7 +10,7 @@
 #include <string>
 
 #include "mailferry/result.hpp"
-#include "mailferry/secret.hpp"
+#include "core/secret.hpp"
 #include "net/oauth2/token_source.hpp"
 #include "net/source_url.hpp"
 #include "wrap/imap_session.hpp"

@@ -7,9 +7,9 @@
 #include <cstring>
 #include <map>
 
-#include "mailferry/ascii.hpp"
-#include "mailferry/clock.hpp"
-#include "mailferry/mutf7.hpp"
+#include "core/ascii.hpp"
+#include "core/clock.hpp"
+#include "core/mutf7.hpp"
 #include "mime/message_date.hpp"
 
 namespace mailferry::net {

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "mailferry/mutf7.hpp"
+#include "core/mutf7.hpp"
 #include "mime/header_fields.hpp"
 #include "net/imap/imap_source.hpp"
 

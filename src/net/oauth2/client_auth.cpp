@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "mailferry/clock.hpp"
+#include "core/clock.hpp"
 #include "wrap/jwt_signer.hpp"
 #include "wrap/secret_file.hpp"
 

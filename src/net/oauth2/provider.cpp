@@ -6,7 +6,7 @@
 #include <array>
 #include <cctype>
 
-#include "mailferry/ascii.hpp"
+#include "core/ascii.hpp"
 #include "wrap/http_client.hpp"
 
 namespace mailferry::net::oauth2 {

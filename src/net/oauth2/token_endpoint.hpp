@@ -9,7 +9,7 @@
 #include <string>
 
 #include "mailferry/result.hpp"
-#include "mailferry/secret.hpp"
+#include "core/secret.hpp"
 #include "wrap/http_client.hpp"
 
 namespace mailferry::net::oauth2 {

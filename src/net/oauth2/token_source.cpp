@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "mailferry/clock.hpp"
+#include "core/clock.hpp"
 #include "net/oauth2/client_auth.hpp"
 #include "net/oauth2/token_endpoint.hpp"
 

@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "mailferry/secret.hpp"
+#include "core/secret.hpp"
 #include "wrap/secret_file.hpp"
 
 namespace mailferry::net::oauth2 {

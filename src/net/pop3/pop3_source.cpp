@@ -2,7 +2,7 @@
 
 #include <map>
 
-#include "mailferry/clock.hpp"
+#include "core/clock.hpp"
 #include "mime/message_date.hpp"
 #include "wrap/sha256.hpp"
 

@@ -21,7 +21,7 @@
 #include "date_oracle.hpp"
 #include "fuzz_check.hpp"
 #include "fuzz_targets.hpp"
-#include "mailferry/clock.hpp"
+#include "core/clock.hpp"
 #include "mailferry/flags.hpp"
 #include "wrap/imap_appender.hpp"
 

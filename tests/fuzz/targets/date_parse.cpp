@@ -1,4 +1,4 @@
-// Dates (include/mailferry/clock.hpp, rfc5322_date.hpp): the input is taken as
+// Dates (src/core/clock.hpp, rfc5322_date.hpp): the input is taken as
 // a Date: value, as the date of an mbox From_ line, as an epoch time (its
 // first 8 bytes) and as calendar fields (its first 28 bytes, as they are and
 // narrowed to near the valid ranges). Properties, checked against a second
@@ -20,8 +20,8 @@
 #include "formats/mbox/from_line.hpp"
 #include "fuzz_check.hpp"
 #include "fuzz_targets.hpp"
-#include "mailferry/clock.hpp"
-#include "mailferry/rfc5322_date.hpp"
+#include "core/clock.hpp"
+#include "core/rfc5322_date.hpp"
 #include "wrap/imap_appender.hpp"
 
 namespace mailferry::fuzz {

@@ -14,7 +14,7 @@
 #include "formats/maildir/maildir_naming.hpp"
 #include "fuzz_check.hpp"
 #include "fuzz_targets.hpp"
-#include "mailferry/mutf7.hpp"
+#include "core/mutf7.hpp"
 
 namespace mailferry::fuzz {
 namespace {

@@ -1,4 +1,4 @@
-// Modified UTF-7 (include/mailferry/mutf7.hpp): the input is a folder name,
+// Modified UTF-7 (src/core/mutf7.hpp): the input is a folder name,
 // taken both as UTF-8 to encode and as modified UTF-7 to decode. Properties,
 // so that logic bugs show and not only crashes:
 //  - encode writes printable ASCII only, and decode takes it back: for valid
@@ -9,7 +9,7 @@
 
 #include "fuzz_check.hpp"
 #include "fuzz_targets.hpp"
-#include "mailferry/mutf7.hpp"
+#include "core/mutf7.hpp"
 
 namespace mailferry::fuzz {
 
