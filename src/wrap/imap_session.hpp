@@ -7,6 +7,7 @@
 // is what keeps memory flat during a large FETCH.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -112,6 +113,13 @@ public:
     Result<std::vector<uint32_t>> uid_search_size_date(uint64_t size, int64_t received);
     // UID STORE uids +FLAGS.SILENT (\Flagged).
     Status uid_add_flagged(const UidRanges& ranges);
+
+    // RFC 2177 IDLE on the selected folder until the server reports a change
+    // (an untagged EXISTS, EXPUNGE, RECENT or FETCH), max_wait passes, or
+    // wake_fd (-1: none) becomes readable; then DONE and the tagged reply.
+    // A server that refuses IDLE gives an error of kind protocol, radius folder.
+    enum class IdleEnd { changed, timed_out, woken };
+    Result<IdleEnd> idle(std::chrono::milliseconds max_wait, int wake_fd);
 
     _mailstream* stream() const;
     // The text of the server's last tagged or untagged status line.

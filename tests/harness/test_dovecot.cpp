@@ -147,6 +147,10 @@ void TestDovecot::generate(const std::string& user, int n, int seed) const {
     run({"gen", dir_, user, std::to_string(n), "--seed", std::to_string(seed)});
 }
 
+void TestDovecot::deliver(const std::string& user, const std::string& file) const {
+    run({"deliver", dir_, user, file});
+}
+
 std::string TestDovecot::status(const std::string& user) const {
     return run({"status", dir_, user});
 }

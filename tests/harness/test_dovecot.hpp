@@ -76,6 +76,8 @@ public:
     void load_mbox(const std::string& user, const std::string& folder, const std::string& mbox) const;
     // N synthetic messages over ~10 folders (benchmarks); deterministic for a seed.
     void generate(const std::string& user, int n, int seed = 1) const;
+    // Hands FILE to dovecot-lda for USER's INBOX, as an MTA delivers new mail.
+    void deliver(const std::string& user, const std::string& file) const;
     // "mailbox<TAB>messages<TAB>unseen" lines, for debugging.
     std::string status(const std::string& user) const;
 
