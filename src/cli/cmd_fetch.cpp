@@ -10,6 +10,7 @@
 #include "core/utf8.hpp"
 #include "cli/options.hpp"
 #include "cli/connect.hpp"
+#include "cli/engine_options.hpp"
 #include "cli/terminal.hpp"
 #include "net/open_source.hpp"
 #include "net/pop3/pop3_connection.hpp"
@@ -19,7 +20,6 @@
 
 namespace mailferry::cli {
 namespace {
-
 
 void print_summary(const pipeline::FetchReport& r, const std::string& source, const std::string& cache) {
     size_t failed = 0;
@@ -35,9 +35,6 @@ void print_summary(const pipeline::FetchReport& r, const std::string& source, co
     std::snprintf(secs, sizeof secs, "%.1f", r.seconds);
     std::cout << "  time      " << secs << " s\n";
 }
-
-
-
 
 // POP3 keeps mail on the server unless asked; then only what the cache holds
 // goes, over a new connection (the fetch's own are closed by now). The
@@ -63,26 +60,6 @@ void delete_after_fetch(cache::Cache& cache, const net::ConnectOptions& connect,
         report.warnings.push_back(std::to_string(cleaned->kept_shared_key) +
                                   " message(s) left on the server by --delete-after-fetch: each "
                                   "shares its UIDL with another message");
-}
-
-pipeline::FetchOptions fetch_options(const FetchArgs& args, const net::ConnectOptions& connect) {
-    pipeline::FetchOptions options;
-    options.source_kind = net::source_kind(connect.url);
-    options.server = connect.url.server();
-    options.account = connect.url.user;
-    options.include = args.include;
-    options.exclude = args.exclude;
-    // Exchange as the source: its Calendar, Contacts, Outbox... hold no mail
-    // worth moving and must not come back on replay (docs/office365.md, "Folders").
-    const net::TargetProfile& source_profile = net::profile_for_host(connect.url.host);
-    for (const auto& name : source_profile.reserved_folders) {
-        options.exclude.push_back(name);
-        options.exclude.push_back(name + "/*");
-    }
-    options.connections = args.connections;
-    options.max_message_size = connect.max_message_size;
-    options.index_text = !args.no_index;
-    return options;
 }
 
 ProgressLine fetch_progress_line(const pipeline::FetchProgress& progress) {
@@ -118,6 +95,37 @@ int finish_fetch(const pipeline::FetchReport& report, const FetchArgs& args, con
 
 }  // namespace
 
+pipeline::FetchOptions fetch_options(const FetchArgs& args, const net::ConnectOptions& connect) {
+    pipeline::FetchOptions options;
+    options.source_kind = net::source_kind(connect.url);
+    options.server = connect.url.server();
+    options.account = connect.url.user;
+    options.include = args.include;
+    options.exclude = args.exclude;
+    // Exchange as the source: its Calendar, Contacts, Outbox... hold no mail
+    // worth moving and must not come back on replay (docs/office365.md, "Folders").
+    const net::TargetProfile& source_profile = net::profile_for_host(connect.url.host);
+    for (const auto& name : source_profile.reserved_folders) {
+        options.exclude.push_back(name);
+        options.exclude.push_back(name + "/*");
+    }
+    options.connections = args.connections;
+    options.max_message_size = connect.max_message_size;
+    options.index_text = !args.no_index;
+    return options;
+}
+
+Result<std::unique_ptr<MailSource>> SourceOpener::open() {
+    UidAssigner assign_uids = [this](const std::string& folder, const std::vector<std::string>& keys)
+        -> Result<std::vector<uint32_t>> {
+        if (!cache) return make_error(ErrorKind::internal, Radius::fatal, "UIDs asked for before the cache opened");
+        auto source = cache->ensure_source(options.source_kind, options.server, options.account);
+        if (!source) return source.error();
+        return cache->assign_source_uids(*source, folder, keys);
+    };
+    return net::open_source(connect, assign_uids);
+}
+
 int run_fetch_command(const FetchArgs& args) {
     Warnings warnings;
     auto made = make_connect_options(args.source, warnings);
@@ -128,23 +136,15 @@ int run_fetch_command(const FetchArgs& args) {
     const net::ConnectOptions connect = std::move(*made);
     const pipeline::FetchOptions options = fetch_options(args, connect);
 
-    // POP3 messages get their UIDs from the cache, which opens only after the
-    // first connection: the assigner reaches it through this pointer.
-    cache::Cache* opened_cache = nullptr;
-    UidAssigner assign_uids = [&](const std::string& folder, const std::vector<std::string>& keys)
-        -> Result<std::vector<uint32_t>> {
-        auto source = opened_cache->ensure_source(options.source_kind, options.server, options.account);
-        if (!source) return source.error();
-        return opened_cache->assign_source_uids(*source, folder, keys);
-    };
-    pipeline::SourceFactory connect_source = [&] { return net::open_source(connect, assign_uids); };
+    SourceOpener opener{connect, options};
+    pipeline::SourceFactory connect_source = [&opener] { return opener.open(); };
     // Connect before touching the cache: a wrong password or a refused
     // certificate leaves the cache exactly as it was (or not created).
     auto first = connect_source();
     if (!first) return report_failure(first.error());
     auto cache = cache::Cache::open(args.cache, cache::OpenMode::create_if_missing);
     if (!cache) return report_failure(cache.error());
-    opened_cache = cache->get();
+    opener.cache = cache->get();
 
     pipeline::FetchProgress progress;
     ProgressBar bar(!args.output.no_progress, [&progress] { return fetch_progress_line(progress); });

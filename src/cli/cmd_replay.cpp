@@ -7,6 +7,7 @@
 #include "cache/cache.hpp"
 #include "pipeline/report_json.hpp"
 #include "cli/connect.hpp"
+#include "cli/engine_options.hpp"
 #include "cli/options.hpp"
 #include "net/imap/imap_target.hpp"
 #include "pipeline/replay.hpp"
@@ -14,7 +15,6 @@
 
 namespace mailferry::cli {
 namespace {
-
 
 void print_plan(const pipeline::ReplayReport& r) {
     std::cout << "folder plan:\n";
@@ -58,6 +58,8 @@ void print_summary(const pipeline::ReplayReport& r, const std::string& target) {
     }
 }
 
+}  // namespace
+
 // The engine's options from the command line (the folder map read and checked here).
 Result<pipeline::ReplayOptions> replay_options(const ReplayArgs& args, const net::ConnectOptions& connect,
                                                const net::TargetProfile* profile) {
@@ -82,8 +84,6 @@ Result<pipeline::ReplayOptions> replay_options(const ReplayArgs& args, const net
     }
     return o;
 }
-
-}  // namespace
 
 int run_replay_command(const ReplayArgs& args) {
     Warnings warnings;

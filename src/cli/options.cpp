@@ -10,36 +10,47 @@
 namespace mailferry::cli {
 namespace {
 
-void add_connection_options(CLI::App* cmd, ConnectionArgs& c) {
-    cmd->add_flag("--debug", c.debug,
+// prefix: "" for fetch and replay; "target-" for watch's target, beside its source's.
+void add_connection_options(CLI::App* cmd, ConnectionArgs& c, const std::string& prefix = "") {
+    auto name = [&prefix](const char* option) { return "--" + prefix + option; };
+    cmd->add_flag(name("debug"), c.debug,
                   "trace the protocol on standard error: commands and replies, message contents by their size, "
                   "passwords and tokens as ***");
-    cmd->add_option("--password-file", c.password_file,
+    cmd->add_option(name("password-file"), c.password_file,
                     "read the password from this file (first line); never give it on the command line")
         ->check(CLI::ExistingFile);
-    cmd->add_option("--password-env", c.password_env,
+    cmd->add_option(name("password-env"), c.password_env,
                     "read the password from the environment variable with this NAME");
-    cmd->add_option("--ca-file", c.ca_file, "trust this CA (PEM) instead of the system's store")
+    cmd->add_option(name("ca-file"), c.ca_file, "trust this CA (PEM) instead of the system's store")
         ->check(CLI::ExistingFile);
-    cmd->add_flag("--insecure", c.insecure, "do not verify the server's certificate (warned)");
-    cmd->add_flag("--allow-plaintext", c.allow_plaintext,
+    cmd->add_flag(name("insecure"), c.insecure, "do not verify the server's certificate (warned)");
+    cmd->add_flag(name("allow-plaintext"), c.allow_plaintext,
                   "allow imap:// without STARTTLS: the password then travels unencrypted");
-    cmd->add_flag("--compress-wire", c.compress_wire,
+    cmd->add_flag(name("compress-wire"), c.compress_wire,
                   "use COMPRESS=DEFLATE when the server offers it (pays off on slow links)");
-    cmd->add_option("--timeout", c.timeout_seconds, "network timeout in seconds")
+    cmd->add_option(name("timeout"), c.timeout_seconds, "network timeout in seconds")
         ->default_val(60)->check(CLI::Range(1, 3600));
-    cmd->add_option("--auth", c.auth,
+    cmd->add_option(name("auth"), c.auth,
                     "password or xoauth2 (default: xoauth2 for Office 365 and Gmail hosts, else password)")
         ->check(CLI::IsMember({"password", "xoauth2"}));
-    cmd->add_option("--token-store", c.token_store,
+    cmd->add_option(name("token-store"), c.token_store,
                     "the OAuth2 token store directory (default ~/.config/mailferry/tokens)");
-    cmd->add_option("--oauth-account", c.oauth_account,
+    cmd->add_option(name("oauth-account"), c.oauth_account,
                     "use the token of this account (default: the URL's user; for a shared mailbox, the user with access)");
 }
 
 void add_output_options(CLI::App* cmd, OutputArgs& o) {
     cmd->add_flag("--json", o.json, "print a machine-readable summary on standard output");
     cmd->add_flag("--no-progress", o.no_progress, "no progress bar (there is none off a terminal anyway)");
+}
+
+void add_fetch_scope_options(CLI::App* cmd, FetchArgs& fetch) {
+    cmd->add_option("--folder", fetch.include, "fetch only folders matching PATTERN ('*' and '%' as in IMAP); repeatable");
+    cmd->add_option("--exclude", fetch.exclude, "skip folders matching PATTERN; repeatable");
+    cmd->add_option("--connections", fetch.connections, "folders fetched in parallel, one connection each")
+        ->default_val(2)->check(CLI::Range(1, 16));
+    cmd->add_flag("--no-index", fetch.no_index,
+                  "do not add the new messages to the full-text index now ('mailferry reindex' does it later)");
 }
 
 CLI::App* add_fetch_command(CLI::App& app, FetchArgs& fetch) {
@@ -50,12 +61,7 @@ CLI::App* add_fetch_command(CLI::App& app, FetchArgs& fetch) {
                     "the source: imaps://USER@HOST[:PORT], imap://... (STARTTLS), pop3s://USER@HOST[:PORT] "
                     "or pop3://... (STLS)")->required();
     add_connection_options(cmd, fetch.source);
-    cmd->add_option("--folder", fetch.include, "fetch only folders matching PATTERN ('*' and '%' as in IMAP); repeatable");
-    cmd->add_option("--exclude", fetch.exclude, "skip folders matching PATTERN; repeatable");
-    cmd->add_option("--connections", fetch.connections, "folders fetched in parallel, one connection each")
-        ->default_val(2)->check(CLI::Range(1, 16));
-    cmd->add_flag("--no-index", fetch.no_index,
-                  "do not add the new messages to the full-text index now ('mailferry reindex' does it later)");
+    add_fetch_scope_options(cmd, fetch);
     cmd->add_flag("--delete-after-fetch", fetch.delete_after_fetch,
                   "POP3: delete from the server the messages now safe in the cache (never the others)");
     cmd->add_option("--max-message-size", fetch.max_message_mb,
@@ -95,13 +101,7 @@ CLI::App* add_import_command(CLI::App& app, ImportArgs& import) {
     return cmd;
 }
 
-CLI::App* add_replay_command(CLI::App& app, ReplayArgs& replay) {
-    CLI::App* cmd = app.add_subcommand(
-        "replay", "Upload CACHE into a target mailbox; a re-run sends only what is not there yet");
-    cmd->add_option("CACHE", replay.cache, "the cache directory")->required()->check(CLI::ExistingDirectory);
-    cmd->add_option("--to", replay.target.url,
-                    "the target: imaps://MAILBOX@HOST[:PORT], or imap://... (STARTTLS)")->required();
-    add_connection_options(cmd, replay.target);
+void add_replay_plan_options(CLI::App* cmd, ReplayArgs& replay) {
     cmd->add_option("--profile", replay.profile,
                     "target quirks: office365 or generic (default: office365 for outlook.office365.com)")
         ->check(CLI::IsMember({"office365", "generic"}));
@@ -109,6 +109,16 @@ CLI::App* add_replay_command(CLI::App& app, ReplayArgs& replay) {
                     "a file of 'source folder = target folder' lines; an explicit line wins over every rule")
         ->check(CLI::ExistingFile);
     cmd->add_option("--target-prefix", replay.target_prefix, "put every folder, INBOX included, below this one");
+}
+
+CLI::App* add_replay_command(CLI::App& app, ReplayArgs& replay) {
+    CLI::App* cmd = app.add_subcommand(
+        "replay", "Upload CACHE into a target mailbox; a re-run sends only what is not there yet");
+    cmd->add_option("CACHE", replay.cache, "the cache directory")->required()->check(CLI::ExistingDirectory);
+    cmd->add_option("--to", replay.target.url,
+                    "the target: imaps://MAILBOX@HOST[:PORT], or imap://... (STARTTLS)")->required();
+    add_connection_options(cmd, replay.target);
+    add_replay_plan_options(cmd, replay);
     cmd->add_option("--connections", replay.connections, "parallel connections (default: the profile's)")
         ->check(CLI::Range(1, 16));
     cmd->add_option("--max-message-size", replay.max_message_size_mb,
@@ -123,6 +133,31 @@ CLI::App* add_replay_command(CLI::App& app, ReplayArgs& replay) {
                     "long-lines: re-encode only the MIME parts with lines the target refuses (in what is sent)")
         ->check(CLI::IsMember({"long-lines"}));
     add_output_options(cmd, replay.output);
+    return cmd;
+}
+
+CLI::App* add_watch_command(CLI::App& app, WatchArgs& watch) {
+    CLI::App* cmd = app.add_subcommand(
+        "watch", "Keep CACHE up to date with a source mailbox until the cutover (IDLE, else polling), and with "
+                 "--to carry each new message on to the target");
+    cmd->add_option("CACHE", watch.fetch.cache, "the cache directory (created if missing)")->required();
+    cmd->add_option("--from", watch.fetch.source.url,
+                    "the source, as for fetch: imaps://USER@HOST[:PORT], imap://..., pop3s://..., pop3://...")
+        ->required();
+    add_connection_options(cmd, watch.fetch.source);
+    add_fetch_scope_options(cmd, watch.fetch);
+    cmd->add_option("--to", watch.replay.target.url,
+                    "also replay into this target, as replay does: imaps://MAILBOX@HOST[:PORT], imap://...");
+    add_connection_options(cmd, watch.replay.target, "target-");
+    add_replay_plan_options(cmd, watch.replay);
+    cmd->add_option("--until", watch.until,
+                    "stop after a final pass over every folder at this time: YYYY-MM-DDTHH:MM[:SS]Z (UTC), or "
+                    "+DURATION from now (+90m, +2h, +1d)");
+    cmd->add_option("--poll-interval", watch.poll_interval,
+                    "look at every folder at least this often (30s, 10m, 1h); new mail in INBOX wakes the "
+                    "watch at once where the server has IDLE")
+        ->default_val("10m");
+    add_output_options(cmd, watch.fetch.output);
     return cmd;
 }
 
@@ -269,6 +304,7 @@ struct CommandArgs {
     FetchArgs fetch;
     ImportArgs import;
     ReplayArgs replay;
+    WatchArgs watch;
     StatusArgs status;
     VerifyArgs verify;
     ManifestArgs manifest;
@@ -289,6 +325,7 @@ std::vector<Command> add_commands(CLI::App& app, CommandArgs& a) {
         {add_fetch_command(app, a.fetch), [&a] { return run_fetch_command(a.fetch); }},
         {add_import_command(app, a.import), [&a] { return run_import_command(a.import); }},
         {add_replay_command(app, a.replay), [&a] { return run_replay_command(a.replay); }},
+        {add_watch_command(app, a.watch), [&a] { return run_watch_command(a.watch); }},
         {add_status_command(app, a.status), [&a] { return run_status_command(a.status); }},
         {add_verify_command(app, a.verify), [&a] { return run_verify_command(a.verify); }},
         {add_manifest_command(app, a.manifest), [&a] { return run_manifest_command(a.manifest); }},
@@ -311,6 +348,7 @@ constexpr const char* kOverview =
     "  fetch   a source mailbox into the cache (a Maildir++ tree plus index.sqlite)\n"
     "  import  mbox files, Maildir trees and message files into the cache\n"
     "  replay  the cache into a target mailbox (Office 365 or any IMAP server)\n"
+    "  watch   fetch (and replay) what is new, again and again, until the cutover\n"
     "  status  what a cache holds, and how far each replay got\n"
     "  verify  whether every cached message is intact\n"
     "  manifest  the chain of custody, per message and target (CSV or JSON)\n"

@@ -67,6 +67,15 @@ struct ReplayArgs {
     OutputArgs output;
 };
 
+// watch: fetch's source and scope options, replay's target options (each
+// connection option with "target-" in front), and when to stop.
+struct WatchArgs {
+    FetchArgs fetch;    // its cache is the watch's
+    ReplayArgs replay;  // target.url "": no replay
+    std::string until;  // "" = until stopped
+    std::string poll_interval = "10m";
+};
+
 struct StatusArgs {
     std::string cache;
     bool failures = false;
@@ -135,6 +144,7 @@ int run_show_command(const ReviewArgs& args);
 int run_fetch_command(const FetchArgs& args);
 int run_import_command(const ImportArgs& args);
 int run_replay_command(const ReplayArgs& args);
+int run_watch_command(const WatchArgs& args);
 int run_status_command(const StatusArgs& args);
 int run_export_command(const ExportArgs& args);
 

@@ -1,0 +1,180 @@
+// mailferry watch against a real Dovecot as source and target (issue 15):
+// new mail delivered during the watch, by dovecot-lda as an MTA would and by
+// an APPEND from a second client, reaches the cache and the target once,
+// woken by IDLE (the poll interval is ten minutes); a second watch on the
+// cache is refused; SIGTERM ends it with exit 0; --until ends it after a
+// final pass that takes what came last, in a folder IDLE does not watch; and
+// an IDLE line dropped (the proxy in front of the source stopped, then
+// started again on the same port) is survived.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+
+#include <chrono>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "support.hpp"
+#include "test_dovecot.hpp"
+#include "wrap/sha256.hpp"
+
+using namespace mailferry::test;
+
+namespace {
+
+const std::string kSource = "wsource", kSourcePassword = "watched source 15";
+const std::string kTarget = "wtarget", kTargetPassword = "watch target 15";
+
+std::string message(int n) {
+    return "From: Sender " + std::to_string(n) + " <sender" + std::to_string(n) +
+           "@example.org>\r\nTo: wsource@example.org\r\nSubject: watched message " + std::to_string(n) +
+           "\r\nDate: Mon, 07 Dec 2026 10:0" + std::to_string(n % 10) + ":00 +0000\r\nMessage-ID: <watch-" +
+           std::to_string(n) + "@mailferry.test>\r\n\r\nbody of message " + std::to_string(n) + "\r\n";
+}
+
+struct Rig {
+    TestDovecot dovecot{DovecotOptions{"dovecot", {kSource + ":" + kSourcePassword, kTarget + ":" + kTargetPassword}, false}};
+    TempDir dir;
+    std::string cache = dir / "cache";
+    std::string source_password = write_secret_file(dir / "source-pw", kSourcePassword);
+    std::string target_password = write_secret_file(dir / "target-pw", kTargetPassword);
+
+    std::vector<std::string> watch_args(int source_port, std::vector<std::string> extra = {}) const {
+        const std::string port = std::to_string(dovecot.imaps_port());
+        std::vector<std::string> a = {
+            "watch", cache, "--from", "imaps://" + kSource + "@127.0.0.1:" + std::to_string(source_port),
+            "--password-file", source_password, "--ca-file", dovecot.ca_file(),
+            "--to", "imaps://" + kTarget + "@127.0.0.1:" + port, "--target-password-file", target_password,
+            "--target-ca-file", dovecot.ca_file(), "--profile", "generic", "--poll-interval", "10m", "--json",
+            "--no-progress"};
+        a.insert(a.end(), extra.begin(), extra.end());
+        return a;
+    }
+    void deliver(int n) const {
+        const std::string file = dir / ("m" + std::to_string(n) + ".eml");
+        std::ofstream(file, std::ios::binary) << message(n);
+        dovecot.deliver(kSource, file);
+    }
+    void append(const std::string& folder, int n) const {
+        const std::string m = message(n);
+        imap_command(dovecot.imaps_port(), kSource, kSourcePassword, "",
+                     "APPEND " + folder + " {" + std::to_string(m.size()) + "+}\r\n" + m);
+    }
+    // The SHA-256s of what the target folder holds, once it holds n messages (or after 30 s).
+    std::multiset<std::string> target_once(const std::string& folder, size_t n) const {
+        std::multiset<std::string> got;
+        for (int i = 0; i < 300; ++i) {
+            got.clear();
+            auto account = read_account(dovecot.imaps_port(), kTarget, kTargetPassword);
+            if (account.count(folder))
+                for (const auto& m : account.at(folder).messages) got.insert(m.sha256);
+            if (got.size() >= n) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        return got;
+    }
+};
+
+std::multiset<std::string> hashes_of(std::initializer_list<int> ns) {
+    std::multiset<std::string> out;
+    for (int n : ns) out.insert(mailferry::wrap::sha256_hex(message(n)));
+    return out;
+}
+
+nlohmann::json summary_of(const RunResult& r) {
+    std::istringstream lines(r.out);
+    for (std::string line; std::getline(lines, line);) {
+        auto j = nlohmann::json::parse(line);  // every line of --json is one object
+        if (j["event"] == "summary") return j;
+    }
+    return {};
+}
+
+}  // namespace
+
+TEST_CASE("watch carries mail delivered by dovecot-lda and by APPEND to cache and target once, and ends on SIGTERM",
+          "[watch]") {
+    Rig rig;
+    rig.deliver(1);
+    rig.deliver(2);
+    BackgroundRun watch(rig.watch_args(rig.dovecot.imaps_port()));
+    REQUIRE_FALSE(watch.wait_for_line("\"event\":\"pass\"", 60).empty());
+    CHECK(rig.target_once("INBOX", 2) == hashes_of({1, 2}));
+
+    // With a poll interval of ten minutes, only IDLE can bring these over in time.
+    rig.deliver(3);
+    CHECK(rig.target_once("INBOX", 3) == hashes_of({1, 2, 3}));
+    rig.append("INBOX", 4);
+    CHECK(rig.target_once("INBOX", 4) == hashes_of({1, 2, 3, 4}));
+
+    auto second = run_mailferry(rig.watch_args(rig.dovecot.imaps_port()));
+    CHECK(second.exit_code == 2);
+    CHECK(second.err.find("in use by another mailferry run") != std::string::npos);
+
+    REQUIRE(::kill(watch.pid(), SIGTERM) == 0);
+    auto ended = watch.finish();
+    INFO(ended.err);
+    CHECK(ended.exit_code == 0);
+    auto summary = summary_of(ended);
+    CHECK(summary["ended_by"] == "signal");
+    CHECK(summary["new_messages"] == 4);
+    CHECK(summary["appended"] == 4);
+    CHECK(summary["idle"] == true);
+    CHECK(read_cache_messages(rig.cache).size() == 4);
+    // Nothing more reached the target after the stop, and nothing twice.
+    CHECK(rig.target_once("INBOX", 4) == hashes_of({1, 2, 3, 4}));
+}
+
+TEST_CASE("watch --until ends after a final pass that takes what came last, in a folder IDLE does not watch",
+          "[watch]") {
+    Rig rig;
+    rig.deliver(1);
+    imap_command(rig.dovecot.imaps_port(), kSource, kSourcePassword, "", "CREATE Archive");
+    const auto started = std::chrono::steady_clock::now();
+    BackgroundRun watch(rig.watch_args(rig.dovecot.imaps_port(), {"--until", "+8s"}));
+    REQUIRE_FALSE(watch.wait_for_line("\"event\":\"pass\"", 60).empty());
+    rig.append("Archive", 5);  // no IDLE on Archive, and the next poll is ten minutes away
+    auto ended = watch.finish();
+    INFO(ended.err);
+    CHECK(ended.exit_code == 0);
+    CHECK(std::chrono::steady_clock::now() - started >= std::chrono::seconds(7));
+    auto summary = summary_of(ended);
+    CHECK(summary["ended_by"] == "until");
+    CHECK(ended.out.find("\"final\":true") != std::string::npos);
+    CHECK(rig.target_once("Archive", 1) == hashes_of({5}));
+    CHECK(rig.target_once("INBOX", 1) == hashes_of({1}));
+}
+
+TEST_CASE("watch survives its IDLE line dropped and the source away for a while, then carries the next message",
+          "[watch][faults]") {
+    Rig rig;
+    rig.deliver(1);
+    auto proxy = std::make_unique<FaultProxy>(rig.dovecot.imaps_port(), rig.dovecot.dir() + "/ssl",
+                                              std::vector<std::string>{});
+    const int port = proxy->port();
+    BackgroundRun watch(rig.watch_args(port));
+    REQUIRE_FALSE(watch.wait_for_line("\"event\":\"pass\"", 60).empty());
+    CHECK(rig.target_once("INBOX", 1) == hashes_of({1}));
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the listener is in IDLE by now
+
+    proxy.reset();  // every connection through it drops, IDLE's too
+    rig.deliver(2);
+    std::this_thread::sleep_for(std::chrono::seconds(2));  // passes fail meanwhile: nothing listens there
+    proxy = std::make_unique<FaultProxy>(rig.dovecot.imaps_port(), rig.dovecot.dir() + "/ssl",
+                                         std::vector<std::string>{"--listen-port", std::to_string(port)});
+    CHECK(rig.target_once("INBOX", 2) == hashes_of({1, 2}));
+    rig.deliver(3);
+    CHECK(rig.target_once("INBOX", 3) == hashes_of({1, 2, 3}));
+
+    REQUIRE(::kill(watch.pid(), SIGTERM) == 0);
+    auto ended = watch.finish();
+    INFO(ended.err);
+    CHECK(ended.exit_code == 0);
+    CHECK(ended.err.find("IDLE connection was lost") != std::string::npos);
+    auto summary = summary_of(ended);
+    CHECK(summary["appended"] == 3);
+    CHECK(summary["failed_passes"].get<int>() >= 1);
+}
