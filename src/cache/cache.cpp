@@ -525,6 +525,24 @@ Status Cache::end_run(int64_t run_id, bool ok, const std::string& summary_json) 
                        ok ? "ok" : "failed", summary_json, run_id);
 }
 
+Status Cache::update_run(int64_t run_id, const std::string& summary_json) {
+    Lock l(mutex_);
+    return db_.execute("UPDATE runs SET summary = ? WHERE id = ?", summary_json, run_id);
+}
+
+Result<std::optional<RunRecord>> Cache::last_run(const std::string& command) {
+    Lock l(mutex_);
+    auto st = db_.query("SELECT id, started_at, ended_at, status, coalesce(summary, '') FROM runs "
+                        "WHERE command = ? ORDER BY id DESC LIMIT 1", command);
+    if (!st) return st.error();
+    auto row = st->step();
+    if (!row) return row.error();
+    if (!*row) return std::optional<RunRecord>();
+    RunRecord r{st->int64(0), command, st->int64(1), std::nullopt, st->text(3), st->text(4)};
+    if (!st->is_null(2)) r.ended_at = st->int64(2);
+    return std::optional<RunRecord>(std::move(r));
+}
+
 Result<int64_t> Cache::message_count() {
     Lock l(mutex_);
     auto st = db_.prepare("SELECT count(*) FROM messages");

@@ -95,6 +95,16 @@ struct MessageFileRef {
 // Cache is destroyed). It never migrates the schema and refuses a cache of
 // another schema version; every write fails. Message files are read through
 // cache/message_file.hpp, which finds a file the writer renamed since.
+// A row of the runs table: one fetch, replay, verify, import or watch.
+struct RunRecord {
+    int64_t id = 0;
+    std::string command;
+    int64_t started_at = 0;
+    std::optional<int64_t> ended_at;
+    std::string status;   // running, ok, failed (a run killed stays 'running')
+    std::string summary;  // JSON
+};
+
 enum class OpenMode { create_if_missing, existing, read_only };
 
 class Cache final : public CacheReader {
@@ -153,6 +163,10 @@ public:
 
     Result<int64_t> begin_run(const std::string& command, std::optional<int64_t> source_id);
     Status end_run(int64_t run_id, bool ok, const std::string& summary_json);
+    // A run that goes on (watch) records how it is doing; it stays 'running'.
+    Status update_run(int64_t run_id, const std::string& summary_json);
+    // The most recent run of this command, if any.
+    Result<std::optional<RunRecord>> last_run(const std::string& command);
     Result<std::string> info(const std::string& key);
 
     Result<int64_t> message_count() override;

@@ -1,4 +1,6 @@
 // mailferry status CACHE: what a cache holds.
+#include <signal.h>
+
 #include <iomanip>
 #include <iostream>
 
@@ -10,6 +12,7 @@
 #include "cli/options.hpp"
 #include "cli/terminal.hpp"
 #include "core/clock.hpp"
+#include "core/utf8.hpp"
 
 namespace mailferry::cli {
 namespace {
@@ -56,6 +59,38 @@ int print_targets(cache::Cache& c, bool failures, nlohmann::json* json) {
 
 std::string when(const std::optional<int64_t>& t) { return t ? iso8601_utc(*t) : "never"; }
 
+// The last watch on this cache, as its runs row tells (pipeline/watch.hpp):
+// running while its process lives; a row still 'running' whose process is
+// gone was a watch killed without a word.
+Result<nlohmann::json> watch_state(cache::Cache& c) {
+    auto run = c.last_run("watch");
+    if (!run) return run.error();
+    if (!*run) return nlohmann::json(nullptr);
+    nlohmann::json j = nlohmann::json::parse((*run)->summary, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) j = nlohmann::json::object();
+    const int64_t pid = j.value("pid", int64_t{0});
+    std::string state = (*run)->status;
+    if (state == "running") state = pid > 0 && ::kill(static_cast<pid_t>(pid), 0) == 0 ? "running" : "killed";
+    j["state"] = state;
+    j["since"] = iso8601_utc((*run)->started_at);
+    if ((*run)->ended_at) j["ended_at"] = iso8601_utc(*(*run)->ended_at);
+    return j;
+}
+
+void print_watch(const nlohmann::json& w) {
+    auto text = [&w](const char* key) {
+        return w.contains(key) && w[key].is_string() ? w[key].get<std::string>() : std::string("never");
+    };
+    std::cout << "watch: " << w["state"].get<std::string>() << " since " << text("since");
+    if (w.contains("ended_at")) std::cout << ", ended " << text("ended_at");
+    std::cout << "\n  last pass " << text("last_pass_at") << ", last new mail " << text("last_new_mail") << ", "
+              << w.value("passes", 0) << " passes, " << w.value("new_messages", 0) << " new, "
+              << w.value("appended", 0) << " sent to the target\n";
+    if (w.contains("last_error") && w["last_error"].is_string())
+        std::cout << "  last error: " << visible_text(w["last_error"].get<std::string>()) << "\n";
+    std::cout << "\n";
+}
+
 }  // namespace
 
 int run_status_command(const StatusArgs& args) {
@@ -93,6 +128,9 @@ int run_status_command(const StatusArgs& args) {
                                     {"bytes", f.bytes}, {"gone", f.gone}, {"on_source", f.folder.on_source},
                                     {"uidvalidity", f.folder.uidvalidity}, {"maildir", "mail/" + f.folder.maildir},
                                     {"last_fetch", f.folder.last_fetch ? nlohmann::json(iso8601_utc(*f.folder.last_fetch)) : nlohmann::json(nullptr)}});
+        auto watch = watch_state(c);
+        if (!watch) return fail(watch.error());
+        j["watch"] = *watch;
         if (int rc = print_targets(c, args.failures, &j)) return rc;
         std::cout << pipeline::json_text(j, 2) << "\n";
         return 0;
@@ -114,6 +152,9 @@ int run_status_command(const StatusArgs& args) {
                   << "  " << when(f.folder.last_fetch) << "\n";
     }
     std::cout << "\n  total: " << total_messages << " messages, " << human_bytes(static_cast<uint64_t>(total_bytes)) << "\n\n";
+    auto watch = watch_state(c);
+    if (!watch) return fail(watch.error());
+    if (!watch->is_null()) print_watch(*watch);
     return print_targets(c, args.failures, nullptr);
 }
 

@@ -63,11 +63,9 @@ void print_line(const nlohmann::json& j) { std::cout << pipeline::json_text(j, -
 
 int finish_watch(const pipeline::WatchReport& r, const WatchArgs& args) {
     if (args.fetch.output.json) {
-        print_line({{"event", "summary"}, {"ended_by", r.ended_by}, {"passes", r.passes},
-                    {"failed_passes", r.failed_passes}, {"new_messages", r.new_messages}, {"appended", r.appended},
-                    {"flags_refreshed", r.flags_refreshed}, {"gone", r.gone}, {"idle", r.idle},
-                    {"listener_reconnects", r.listener_reconnects},
-                    {"error", r.fatal ? r.fatal->describe() : std::string()}});
+        nlohmann::json j = pipeline::to_json(r);
+        j["event"] = "summary";
+        print_line(j);
     } else {
         std::cout << "watched " << args.fetch.source.url << " into " << args.fetch.cache << "\n"
                   << "  ended     " << (r.ended_by == "signal" ? "on a signal to stop" : r.ended_by == "until" ? "at --until, after the final pass" : "on an error") << "\n"

@@ -12,6 +12,17 @@ std::string json_text(const nlohmann::json& j, int indent) {
     return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+nlohmann::json to_json(const WatchReport& r) {
+    auto time = [](int64_t t) { return t ? nlohmann::json(iso8601_utc(t)) : nlohmann::json(nullptr); };
+    return {{"ended_by", r.ended_by.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.ended_by)},
+            {"started_at", time(r.started_at)}, {"last_pass_at", time(r.last_pass_at)},
+            {"last_new_mail", time(r.last_new_mail)}, {"passes", r.passes}, {"failed_passes", r.failed_passes},
+            {"new_messages", r.new_messages}, {"appended", r.appended}, {"flags_refreshed", r.flags_refreshed},
+            {"gone", r.gone}, {"idle", r.idle}, {"listener_reconnects", r.listener_reconnects},
+            {"last_error", r.last_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.last_error)},
+            {"error", r.fatal ? nlohmann::json(r.fatal->describe()) : nlohmann::json(nullptr)}};
+}
+
 nlohmann::json to_json(const FetchReport& r) {
     nlohmann::json folders = nlohmann::json::array();
     for (const auto& f : r.folders) {

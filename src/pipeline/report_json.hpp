@@ -16,6 +16,7 @@
 #include "pipeline/replay.hpp"
 #include "pipeline/verify.hpp"
 #include "pipeline/verify_target.hpp"
+#include "pipeline/watch.hpp"
 
 namespace mailferry::pipeline {
 
@@ -27,6 +28,7 @@ nlohmann::json to_json(const TargetVerifyReport& r);
 nlohmann::json to_json(const AttachmentsSaved& r);
 nlohmann::json to_json(const cache::TextIndexReport& r);
 nlohmann::json to_json(const std::vector<cache::SearchHit>& hits);
+nlohmann::json to_json(const WatchReport& r);
 
 // The problem kinds each verify report counts, in the order they are shown.
 extern const char* const kVerifyProblemKinds[7];

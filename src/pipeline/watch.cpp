@@ -1,10 +1,14 @@
 #include "pipeline/watch.hpp"
+#include "pipeline/report_json.hpp"
 
 #include <poll.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <random>
+
+#include <nlohmann/json.hpp>
+#include <unistd.h>
 
 namespace mailferry::pipeline {
 namespace {
@@ -22,7 +26,6 @@ void run_pass(cache::Cache& cache, const SourceFactory& open_source, const Targe
         finish();
     };
     FetchOptions fetch = o.fetch;
-    fetch.command = "watch";
     fetch.recover = first_pass;  // a killed run's leftovers exist only before the first pass
     auto source = open_source();
     if (!source) return fail(source.error());
@@ -107,7 +110,11 @@ private:
 
 void count(const WatchPass& pass, int64_t now, WatchReport& r) {
     ++r.passes;
-    if (pass.error) ++r.failed_passes;
+    r.last_pass_at = now;
+    if (pass.error) {
+        ++r.failed_passes;
+        r.last_error = pass.error->describe();
+    }
     r.new_messages += pass.fetch.new_messages;
     r.flags_refreshed += pass.fetch.flags_refreshed;
     r.gone += pass.fetch.gone;
@@ -125,13 +132,11 @@ milliseconds next_wait(const WatchOptions& o, const WatchControl& control, const
     return wait;
 }
 
-}  // namespace
-
-WatchReport run_watch(cache::Cache& cache, const SourceFactory& open_source, const TargetFactory& open_target,
-                      const ListenerFactory& listen, const WatchOptions& o, const WatchControl& control,
-                      const WatchHooks& hooks) {
-    WatchReport report;
-    Waiter waiter(listen, hooks, report);
+// Passes and waits until a stop, --until or an error that ends the run;
+// record(false) after each pass.
+void watch_loop(cache::Cache& cache, const SourceFactory& open_source, const TargetFactory& open_target,
+                const WatchOptions& o, const WatchControl& control, const WatchHooks& hooks, Waiter& waiter,
+                WatchReport& report, const std::function<void(bool)>& record) {
     std::mt19937 rng(std::random_device{}());
     int failed_in_row = 0;
     std::string woken_by = "start";
@@ -142,25 +147,47 @@ WatchReport run_watch(cache::Cache& cache, const SourceFactory& open_source, con
         pass.woken_by = pass.final ? "until" : woken_by;
         run_pass(cache, open_source, open_target, o, pass.number == 1, pass);
         count(pass, control.now(), report);
+        record(false);
         if (hooks.on_pass) hooks.on_pass(pass);
         failed_in_row = pass.error ? failed_in_row + 1 : 0;
         if (pass.error && RetryPolicy::ends_run(*pass.error)) {
             report.ended_by = "error";
             report.fatal = pass.error;
-            return report;
+            return;
         }
         if (pass.final) {
             report.ended_by = "until";
             if (pass.error) report.fatal = pass.error;  // the final sync did not complete
-            return report;
+            return;
         }
         woken_by = waiter.wait(next_wait(o, control, pass.error, failed_in_row, rng), control);
         if (woken_by == "stop") {
             report.ended_by = "signal";
-            return report;
+            return;
         }
         if (pass.error && woken_by == "poll") woken_by = "retry";
     }
+}
+
+}  // namespace
+
+WatchReport run_watch(cache::Cache& cache, const SourceFactory& open_source, const TargetFactory& open_target,
+                      const ListenerFactory& listen, const WatchOptions& o, const WatchControl& control,
+                      const WatchHooks& hooks) {
+    WatchReport report;
+    report.started_at = control.now();
+    Waiter waiter(listen, hooks, report);
+    auto run_id = cache.begin_run("watch", std::nullopt);
+    auto record = [&](bool ended) {
+        if (!run_id) return;
+        nlohmann::json j = to_json(report);
+        j["pid"] = static_cast<int64_t>(::getpid());
+        const std::string text = json_text(j);
+        (void)(ended ? cache.end_run(*run_id, !report.fatal, text) : cache.update_run(*run_id, text));
+    };
+    watch_loop(cache, open_source, open_target, o, control, hooks, waiter, report, record);
+    record(true);
+    return report;
 }
 
 }  // namespace mailferry::pipeline

@@ -65,7 +65,8 @@ struct WatchReport {
     bool idle = false;            // a ChangeListener served (else: polling only)
     std::string ended_by;         // "signal", "until", "error"
     std::optional<Error> fatal;   // what ended the watch, if an error did
-    int64_t last_new_mail = 0;    // epoch seconds, 0 if none came
+    int64_t started_at = 0, last_pass_at = 0, last_new_mail = 0;  // epoch seconds, 0: not yet
+    std::string last_error;       // of the last pass that failed, "" if none did
 };
 
 struct WatchHooks {
@@ -74,7 +75,9 @@ struct WatchHooks {
 };
 
 // Runs until stopped, --until, or an error that ends the run. listen may be
-// empty (POP3, files): the watch polls.
+// empty (POP3, files): the watch polls. The watch is a row of the runs table
+// ('watch'), its summary rewritten after each pass (to_json of the report and
+// the process id), so that `mailferry status` shows how it is doing.
 WatchReport run_watch(cache::Cache& cache, const SourceFactory& open_source, const TargetFactory& open_target,
                       const ListenerFactory& listen, const WatchOptions& options, const WatchControl& control,
                       const WatchHooks& hooks);

@@ -2,7 +2,8 @@
 // new mail delivered during the watch, by dovecot-lda as an MTA would and by
 // an APPEND from a second client, reaches the cache and the target once,
 // woken by IDLE (the poll interval is ten minutes); a second watch on the
-// cache is refused; SIGTERM ends it with exit 0; --until ends it after a
+// cache is refused; status shows the watch while it runs and after; SIGTERM
+// ends it with exit 0; --until ends it after a
 // final pass that takes what came last, in a folder IDLE does not watch; and
 // an IDLE line dropped (the proxy in front of the source stopped, then
 // started again on the same port) is survived.
@@ -110,6 +111,14 @@ TEST_CASE("watch carries mail delivered by dovecot-lda and by APPEND to cache an
     rig.append("INBOX", 4);
     CHECK(rig.target_once("INBOX", 4) == hashes_of({1, 2, 3, 4}));
 
+    // status reads the cache beside the watch, and shows it.
+    auto status = run_mailferry({"status", rig.cache, "--json"});
+    REQUIRE(status.exit_code == 0);
+    auto running = nlohmann::json::parse(status.out)["watch"];
+    CHECK(running["state"] == "running");
+    CHECK(running["pid"] == watch.pid());
+    CHECK(running["new_messages"].get<int>() >= 3);
+
     auto second = run_mailferry(rig.watch_args(rig.dovecot.imaps_port()));
     CHECK(second.exit_code == 2);
     CHECK(second.err.find("in use by another mailferry run") != std::string::npos);
@@ -124,6 +133,10 @@ TEST_CASE("watch carries mail delivered by dovecot-lda and by APPEND to cache an
     CHECK(summary["appended"] == 4);
     CHECK(summary["idle"] == true);
     CHECK(read_cache_messages(rig.cache).size() == 4);
+    auto after = nlohmann::json::parse(run_mailferry({"status", rig.cache, "--json"}).out)["watch"];
+    CHECK(after["state"] == "ok");
+    CHECK(after["ended_by"] == "signal");
+    CHECK(after["appended"] == 4);
     // Nothing more reached the target after the stop, and nothing twice.
     CHECK(rig.target_once("INBOX", 4) == hashes_of({1, 2, 3, 4}));
 }

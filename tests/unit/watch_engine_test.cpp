@@ -210,7 +210,7 @@ TEST_CASE("watch engine: a pass lost to the network is tried again, a refused lo
     CHECK(run.report.failed_passes == 2);
 }
 
-TEST_CASE("watch engine: a lost IDLE connection brings a pass and a new one; without a listener it polls",
+TEST_CASE("watch engine: a lost IDLE connection brings a pass and a new one, and without a listener it polls",
           "[engine][watch]") {
     ScratchDir dir{"mf-watch-", ScratchDir::in_memory};
     auto source = three_folders(3);
