@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "mailferry/flags.hpp"
 #include "mailferry/result.hpp"
 
 namespace mailferry {
@@ -85,9 +86,12 @@ public:
     // Waits for every reply still owed.
     virtual Status finish_appends(const AppendReplyHandler& on_reply) = 0;
 
-    // Adds \Flagged to these UIDs of the open folder (for a target that
-    // forgets it when it is given with the message, docs/office365.md).
-    virtual Status add_flagged(const std::vector<uint32_t>& sorted_uids) = 0;
+    // Adds (add) or removes the system flags set in `flags` (\Seen,
+    // \Answered, \Flagged, \Draft; never \Deleted, never keywords) on these
+    // UIDs of the open folder, leaving every other flag as it is: for a target
+    // that forgets \Flagged given with the message (docs/office365.md), and to
+    // carry a flag changed at the source after the message was sent.
+    virtual Status store_flags(const std::vector<uint32_t>& sorted_uids, const Flags& flags, bool add) = 0;
 };
 
 }  // namespace mailferry

@@ -141,10 +141,11 @@ Status Ledger::mark_done(const std::vector<AppendedAt>& done, const std::string&
     if (!tx) return tx.error();
     auto st = db.prepare(
         "INSERT INTO ledger(message_id, target_id, state, target_folder, target_uidvalidity, target_uid, "
-        "attempts, last_text, updated_at) VALUES (?, ?, 'done', ?, ?, ?, 1, ?, ?) "
+        "attempts, last_text, updated_at, sent_flags) VALUES (?1, ?2, 'done', ?3, ?4, ?5, 1, ?6, ?7, "
+        "(SELECT flags FROM messages WHERE id = ?1)) "
         "ON CONFLICT(message_id, target_id) DO UPDATE SET state = 'done', target_folder = excluded.target_folder, "
         "target_uidvalidity = excluded.target_uidvalidity, target_uid = excluded.target_uid, "
-        "last_text = excluded.last_text, "
+        "last_text = excluded.last_text, sent_flags = excluded.sent_flags, "
         "updated_at = excluded.updated_at");
     if (!st) return st.error();
     int64_t now = now_epoch();
@@ -209,6 +210,35 @@ Result<std::vector<std::pair<uint32_t, uint32_t>>> Ledger::done_uids(const std::
         out.emplace_back(static_cast<uint32_t>(st->int64(0)), static_cast<uint32_t>(st->int64(1)));
     }));
     return out;
+}
+
+Result<std::vector<FlagDrift>> Ledger::flag_drift(const std::string& target_folder, uint32_t uidvalidity) {
+    Lock l(cache_->index_mutex());
+    auto st = cache_->index().query(
+        "SELECT g.message_id, g.target_uid, m.flags, coalesce(g.sent_flags, '') FROM ledger g "
+        "JOIN messages m ON m.id = g.message_id WHERE g.target_id = ? AND g.state = 'done' "
+        "AND g.target_folder = ? AND g.target_uidvalidity = ? AND g.target_uid IS NOT NULL "
+        "AND g.sent_flags IS NOT m.flags ORDER BY g.target_uid",
+        target_id_, target_folder, int64_t{uidvalidity});
+    if (!st) return st.error();
+    std::vector<FlagDrift> out;
+    MF_TRY(st->each([&] {
+        out.push_back({st->int64(0), static_cast<uint32_t>(st->int64(1)), st->text(2), st->text(3)});
+    }));
+    return out;
+}
+
+Status Ledger::mark_flags_sent(const std::vector<FlagDrift>& carried) {
+    if (carried.empty()) return {};
+    Lock l(cache_->index_mutex());
+    auto& db = cache_->index();
+    auto tx = wrap::Transaction::begin(db);
+    if (!tx) return tx.error();
+    auto st = db.prepare("UPDATE ledger SET sent_flags = ?, updated_at = ? WHERE message_id = ? AND target_id = ?");
+    if (!st) return st.error();
+    const int64_t now = now_epoch();
+    for (const auto& d : carried) MF_TRY(st->bind_all(d.flags, now, d.message_id, target_id_).run());
+    return tx->commit();
 }
 
 Result<std::vector<TargetSummary>> target_summaries(Cache& cache) {

@@ -60,6 +60,15 @@ struct AppendedAt {
     std::string note;           // what was repaired in the bytes sent, "" if nothing
 };
 
+// A message on the target whose flags changed in the cache since the target
+// was given them (a fetch refreshed them from the source).
+struct FlagDrift {
+    int64_t message_id = 0;
+    uint32_t target_uid = 0;
+    std::string flags;       // IMAP form, as the cache has them now
+    std::string sent_flags;  // as the target was given them
+};
+
 // A message the ledger says is on the target.
 struct PlacedMessage {
     int64_t message_id = 0;
@@ -97,6 +106,12 @@ public:
     // them by UID after the APPEND, so it needs them.
     Result<std::vector<std::pair<uint32_t, uint32_t>>> done_uids(const std::string& target_folder,
                                                                  const std::string& flag_substring);
+
+    // Done rows of the target folder (under this UIDVALIDITY, with a UID)
+    // whose flags changed since they were sent, by UID.
+    Result<std::vector<FlagDrift>> flag_drift(const std::string& target_folder, uint32_t uidvalidity);
+    // The target now has these rows' flags (each FlagDrift's flags).
+    Status mark_flags_sent(const std::vector<FlagDrift>& carried);
 
 private:
     Status mark_unsent(int64_t message_id, LedgerState state, const std::string& text);

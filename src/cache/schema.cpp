@@ -153,6 +153,16 @@ ALTER TABLE messages ADD COLUMN text_key INTEGER;
                                       -- its rowid in message_text; NULL until indexed
 CREATE UNIQUE INDEX messages_text_key ON messages(text_key) WHERE text_key IS NOT NULL;
 )sql",
+        // 5 -> 6: the flags a target was given for each message (at its APPEND,
+        // or when a later change was carried over), so that a flag changed at
+        // the source after the replay reaches the target too (watch, and a
+        // replay run again). Rows done before this knew only the message's
+        // flags as they are now: taken as sent.
+        R"sql(
+ALTER TABLE ledger ADD COLUMN sent_flags TEXT;  -- IMAP form; NULL until done
+UPDATE ledger SET sent_flags = (SELECT flags FROM messages WHERE messages.id = ledger.message_id)
+    WHERE state = 'done';
+)sql",
     };
     return s;
 }

@@ -47,7 +47,9 @@ void print_summary(const pipeline::ReplayReport& r, const std::string& target) {
               << r.receipts_disarmed << " read receipts disarmed, " << r.long_lines_repaired
               << " messages with long lines re-encoded\n"
               << "  held back " << r.keywords_not_sent << " keywords, " << r.mdnsent_not_sent << " $MDNSent";
-    if (!r.dry_run) std::cout << "; " << r.flagged_stored << " \\Flagged set after the APPEND";
+    if (!r.dry_run)
+        std::cout << "; " << r.flagged_stored << " \\Flagged set after the APPEND, " << r.flags_carried
+                  << " flag changes carried to messages sent before";
     std::cout << "\n";
     for (const auto& [what, n] : r.warnings) std::cout << "  note      " << n << " message(s): " << what << "\n";
     if (!r.dry_run) {

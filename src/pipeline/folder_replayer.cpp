@@ -18,6 +18,16 @@ namespace {
 // Replays one planned folder over one connection. Returns an account-level
 // error when the connection must be replaced; message-level problems are
 // recorded in the ledger and the report.
+// The system flags to add and to remove to go from `sent` to `now`.
+std::pair<Flags, Flags> system_flag_change(const Flags& sent, const Flags& now) {
+    Flags add, remove;
+    for (bool Flags::*f : {&Flags::seen, &Flags::answered, &Flags::flagged, &Flags::draft}) {
+        add.*f = now.*f && !(sent.*f);
+        remove.*f = sent.*f && !(now.*f);
+    }
+    return {add, remove};
+}
+
 class FolderReplayer {
 public:
     // final_sweep: the run's last visit to the folder, which waits for young
@@ -39,7 +49,8 @@ public:
         MF_TRY(append_all(false));
         MF_TRY(resolve_pending(true));
         MF_TRY(append_all(true));
-        return store_flagged();
+        MF_TRY(store_flagged());
+        return carry_flag_changes();
     }
 
     uint64_t progress_made() const { return progress_made_; }
@@ -334,9 +345,38 @@ private:
         for (const auto& [v, u] : *rows)
             if (v == uidvalidity_) uids.push_back(u);
         std::sort(uids.begin(), uids.end());
-        MF_TRY(target_.add_flagged(uids));
+        Flags flagged;
+        flagged.flagged = true;
+        MF_TRY(target_.store_flags(uids, flagged, true));
         std::lock_guard<std::mutex> l(st_.mutex);
         st_.totals.flagged_stored += uids.size();
+        return {};
+    }
+
+    // Flags changed at the source after a message went (read, flagged,
+    // answered since): the same change on the target, by the UID its APPEND
+    // got. Only the system flags a person sets; \Deleted never (a migration
+    // destroys nothing), keywords never (the target may not take them).
+    Status carry_flag_changes() {
+        auto drift = st_.ledger.flag_drift(report_.target, uidvalidity_);
+        if (!drift) return drift.error();
+        // Messages that need the same change go in one STORE.
+        std::map<std::pair<std::string, bool>, std::vector<uint32_t>> stores;
+        std::vector<cache::FlagDrift> carried;
+        for (const auto& d : *drift) {
+            auto [add, remove] = system_flag_change(Flags::from_imap(d.sent_flags), Flags::from_imap(d.flags));
+            if (add != Flags{}) stores[{add.to_imap(), true}].push_back(d.target_uid);
+            if (remove != Flags{}) stores[{remove.to_imap(), false}].push_back(d.target_uid);
+            carried.push_back(d);  // keywords alone changed: nothing to send, and recorded as such
+        }
+        uint64_t changed = 0;
+        for (const auto& [change, uids] : stores) {
+            MF_TRY(target_.store_flags(uids, Flags::from_imap(change.first), change.second));
+            changed += uids.size();
+        }
+        MF_TRY(st_.ledger.mark_flags_sent(carried));
+        std::lock_guard<std::mutex> l(st_.mutex);
+        st_.totals.flags_carried += changed;
         return {};
     }
 

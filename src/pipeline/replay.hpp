@@ -77,6 +77,7 @@ struct ReplayReport {
     uint64_t appended = 0, bytes = 0, resolved = 0;
     uint64_t line_endings_repaired = 0, nul_removed = 0, receipts_disarmed = 0, long_lines_repaired = 0;
     uint64_t keywords_not_sent = 0, mdnsent_not_sent = 0, flagged_stored = 0;
+    uint64_t flags_carried = 0;  // flag changes at the source carried to messages already sent
     uint64_t throttled = 0, reconnects = 0;
     double seconds = 0;
     bool dry_run = false;

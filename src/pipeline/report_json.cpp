@@ -70,7 +70,7 @@ nlohmann::json to_json(const ReplayReport& r) {
             {"preflight", r.warnings}, {"line_endings_repaired", r.line_endings_repaired},
             {"nul_removed", r.nul_removed}, {"receipts_disarmed", r.receipts_disarmed}, {"long_lines_repaired", r.long_lines_repaired},
             {"keywords_not_sent", r.keywords_not_sent}, {"mdnsent_not_sent", r.mdnsent_not_sent},
-            {"flagged_stored", r.flagged_stored}, {"throttled", r.throttled}, {"reconnects", r.reconnects},
+            {"flagged_stored", r.flagged_stored}, {"flags_carried", r.flags_carried}, {"throttled", r.throttled}, {"reconnects", r.reconnects},
             {"fatal", r.fatal ? nlohmann::json(r.fatal->describe()) : nlohmann::json(nullptr)},
             {"seconds", r.seconds}};
 }

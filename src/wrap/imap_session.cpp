@@ -450,15 +450,23 @@ Result<std::vector<uint32_t>> ImapSession::uid_search_size_date(uint64_t size, i
     return uid_search(key);
 }
 
-Status ImapSession::uid_add_flagged(const UidRanges& ranges) {
+Status ImapSession::uid_store_flags(const UidRanges& ranges, const Flags& system_flags, bool add) {
     // One UID STORE per piece of at most 4,000 bytes of UIDs: a folder's
     // scattered UIDs in one command would pass Exchange's line limit.
     for (const UidRanges& piece : split_uid_set(ranges, 4000)) {
+        mailimap_flag_list* flags = mailimap_flag_list_new_empty();
+        if (system_flags.seen) mailimap_flag_list_add(flags, mailimap_flag_new_seen());
+        if (system_flags.answered) mailimap_flag_list_add(flags, mailimap_flag_new_answered());
+        if (system_flags.flagged) mailimap_flag_list_add(flags, mailimap_flag_new_flagged());
+        if (system_flags.draft) mailimap_flag_list_add(flags, mailimap_flag_new_draft());
+        if (clist_count(flags->fl_list) == 0) {
+            mailimap_flag_list_free(flags);
+            return {};
+        }
         mailimap_set* set = mailimap_set_new_empty();
         for (const auto& [first, last] : piece) mailimap_set_add_interval(set, first, last);
-        mailimap_flag_list* flags = mailimap_flag_list_new_empty();
-        mailimap_flag_list_add(flags, mailimap_flag_new_flagged());
-        mailimap_store_att_flags* att = mailimap_store_att_flags_new_add_flags_silent(flags);
+        mailimap_store_att_flags* att = add ? mailimap_store_att_flags_new_add_flags_silent(flags)
+                                            : mailimap_store_att_flags_new_remove_flags_silent(flags);
         int rc = mailimap_uid_store(imap_.get(), set, att);
         mailimap_store_att_flags_free(att);
         mailimap_set_free(set);

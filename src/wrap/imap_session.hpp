@@ -111,8 +111,9 @@ public:
     // within two days of received (SEARCH dates are whole days in the
     // server's time zone; the caller compares the exact date).
     Result<std::vector<uint32_t>> uid_search_size_date(uint64_t size, int64_t received);
-    // UID STORE uids +FLAGS.SILENT (\Flagged).
-    Status uid_add_flagged(const UidRanges& ranges);
+    // UID STORE uids +FLAGS.SILENT or -FLAGS.SILENT with the system flags set
+    // in system_flags (\Seen, \Answered, \Flagged, \Draft; nothing else).
+    Status uid_store_flags(const UidRanges& ranges, const Flags& system_flags, bool add);
 
     // RFC 2177 IDLE on the selected folder until the server reports a change
     // (an untagged EXISTS, EXPUNGE, RECENT or FETCH), max_wait passes, or

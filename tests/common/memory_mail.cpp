@@ -481,13 +481,20 @@ Status MemoryTarget::finish_appends(const AppendReplyHandler& on_reply) {
     return {};
 }
 
-Status MemoryTarget::add_flagged(const std::vector<uint32_t>& sorted_uids) {
+Status MemoryTarget::store_flags(const std::vector<uint32_t>& sorted_uids, const Flags& flags, bool add) {
     auto lock = c_.lock();
-    if (c_.step(lock, "add_flagged") != Fault::none) return c_.lost_error();
+    if (c_.step(lock, "store_flags") != Fault::none) return c_.lost_error();
     auto folder = folder_open(lock);
     if (!folder) return folder.error();
-    for (uint32_t uid : sorted_uids)
-        if (auto it = (*folder)->messages.find(uid); it != (*folder)->messages.end()) it->second.flags.flagged = true;
+    for (uint32_t uid : sorted_uids) {
+        auto it = (*folder)->messages.find(uid);
+        if (it == (*folder)->messages.end()) continue;
+        Flags& f = it->second.flags;
+        if (flags.seen) f.seen = add;
+        if (flags.answered) f.answered = add;
+        if (flags.flagged) f.flagged = add;
+        if (flags.draft) f.draft = add;
+    }
     return {};
 }
 

@@ -57,7 +57,7 @@ struct Step {
     // The interface call: "connect", "list_folders", "open_folder",
     // "list_messages", "fetch_messages", "message" (one message handed to a
     // fetch sink), "fetch_flags", "create_folder", "find_messages",
-    // "describe_messages", "append", "finish_appends", "add_flagged".
+    // "describe_messages", "append", "finish_appends", "store_flags".
     std::string_view call;
     std::string folder;  // the folder open on the connection, "" if none
     uint32_t uid = 0;    // "message": the one about to be handed over
@@ -239,7 +239,7 @@ public:
                              const std::function<void(const TargetMessage&)>& on_message) override;
     Status append(OutgoingMessage message, const AppendReplyHandler& on_reply) override;
     Status finish_appends(const AppendReplyHandler& on_reply) override;
-    Status add_flagged(const std::vector<uint32_t>& sorted_uids) override;
+    Status store_flags(const std::vector<uint32_t>& sorted_uids, const Flags& flags, bool add) override;
 
     size_t replies_owed() const { return owed_.size(); }
 

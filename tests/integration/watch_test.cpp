@@ -1,7 +1,8 @@
 // mailferry watch against a real Dovecot as source and target (issue 15):
 // new mail delivered during the watch, by dovecot-lda as an MTA would and by
 // an APPEND from a second client, reaches the cache and the target once,
-// woken by IDLE (the poll interval is ten minutes); a second watch on the
+// woken by IDLE (the poll interval is ten minutes); a flag set at the source
+// follows; a message deleted at the source stays on the target; a second watch on the
 // cache is refused; status shows the watch while it runs and after; SIGTERM
 // ends it with exit 0; --until ends it after a
 // final pass that takes what came last, in a folder IDLE does not watch; and
@@ -65,6 +66,17 @@ struct Rig {
                      "APPEND " + folder + " {" + std::to_string(m.size()) + "+}\r\n" + m);
     }
     // The SHA-256s of what the target folder holds, once it holds n messages (or after 30 s).
+    // Whether the target's copy of `bytes` comes to have exactly these flags (within 30 s).
+    bool target_flags_of(const std::string& bytes, const std::string& flags) const {
+        const std::string sha = mailferry::wrap::sha256_hex(bytes);
+        for (int i = 0; i < 300; ++i) {
+            for (const auto& [name, folder] : read_account(dovecot.imaps_port(), kTarget, kTargetPassword))
+                for (const auto& m : folder.messages)
+                    if (m.sha256 == sha && m.flags == flags) return true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        return false;
+    }
     std::multiset<std::string> target_once(const std::string& folder, size_t n) const {
         std::multiset<std::string> got;
         for (int i = 0; i < 300; ++i) {
@@ -109,6 +121,15 @@ TEST_CASE("watch carries mail delivered by dovecot-lda and by APPEND to cache an
     rig.deliver(3);
     CHECK(rig.target_once("INBOX", 3) == hashes_of({1, 2, 3}));
     rig.append("INBOX", 4);
+    CHECK(rig.target_once("INBOX", 4) == hashes_of({1, 2, 3, 4}));
+
+    // Read at the source: the flag follows to the target. Deleted at the
+    // source: recorded, and the target keeps it.
+    imap_command(rig.dovecot.imaps_port(), kSource, kSourcePassword, "INBOX", "UID STORE 1 +FLAGS (\\Seen \\Flagged)");
+    CHECK(rig.target_flags_of(message(1), "\\Seen \\Flagged"));
+    imap_command(rig.dovecot.imaps_port(), kSource, kSourcePassword, "INBOX", "UID STORE 2 +FLAGS (\\Deleted)");
+    imap_command(rig.dovecot.imaps_port(), kSource, kSourcePassword, "INBOX", "EXPUNGE");
+    REQUIRE_FALSE(watch.wait_for_line("\"gone\":1", 30).empty());
     CHECK(rig.target_once("INBOX", 4) == hashes_of({1, 2, 3, 4}));
 
     // status reads the cache beside the watch, and shows it.

@@ -669,7 +669,7 @@ TEST_CASE("memory target: the append hook chooses the server's reply", "[engine]
     CHECK(mailbox->appends_received() == 4);
 }
 
-TEST_CASE("memory target: folders, find_messages, describe_messages, add_flagged", "[engine]") {
+TEST_CASE("memory target: folders, find_messages, describe_messages, store_flags", "[engine]") {
     auto mailbox = std::make_shared<MemoryMailbox>();
     mailbox->add_folder(kInbox);
     mailbox->add_folder(kSent, "\\Sent");
@@ -721,10 +721,19 @@ TEST_CASE("memory target: folders, find_messages, describe_messages, add_flagged
         CHECK(described[0].message_id == test::message_id_of(generated_message(kSent, 1, Oddity::none)));
         CHECK(described[1].size == two.size());
         CHECK(described[1].message_id.empty());
-        REQUIRE((*target)->add_flagged({2, 3}).ok());
+        Flags flagged;
+        flagged.flagged = true;
+        REQUIRE((*target)->store_flags({2, 3}, flagged, true).ok());
         auto stored = mailbox->messages(kSent);
         CHECK(stored[0].flags == generated_flags(1));  // not asked for: unchanged
         CHECK(stored[1].flags.flagged);
         CHECK(stored[2].flags.flagged);
+        Flags read_flagged = flagged;
+        read_flagged.seen = true;
+        REQUIRE((*target)->store_flags({3}, read_flagged, false).ok());
+        stored = mailbox->messages(kSent);
+        CHECK_FALSE(stored[2].flags.flagged);
+        CHECK_FALSE(stored[2].flags.seen);
+        CHECK(stored[2].flags.keywords == generated_flags(3).keywords);  // keywords untouched
     }
 }

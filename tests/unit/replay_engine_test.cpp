@@ -184,6 +184,46 @@ TEST_CASE("replay engine: a clean run puts every message on the target once, and
     check_target_equals_source(*target, *source);
 }
 
+TEST_CASE("replay engine: flags changed at the source after the replay reach the target at the next run, "
+          "a deletion never", "[engine]") {
+    ScratchDir dir{"mf-engine-", ScratchDir::in_memory};
+    auto source = three_folders(6);
+    const std::string cache_dir = cache_of(dir, source);
+    auto target = empty_target();
+    REQUIRE(replay_once(cache_dir, target).report.ok());
+
+    // Read, flagged, answered, unread again, unflagged: what people do after a migration's first copy.
+    auto flip = [&](const std::string& folder, size_t index, auto change) {
+        auto m = source->messages(folder).at(index);
+        Flags f = m.flags;
+        change(f);
+        source->set_flags(folder, m.uid, f);
+    };
+    flip(kInbox, 0, [](Flags& f) { f.seen = !f.seen; });
+    flip(kInbox, 3, [](Flags& f) { f.flagged = !f.flagged, f.answered = !f.answered; });
+    flip(kSent, 1, [](Flags& f) { f.seen = !f.seen; });
+    flip(kArchive, 5, [](Flags& f) { f.flagged = !f.flagged; });
+    FetchRun refresh = fetch_once(cache_dir, source);
+    REQUIRE_FALSE(refresh.stopped());
+    CHECK(refresh.report.flags_refreshed == 4);
+
+    const uint64_t appends = target->appends_received();
+    ReplayRun again = replay_once(cache_dir, target);
+    REQUIRE_FALSE(again.stopped());
+    CHECK(again.report.appended == 0);
+    CHECK(target->appends_received() == appends);
+    CHECK(again.report.flags_carried == 4);
+    check_target_equals_source(*target, *source);
+    CHECK(replay_once(cache_dir, target).report.flags_carried == 0);  // carried once
+
+    // Deleted at the source: recorded in the cache, never carried.
+    flip(kSent, 2, [](Flags& f) { f.deleted = true; });
+    REQUIRE_FALSE(fetch_once(cache_dir, source).stopped());
+    ReplayRun third = replay_once(cache_dir, target);
+    CHECK(third.report.flags_carried == 0);
+    for (const auto& m : target->messages(kSent)) CHECK_FALSE(m.flags.deleted);
+}
+
 TEST_CASE("replay engine: a connection or a reply lost at any step is survived, each message once", "[engine]") {
     ScratchDir dir{"mf-engine-", ScratchDir::in_memory};
     auto source = three_folders(5);

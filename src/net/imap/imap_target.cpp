@@ -122,10 +122,10 @@ Status ImapTarget::finish_appends(const AppendReplyHandler& on_reply) {
     return appender_->drain([&](const wrap::AppendReply& r) { on_reply(from_wire(r)); });
 }
 
-Status ImapTarget::add_flagged(const std::vector<uint32_t>& sorted_uids) {
+Status ImapTarget::store_flags(const std::vector<uint32_t>& sorted_uids, const Flags& flags, bool add) {
     MF_TRY(idle_session());
     if (sorted_uids.empty()) return {};
-    return session().uid_add_flagged(wrap::compress_uids(sorted_uids));
+    return session().uid_store_flags(wrap::compress_uids(sorted_uids), flags, add);
 }
 
 }  // namespace mailferry::net

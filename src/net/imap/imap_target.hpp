@@ -41,7 +41,7 @@ public:
                              const std::function<void(const TargetMessage&)>& on_message) override;
     Status append(OutgoingMessage message, const AppendReplyHandler& on_reply) override;
     Status finish_appends(const AppendReplyHandler& on_reply) override;
-    Status add_flagged(const std::vector<uint32_t>& sorted_uids) override;
+    Status store_flags(const std::vector<uint32_t>& sorted_uids, const Flags& flags, bool add) override;
 
 private:
     // Other commands may go only when no APPEND reply is owed.
