@@ -43,6 +43,9 @@ struct FolderStatus {
     uint32_t uidvalidity = 0;
     uint32_t uidnext = 0;
     uint32_t exists = 0;
+    // IMAP CONDSTORE's HIGHESTMODSEQ: it grows with every change in the
+    // folder, flags included. 0: the source has none.
+    uint64_t highest_modseq = 0;
 };
 
 struct MessageRef {
@@ -94,6 +97,13 @@ public:
     virtual Status fetch_messages(const std::vector<uint32_t>& uids, const MessageSink& sink) = 0;
     // The current flags of every message with UID <= last_uid.
     virtual Status fetch_flags(uint32_t last_uid, const FlagsSink& sink) = 0;
+    // A folder's state without opening it (IMAP STATUS), for a watch that
+    // fetches only the folders that changed. nullopt: this source cannot
+    // tell cheaply (every folder is fetched).
+    virtual Result<std::optional<FolderStatus>> peek_status(const SourceFolder& folder) {
+        (void)folder;
+        return std::optional<FolderStatus>();
+    }
     // Deletes from the source the messages whose source keys (FetchedMessage::
     // source_key) are in cached_keys, and nothing else, for sources whose mail
     // is meant to be taken away (POP3). Others refuse (kind usage).

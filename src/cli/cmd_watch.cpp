@@ -41,7 +41,8 @@ Result<pipeline::WatchOptions> watch_times(const WatchArgs& args) {
 
 std::string pass_line(const pipeline::WatchPass& p) {
     std::string line = "watch: pass " + std::to_string(p.number) + (p.final ? " (final)" : "") + " after " +
-                       p.woken_by + ": " + std::to_string(p.fetch.new_messages) + " new, " +
+                       p.woken_by + ": " + std::to_string(p.folders_fetched) + " folders looked at, " +
+                       std::to_string(p.fetch.new_messages) + " new, " +
                        std::to_string(p.fetch.flags_refreshed) + " with new flags, " +
                        std::to_string(p.fetch.gone) + " gone from the source";
     if (p.replay) line += "; " + std::to_string(p.replay->appended) + " sent to the target";
@@ -53,6 +54,7 @@ std::string pass_line(const pipeline::WatchPass& p) {
 nlohmann::json pass_json(const pipeline::WatchPass& p) {
     nlohmann::json j{{"event", "pass"}, {"number", p.number}, {"final", p.final}, {"woken_by", p.woken_by},
                      {"at", iso8601_utc(now_epoch())}, {"seconds", p.seconds},
+                     {"folders_fetched", p.folders_fetched},
                      {"fetch", pipeline::to_json(p.fetch)}};
     if (p.replay) j["replay"] = pipeline::to_json(*p.replay);
     if (p.error) j["error"] = p.error->describe();

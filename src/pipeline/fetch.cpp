@@ -533,7 +533,8 @@ Status queue_folders(RunState& st, int64_t source_id, const std::vector<SourceFo
         auto rec = st.cache.ensure_folder(source_id, f, maildir::fit_directory_name(dir, st.name_max - 32));
         if (!rec) return rec.error();
         present.push_back(rec->id);
-        if (f.selectable && filter.accepts(f)) rec->maildir.empty() ? st.queue.push_front(*rec) : st.queue.push_back(*rec);
+        const bool wanted = !st.options.folder_wanted || st.options.folder_wanted(f);
+        if (f.selectable && filter.accepts(f) && wanted) rec->maildir.empty() ? st.queue.push_front(*rec) : st.queue.push_back(*rec);
     }
     MF_TRY(st.cache.mark_folders_absent(source_id, present));
     st.progress.folders_total = st.queue.size();

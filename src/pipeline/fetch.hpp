@@ -51,6 +51,10 @@ struct FetchOptions {
     // Bring a cache left by a killed run back first (cache/recovery.hpp). A
     // command that runs several sources in a row (import) does it once.
     bool recover = true;
+    // When set, only the folders it accepts are fetched this run (a watch's
+    // pass over the folders whose STATUS changed); the others stay as they
+    // are in the cache, neither fetched nor marked gone.
+    std::function<bool(const SourceFolder&)> folder_wanted;
     // Add what is new to the full-text index at the end (cache/text_index.hpp);
     // --no-index leaves it for `mailferry reindex`.
     bool index_text = true;

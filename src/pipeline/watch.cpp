@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <map>
 #include <random>
 
 #include <nlohmann/json.hpp>
@@ -16,35 +17,95 @@ namespace {
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
-// An incremental fetch, then (with a target) a replay of what is pending.
-void run_pass(cache::Cache& cache, const SourceFactory& open_source, const TargetFactory& open_target,
-              const WatchOptions& o, bool first_pass, WatchPass& pass) {
-    const auto started = Clock::now();
-    auto finish = [&] { pass.seconds = std::chrono::duration<double>(Clock::now() - started).count(); };
-    auto fail = [&](const Error& e) {
-        pass.error = e;
-        finish();
-    };
-    FetchOptions fetch = o.fetch;
-    fetch.recover = first_pass;  // a killed run's leftovers exist only before the first pass
-    auto source = open_source();
-    if (!source) return fail(source.error());
-    FetchProgress fetch_progress;
-    auto fetched = run_fetch(cache, std::move(*source), open_source, fetch, fetch_progress);
-    if (!fetched) return fail(fetched.error());
-    pass.fetch = std::move(*fetched);
-    if (pass.fetch.fatal) return fail(*pass.fetch.fatal);
-    if (o.replay && open_target) {
-        auto target = open_target();
-        if (!target) return fail(target.error());
-        ReplayProgress replay_progress;
-        auto replayed = run_replay(cache, std::move(*target), open_target, *o.replay, replay_progress);
-        if (!replayed) return fail(replayed.error());
+bool same_state(const FolderStatus& a, const FolderStatus& b) {
+    return a.uidvalidity == b.uidvalidity && a.uidnext == b.uidnext && a.exists == b.exists &&
+           a.highest_modseq == b.highest_modseq;
+}
+
+// Runs the passes, and keeps what one teaches the next: each folder's STATUS
+// when it was last fetched without error, and whether the target still has
+// something to receive.
+class PassRunner {
+public:
+    PassRunner(cache::Cache& cache, const SourceFactory& open_source, const TargetFactory& open_target,
+               const WatchOptions& o)
+        : cache_(cache), open_source_(open_source), open_target_(open_target), o_(o) {}
+
+    // An incremental fetch, then (with a target) a replay of what is pending.
+    void run(WatchPass& pass) {
+        const auto started = Clock::now();
+        fetch(pass);
+        if (!pass.error) replay(pass);
+        pass.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    }
+
+private:
+    // A pass woken by a change or the clock asks every folder's STATUS first
+    // and fetches only those whose state moved (where the server has
+    // CONDSTORE: without a HIGHESTMODSEQ a flag change shows nowhere but in a
+    // FETCH FLAGS, so such a folder is always fetched). The first pass and
+    // the final one fetch every folder.
+    void fetch(WatchPass& pass) {
+        FetchOptions options = o_.fetch;
+        options.recover = pass.number == 1;  // a killed run's leftovers exist only before the first pass
+        auto source = open_source_();
+        if (!source) return void(pass.error = source.error());
+        std::map<std::string, FolderStatus> observed = look(**source);
+        const bool gate = pass.number > 1 && !pass.final;
+        if (gate)
+            options.folder_wanted = [&](const SourceFolder& f) {
+                auto now = observed.find(f.name);
+                auto then = fetched_at_.find(f.name);
+                return now == observed.end() || now->second.highest_modseq == 0 || then == fetched_at_.end() ||
+                       !same_state(then->second, now->second);
+            };
+        FetchProgress progress;
+        auto fetched = run_fetch(cache_, std::move(*source), open_source_, options, progress);
+        if (!fetched) return void(pass.error = fetched.error());
+        pass.fetch = std::move(*fetched);
+        pass.folders_fetched = pass.fetch.folders.size();
+        if (pass.fetch.fatal) return void(pass.error = pass.fetch.fatal);
+        for (const auto& f : pass.fetch.folders)
+            if (auto it = observed.find(f.name); f.error.empty() && it != observed.end()) fetched_at_[f.name] = it->second;
+    }
+
+    // STATUS of each folder, by name; empty when the source cannot tell or
+    // the LIST fails (the fetch then looks at everything, and says why).
+    static std::map<std::string, FolderStatus> look(MailSource& source) {
+        std::map<std::string, FolderStatus> out;
+        auto listed = source.list_folders();
+        if (!listed) return out;
+        for (const auto& f : *listed) {
+            if (!f.selectable) continue;
+            auto st = source.peek_status(f);
+            if (!st || !*st) return {};
+            out[f.name] = **st;
+        }
+        return out;
+    }
+
+    // Only when something came or changed, or the last replay left work.
+    void replay(WatchPass& pass) {
+        if (!o_.replay || !open_target_) return;
+        const FetchReport& f = pass.fetch;
+        if (!replay_due_ && f.new_messages == 0 && f.flags_refreshed == 0 && f.rematched == 0) return;
+        auto target = open_target_();
+        if (!target) return void(pass.error = target.error());
+        ReplayProgress progress;
+        auto replayed = run_replay(cache_, std::move(*target), open_target_, *o_.replay, progress);
+        if (!replayed) return void(pass.error = replayed.error());
         pass.replay = std::move(*replayed);
         if (pass.replay->fatal) pass.error = pass.replay->fatal;
+        replay_due_ = !pass.replay->ok();
     }
-    finish();
-}
+
+    cache::Cache& cache_;
+    const SourceFactory& open_source_;
+    const TargetFactory& open_target_;
+    const WatchOptions& o_;
+    std::map<std::string, FolderStatus> fetched_at_;
+    bool replay_due_ = true;
+};
 
 // Sleeps until the deadline or a request to stop; true when asked to stop.
 bool sleep_or_stop(milliseconds wait, const WatchControl& control) {
@@ -134,9 +195,8 @@ milliseconds next_wait(const WatchOptions& o, const WatchControl& control, const
 
 // Passes and waits until a stop, --until or an error that ends the run;
 // record(false) after each pass.
-void watch_loop(cache::Cache& cache, const SourceFactory& open_source, const TargetFactory& open_target,
-                const WatchOptions& o, const WatchControl& control, const WatchHooks& hooks, Waiter& waiter,
-                WatchReport& report, const std::function<void(bool)>& record) {
+void watch_loop(PassRunner& passes, const WatchOptions& o, const WatchControl& control, const WatchHooks& hooks,
+                Waiter& waiter, WatchReport& report, const std::function<void(bool)>& record) {
     std::mt19937 rng(std::random_device{}());
     int failed_in_row = 0;
     std::string woken_by = "start";
@@ -145,7 +205,7 @@ void watch_loop(cache::Cache& cache, const SourceFactory& open_source, const Tar
         pass.number = report.passes + 1;
         pass.final = o.until && control.now() >= *o.until;
         pass.woken_by = pass.final ? "until" : woken_by;
-        run_pass(cache, open_source, open_target, o, pass.number == 1, pass);
+        passes.run(pass);
         count(pass, control.now(), report);
         record(false);
         if (hooks.on_pass) hooks.on_pass(pass);
@@ -185,7 +245,8 @@ WatchReport run_watch(cache::Cache& cache, const SourceFactory& open_source, con
         const std::string text = json_text(j);
         (void)(ended ? cache.end_run(*run_id, !report.fatal, text) : cache.update_run(*run_id, text));
     };
-    watch_loop(cache, open_source, open_target, o, control, hooks, waiter, report, record);
+    PassRunner passes(cache, open_source, open_target, o);
+    watch_loop(passes, o, control, hooks, waiter, report, record);
     record(true);
     return report;
 }

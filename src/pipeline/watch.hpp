@@ -53,7 +53,8 @@ struct WatchPass {
     bool final = false;        // the pass after --until
     std::string woken_by;      // "start", "change", "poll", "retry", "until"
     FetchReport fetch;
-    std::optional<ReplayReport> replay;
+    size_t folders_fetched = 0;  // the others' STATUS had not moved since they were last fetched
+    std::optional<ReplayReport> replay;  // none when nothing came or changed and nothing was pending
     std::optional<Error> error;  // the pass could not run or ended early
     double seconds = 0;
 };

@@ -314,6 +314,44 @@ Result<SelectInfo> ImapSession::examine(const std::string& raw_name) {
     return info;
 }
 
+namespace {
+
+// HIGHESTMODSEQ in a STATUS reply comes as CONDSTORE extension data (64 bits).
+uint64_t modseq_of(const mailimap_status_info* info) {
+    const mailimap_extension_data* ext = info->st_ext_data;
+    if (info->st_att != MAILIMAP_STATUS_ATT_EXTENSION || !ext || !ext->ext_extension ||
+        ext->ext_extension->ext_id != MAILIMAP_EXTENSION_CONDSTORE || ext->ext_type != MAILIMAP_CONDSTORE_TYPE_STATUS_INFO)
+        return 0;
+    return static_cast<const mailimap_condstore_status_info*>(ext->ext_data)->cs_highestmodseq_value;
+}
+
+}  // namespace
+
+Result<SelectInfo> ImapSession::status(const std::string& raw_name, bool with_modseq) {
+    mailimap_status_att_list* atts = mailimap_status_att_list_new_empty();
+    for (int att : {MAILIMAP_STATUS_ATT_UIDVALIDITY, MAILIMAP_STATUS_ATT_UIDNEXT, MAILIMAP_STATUS_ATT_MESSAGES})
+        mailimap_status_att_list_add(atts, att);
+    if (with_modseq) mailimap_status_att_list_add(atts, MAILIMAP_STATUS_ATT_HIGHESTMODSEQ);
+    mailimap_mailbox_data_status* result = nullptr;
+    int rc = mailimap_status(imap_.get(), raw_name.c_str(), atts, &result);
+    mailimap_status_att_list_free(atts);
+    if (rc != MAILIMAP_NO_ERROR) return error_from(rc, "STATUS failed");
+    SelectInfo info;
+    for (clistiter* it = result && result->st_info_list ? clist_begin(result->st_info_list) : nullptr; it;
+         it = clist_next(it)) {
+        const auto* s = static_cast<const mailimap_status_info*>(clist_content(it));
+        switch (s->st_att) {
+        case MAILIMAP_STATUS_ATT_UIDVALIDITY: info.uidvalidity = s->st_value; break;
+        case MAILIMAP_STATUS_ATT_UIDNEXT: info.uidnext = s->st_value; break;
+        case MAILIMAP_STATUS_ATT_MESSAGES: info.exists = s->st_value; break;
+        case MAILIMAP_STATUS_ATT_HIGHESTMODSEQ: info.highest_modseq = s->st_value; break;
+        default: info.highest_modseq = std::max(info.highest_modseq, modseq_of(s)); break;
+        }
+    }
+    if (result) mailimap_mailbox_data_status_free(result);
+    return info;
+}
+
 Status ImapSession::uid_fetch(const UidRanges& ranges, unsigned items,
                               const std::function<void(const MessageAttributes&)>& on_message) {
     if (ranges.empty()) return {};

@@ -34,6 +34,7 @@ struct ListEntry {
 
 struct SelectInfo {
     uint32_t uidvalidity = 0, uidnext = 0, exists = 0;
+    uint64_t highest_modseq = 0;  // STATUS with HIGHESTMODSEQ (CONDSTORE); 0 when not asked or not said
 };
 
 // Which items a UID FETCH asks for.
@@ -93,6 +94,9 @@ public:
     Status simple_command(const std::string& command);
     Result<std::vector<ListEntry>> list(const std::string& pattern, bool use_xlist);
     Result<SelectInfo> examine(const std::string& raw_name);
+    // STATUS (UIDVALIDITY UIDNEXT MESSAGES [HIGHESTMODSEQ]): a folder's state
+    // without opening it. with_modseq only where the server has CONDSTORE.
+    Result<SelectInfo> status(const std::string& raw_name, bool with_modseq);
     Status uid_fetch(const UidRanges& ranges, unsigned items,
                      const std::function<void(const MessageAttributes&)>& on_message);
     Status logout();

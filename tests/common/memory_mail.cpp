@@ -50,6 +50,7 @@ MemoryFolder& MemoryMailbox::folder_for_change(const std::string& name) {
 uint32_t MemoryMailbox::store(MemoryFolder& folder, std::string bytes, Flags flags, int64_t internaldate) {
     uint32_t uid = folder.uidnext++;
     folder.messages[uid] = MemoryMessage{uid, std::move(bytes), std::move(flags), internaldate};
+    ++folder.modseq;
     return uid;
 }
 
@@ -78,11 +79,13 @@ void MemoryMailbox::set_flags(const std::string& folder, uint32_t uid, const Fla
     auto it = messages.find(uid);
     if (it == messages.end()) throw std::invalid_argument("memory mailbox: no UID " + std::to_string(uid));
     it->second.flags = flags;
+    ++folder_for_change(folder).modseq;
 }
 
 void MemoryMailbox::expunge(const std::string& folder, uint32_t uid) {
     std::lock_guard<std::mutex> l(mutex_);
     folder_for_change(folder).messages.erase(uid);
+    ++folder_for_change(folder).modseq;
 }
 
 void MemoryMailbox::change_uidvalidity(const std::string& folder, uint32_t uidvalidity) {
@@ -257,6 +260,16 @@ Result<std::vector<SourceFolder>> MemorySource::list_folders() {
     std::sort(out.begin(), out.end(),
               [](const SourceFolder& a, const SourceFolder& b) { return a.raw_name < b.raw_name; });
     return out;
+}
+
+Result<std::optional<FolderStatus>> MemorySource::peek_status(const SourceFolder& folder) {
+    auto lock = c_.lock();
+    if (c_.step(lock, "peek_status") != Fault::none) return in_folder(c_.lost_error(), folder.name);
+    auto decoded = mutf7_decode(folder.raw_name);
+    const MemoryFolder* f = c_.mailbox().find(decoded ? *decoded : folder.raw_name);
+    if (!f) return in_folder(make_error(ErrorKind::not_found, Radius::folder, "no such folder"), folder.name);
+    return std::optional<FolderStatus>(
+        FolderStatus{f->uidvalidity, f->uidnext, static_cast<uint32_t>(f->messages.size()), f->modseq});
 }
 
 Result<FolderStatus> MemorySource::open_folder(const SourceFolder& folder) {

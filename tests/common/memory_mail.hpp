@@ -48,6 +48,7 @@ struct MemoryFolder {
     uint32_t uidnext = 1;
     bool subscribed = false;
     std::map<uint32_t, MemoryMessage> messages;  // by UID
+    uint64_t modseq = 1;  // CONDSTORE's HIGHESTMODSEQ: every change raises it
 };
 
 // One step of the fault script, as the fault hook sees it.
@@ -57,7 +58,7 @@ struct Step {
     // The interface call: "connect", "list_folders", "open_folder",
     // "list_messages", "fetch_messages", "message" (one message handed to a
     // fetch sink), "fetch_flags", "create_folder", "find_messages",
-    // "describe_messages", "append", "finish_appends", "store_flags".
+    // "describe_messages", "append", "finish_appends", "store_flags", "peek_status".
     std::string_view call;
     std::string folder;  // the folder open on the connection, "" if none
     uint32_t uid = 0;    // "message": the one about to be handed over
@@ -210,6 +211,7 @@ public:
 
     Result<std::vector<SourceFolder>> list_folders() override;
     Result<FolderStatus> open_folder(const SourceFolder& folder) override;
+    Result<std::optional<FolderStatus>> peek_status(const SourceFolder& folder) override;
     Result<std::vector<MessageRef>> list_messages(uint32_t first_uid) override;
     Status fetch_messages(const std::vector<uint32_t>& uids, const MessageSink& sink) override;
     Status fetch_flags(uint32_t last_uid, const FlagsSink& sink) override;

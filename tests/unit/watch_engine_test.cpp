@@ -246,3 +246,34 @@ TEST_CASE("watch engine: a lost IDLE connection brings a pass and a new one, and
     CHECK(report.ended_by == "signal");
     CHECK_FALSE(report.idle);
 }
+
+TEST_CASE("watch engine: a pass asks each folder's STATUS and fetches only the folders that moved, "
+          "and replays only when something came or changed", "[engine][watch]") {
+    ScratchDir dir{"mf-watch-", ScratchDir::in_memory};
+    auto source = three_folders(4);
+    auto target = std::make_shared<MemoryMailbox>();
+    target->add_folder("INBOX");
+    Script script;
+    script.waits = {quiet(),  // nothing moved: no folder fetched, no replay
+                    [source]() -> Result<ChangeListener::Wake> {
+                        auto m = source->messages(kArchive).at(1);
+                        Flags f = m.flags;
+                        f.seen = !f.seen;
+                        source->set_flags(kArchive, m.uid, f);  // raises Archive's HIGHESTMODSEQ only
+                        return ChangeListener::Wake::timed_out;
+                    },
+                    arrives(source, kSent, 160)};
+    WatchRun run = watch(dir / "cache", source, target, script, watch_options(true));
+    REQUIRE(run.passes.size() == 4);
+    CHECK(run.passes[0].folders_fetched == 3);  // the first pass looks at everything
+    CHECK(run.passes[0].replay);
+    CHECK(run.passes[1].folders_fetched == 0);
+    CHECK_FALSE(run.passes[1].replay);
+    CHECK(run.passes[2].folders_fetched == 1);
+    CHECK(run.passes[2].fetch.flags_refreshed == 1);
+    REQUIRE(run.passes[2].replay);
+    CHECK(run.passes[2].replay->flags_carried == 1);
+    CHECK(run.passes[3].folders_fetched == 1);
+    CHECK(run.passes[3].fetch.new_messages == 1);
+    for (const auto& f : {kInbox, kSent, kArchive}) check_each_once(*source, *target, f);
+}

@@ -397,6 +397,12 @@ Result<FolderStatus> ImapSource::open_folder(const SourceFolder& folder) {
     return FolderStatus{info->uidvalidity, info->uidnext, info->exists};
 }
 
+Result<std::optional<FolderStatus>> ImapSource::peek_status(const SourceFolder& folder) {
+    auto info = connection_->session().status(folder.raw_name, connection_->has_capability("CONDSTORE"));
+    if (!info) return folder_error(info.error(), folder.name);
+    return std::optional<FolderStatus>(FolderStatus{info->uidvalidity, info->uidnext, info->exists, info->highest_modseq});
+}
+
 Result<std::vector<MessageRef>> ImapSource::list_messages(uint32_t first_uid) {
     std::vector<MessageRef> refs;
     FetchCommand fetch(connection_->session(), seq_to_uid_);
