@@ -7,12 +7,15 @@
 // ends it with exit 0; --until ends it after a
 // final pass that takes what came last, in a folder IDLE does not watch; and
 // an IDLE line dropped (the proxy in front of the source stopped, then
-// started again on the same port) is survived.
+// started again on the same port) is survived; and a watch killed with
+// SIGKILL again and again while mail arrives, then restarted, leaves each
+// message on the target exactly once.
 #include <catch2/catch.hpp>
 
 #include <signal.h>
 
 #include <chrono>
+#include <random>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -211,4 +214,28 @@ TEST_CASE("watch survives its IDLE line dropped and the source away for a while,
     auto summary = summary_of(ended);
     CHECK(summary["appended"] == 3);
     CHECK(summary["failed_passes"].get<int>() >= 1);
+}
+
+TEST_CASE("watch killed with SIGKILL at random moments while mail arrives, then restarted, puts each message on "
+          "the target exactly once", "[watch][crash]") {
+    Rig rig;
+    for (int n = 1; n <= 20; ++n) rig.deliver(n);
+    std::mt19937 rng(15);  // a fixed seed: the same moments in every run of the test
+    std::uniform_int_distribution<int> after_ms(100, 1500);
+    int next = 21;
+    for (int round = 0; round < 6; ++round) {
+        BackgroundRun watch(rig.watch_args(rig.dovecot.imaps_port()));
+        for (int i = 0; i < 3; ++i) rig.deliver(next++);  // arriving while it starts, fetches, replays
+        std::this_thread::sleep_for(std::chrono::milliseconds(after_ms(rng)));
+        ::kill(watch.pid(), SIGKILL);
+        watch.finish();
+    }
+    // One more watch to the end: the final pass finishes what the killed ones left.
+    auto last = run_mailferry(rig.watch_args(rig.dovecot.imaps_port(), {"--until", "+2s"}));
+    INFO(last.err);
+    CHECK(last.exit_code == 0);
+    std::multiset<std::string> want;
+    for (int n = 1; n < next; ++n) want.insert(mailferry::wrap::sha256_hex(message(n)));
+    CHECK(rig.target_once("INBOX", want.size()) == want);
+    CHECK(read_cache_messages(rig.cache).size() == want.size());
 }
