@@ -1,7 +1,8 @@
 // Paths of src/cache, formats/ and src/mime that only a run over the real-mail
 // corpus used to reach (issue 12), reached here on purpose with our own mail:
 // the text index failing under a running fetch, an mbox reader running
-// batches ahead of its caller. Each case says what the code must do there,
+// batches ahead of its caller, mboxrd evidence where list archives have it,
+// Takeout's envelope senders. Each case says what the code must do there,
 // not merely that it runs.
 #include <catch2/catch.hpp>
 
@@ -24,6 +25,7 @@
 #include "cache/text_search.hpp"
 #include "engine_support.hpp"
 #include "formats/mbox/mbox_cursor.hpp"
+#include "formats/mbox/takeout_labels.hpp"
 #include "mbox_test_support.hpp"
 #include "temp_dir.hpp"
 #include "wrap/posix_file.hpp"
@@ -157,6 +159,13 @@ std::string list_entry(const std::string& subject, const std::string& body) {
     return kListEnvelope + "From: crew@example.org\nSubject: " + subject + "\n\n" + body + "\n";
 }
 
+mbox_test::ReadAll read_mbox(const ScratchDir& dir, const std::string& name, const std::string& bytes) {
+    mbox_test::write_bytes(dir / name, bytes);
+    mbox_test::ReadAll got = mbox_test::read_all(dir / name);
+    REQUIRE(got.status.ok());
+    return got;
+}
+
 }  // namespace
 
 TEST_CASE("text index: a batch the index refuses halfway is reported and leaves nothing half-written",
@@ -285,4 +294,64 @@ TEST_CASE("mbox cursor: dropped while its reader waits on a full queue, it stops
     while (again.next() != nullptr) ++n;
     CHECK(n == 6);
     CHECK(again.status().ok());
+}
+
+TEST_CASE("mbox: a quoted '>From' line escaped to '>>From' in the first escaped message decides mboxrd at once",
+          "[mbox]") {
+    ScratchDir dir{"mf-gaps-"};
+    const std::string file =
+        list_entry("Re: minutes", "Quoting the minutes:\n>>From the minutes: the pier opens at six.\n"
+                                  ">From the harbour office, with thanks.\n") +
+        list_entry("Re: Re: minutes", "Agreed.\n");
+    auto got = read_mbox(dir, "list.mbox", file);
+    REQUIRE(got.messages.size() == 2);
+    CHECK(got.report.variant == mbox::Variant::mboxrd);
+    CHECK(got.messages[0].bytes.find("\n>From the minutes: the pier") != std::string::npos);
+    CHECK(got.messages[0].bytes.find("\nFrom the harbour office") != std::string::npos);
+}
+
+TEST_CASE("mbox: looking ahead for mboxrd evidence, '>>' reply quotes are not evidence, '>>From' is", "[mbox]") {
+    ScratchDir dir{"mf-gaps-"};
+    // The first escaped line is a plain '>From': the reader looks at the rest
+    // of the file, past a nested reply quote, before it decides.
+    const std::string first = list_entry("Timetable", ">From the harbour office: new times.\n");
+    const std::string quoted = list_entry("Re: Re: Timetable", ">> Did the ferry leave on time?\n> It did.\nGood.\n");
+    auto rd = read_mbox(dir, "rd.mbox", first + quoted + list_entry("Old thread", ">>From the minutes, quoted.\n"));
+    CHECK(rd.report.variant == mbox::Variant::mboxrd);
+    REQUIRE(rd.messages.size() == 3);
+    CHECK(rd.messages[0].bytes.find("\nFrom the harbour office") != std::string::npos);
+    CHECK(rd.messages[1].bytes.find("\n>> Did the ferry leave on time?\n") != std::string::npos);
+    CHECK(rd.messages[2].bytes.find("\n>From the minutes") != std::string::npos);
+    // Without a '>>From' anywhere, the '>' of '>From' may be the writer's own: kept (mboxo).
+    auto o = read_mbox(dir, "o.mbox", first + quoted);
+    CHECK(o.report.variant == mbox::Variant::mboxo);
+    REQUIRE(o.messages.size() == 2);
+    CHECK(o.messages[0].bytes.find("\n>From the harbour office") != std::string::npos);
+    CHECK(o.messages[1].bytes == rd.messages[1].bytes);
+}
+
+TEST_CASE("Takeout's From_ line sender is 10 to 20 digits at xxx, and nothing else is", "[mbox][takeout]") {
+    struct Row {
+        const char* sender;
+        bool takeout;
+    };
+    const Row table[] = {
+        {"1726000000000104729@xxx", true},  // a Gmail message id, as Takeout writes it
+        {"1234567890@xxx", true},           // 10 digits
+        {"12345678901234567890@xxx", true},  // 20 digits
+        {"123456789@xxx", false},            // 9
+        {"123456789012345678901@xxx", false},  // 21
+        {"17260000000001047x9@xxx", false},  // not all digits
+        {"1726000000000104729@xxx.com", false},
+        {"1726000000000104729", false},
+        {"harbour-return@lists.example.org", false},  // 14 before the '@'
+        // A list's VERP bounce address, as archives write it: long before the '@'.
+        {"harbour-return-4711-crew=example.org@lists.example.org", false},
+        {"-", false},
+        {"", false},
+    };
+    for (const auto& r : table) {
+        CAPTURE(r.sender);
+        CHECK(mbox::is_takeout_sender(r.sender) == r.takeout);
+    }
 }
