@@ -2,8 +2,9 @@
 // corpus used to reach (issue 12), reached here on purpose with our own mail:
 // the text index failing under a running fetch, an mbox reader running
 // batches ahead of its caller, mboxrd evidence where list archives have it,
-// Takeout's envelope senders. Each case says what the code must do there,
-// not merely that it runs.
+// Takeout's envelope senders, HTML's '<' before a non-letter. (MIME shapes
+// of whole messages are in the generated corpus: tests/corpus/README.md.)
+// Each case says what the code must do there, not merely that it runs.
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
@@ -27,6 +28,7 @@
 #include "formats/mbox/mbox_cursor.hpp"
 #include "formats/mbox/takeout_labels.hpp"
 #include "mbox_test_support.hpp"
+#include "mime/html_text.hpp"
 #include "temp_dir.hpp"
 #include "wrap/posix_file.hpp"
 
@@ -353,5 +355,17 @@ TEST_CASE("Takeout's From_ line sender is 10 to 20 digits at xxx, and nothing el
     for (const auto& r : table) {
         CAPTURE(r.sender);
         CHECK(mbox::is_takeout_sender(r.sender) == r.takeout);
+    }
+}
+
+TEST_CASE("HTML: a '<' before a character just outside the ASCII letters opens no tag", "[mime][html]") {
+    // '@' and '[' lie just below and above 'A'-'Z', '`' and '{' just below and above 'a'-'z'.
+    for (const char* text : {"<@x>", "<[x]>", "<`x`>", "<{x}>", "<|x|>", "<~x>"}) {
+        CAPTURE(text);
+        CHECK(mime::html_to_text(std::string("one ") + text + " two") == std::string("one ") + text + " two");
+    }
+    for (const char* tag : {"<ax>", "<zx>", "<Ax>", "<Zx>"}) {
+        CAPTURE(tag);
+        CHECK(mime::html_to_text(std::string("one ") + tag + " two") == "one two");
     }
 }
