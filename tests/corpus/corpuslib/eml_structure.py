@@ -59,7 +59,53 @@ def structure(root, rng):
     f.put("pgp-encrypted.eml", _pgp_encrypted(more, ids))
     f.put("smime-signed.eml", _smime_signed(more, ids))
     f.put("smime-encrypted.eml", _smime_encrypted(more, ids))
+    older = rng.fork("older-mailers")  # added later still: the files above keep their bytes
+    f.put("richtext.eml", _richtext(older, ids))
+    notes = kinds.token("namenotes", 1)
+    f.put("name-only-attachment.eml", _name_only_attachment(older, ids, notes), not_words=[notes])
+    f.put("alternative-empty-html.eml", _alternative_empty_html(older, ids))
     return f.manifest()
+
+
+def _richtext(rng, ids):
+    """text/richtext (RFC 1341, what text/enriched replaced), base64, no charset:
+    formatting commands are not text; a raw line break is a space, <nl> a break."""
+    word = kinds.token("richtext", 1)
+    m = _mail(rng, ids, 18, "Richtext: winter crossings", "text/richtext")
+    m.add("Content-Transfer-Encoding", "base64")
+    body = ("<bold>Winter crossings</bold><nl>\n<italic>%s</italic><nl>\n<nl>\n"
+            "<underline>Marker %s.</underline><nl>\n" % (text.paragraph(rng, 1), word))
+    m.body = base64.encodebytes(body.encode())
+    m.words = [word]
+    return m.trait("richtext", "cte:base64")
+
+
+def _name_only_attachment(rng, ids, hidden):
+    """As Outlook and older mailers write it: every parameter folded onto a line
+    of its own after a tab, and an attachment named only by Content-Type's name
+    (no Content-Disposition). Its text is not the message's; the body's charset
+    is only right if the folded parameter is read."""
+    m = _mail(rng, ids, 19, "Notes for the crew", 'multipart/mixed;\n\tboundary="----=_NextPart_000_0019"')
+    body = part([("Content-Type", 'text/plain;\n\tcharset="iso-8859-1"'), ("Content-Transfer-Encoding", "8bit")],
+                text.foreign_body("de", rng).encode("iso-8859-1"))
+    notes = part([("Content-Type", 'text/plain;\n\tcharset="us-ascii";\n\tname="crew-notes.txt"'),
+                  ("Content-Transfer-Encoding", "7bit")], ("For the crew only: %s.\n" % hidden).encode())
+    m.body = multipart_body("----=_NextPart_000_0019", [body, notes],
+                            preamble=b"This is a multi-part message in MIME format.\n")
+    m.words = [w for w in text.MARKERS["de"] if not w.isascii()]
+    m.attachments = ["crew-notes.txt"]
+    return m.trait("mixed", "attachment", "name-only-attachment", "folded-header", "charset:iso-8859-1")
+
+
+def _alternative_empty_html(rng, ids):
+    """An alternative whose HTML part is empty and names no charset, as some
+    mobile mailers send it: the plain part holds the text."""
+    word = kinds.token("emptyhtml", 1)
+    m = _mail(rng, ids, 20, "Sent from the quay", 'multipart/alternative; boundary="alt-empty"')
+    html = part([("Content-Type", "text/html"), ("Content-Transfer-Encoding", "7bit")], b"\n")
+    m.body = multipart_body("alt-empty", [_b64_word_part(rng, word), html])
+    m.words = [word]
+    return m.trait("alternative", "html", "empty-html")
 
 
 def _enriched(rng, ids):

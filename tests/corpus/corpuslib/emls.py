@@ -255,6 +255,11 @@ def headers(root, rng):
     m.headers = [(n, "" if n == "Subject" else v) for n, v in m.headers]
     m.subject = ""
     f.put("empty-subject.eml", m.trait("empty-subject"))
+    # Nothing at all after the colon, not even a space (scripts and some list servers).
+    m = kinds.plain(rng, ids, utc(2016, 11, 11), "crew@example.org", subject="placeholder")
+    m.subject = ""
+    data = m.to_bytes().replace(b"Subject: placeholder\n", b"Subject:\nCc:\n", 1)
+    f.put("empty-fields.eml", m.trait("empty-subject", "empty-field"), data)
     return f.manifest()
 
 
