@@ -84,7 +84,8 @@ public:
         MF_TRY(cache_.set_folder_state(folder_.id, uidvalidity_, highest_, now_epoch()));
         if (highest_ > 0) MF_TRY(refresh_flags());
         MF_TRY(fetch_new());
-        if (rematching_) MF_TRY(finish_rematch());
+        // Interrupted, a rematch is left undone: what it has not seen yet is not gone.
+        if (rematching_ && !interrupted()) MF_TRY(finish_rematch());
         MF_TRY(cache_.set_folder_state(folder_.id, uidvalidity_, highest_, now_epoch()));
         return report_;
     }
@@ -92,6 +93,8 @@ public:
     const FolderReport& partial() const { return report_; }
 
 private:
+    bool interrupted() const { return options_.interrupted && options_.interrupted(); }
+
     std::string path_in_cache(const std::string& rel) const { return kMailPrefix + rel; }
 
     // A name the file system cannot hold (ENAMETOOLONG) fails this folder, not
@@ -225,12 +228,13 @@ private:
             batch.push_back(r.uid);
             batch_bytes += r.size;
             if (batch_bytes >= options_.batch_bytes || batch.size() >= options_.batch_messages) {
+                if (interrupted()) return {};  // the messages above the last stored wait for the next run
                 MF_TRY(fetch_batch(batch));
                 batch.clear();
                 batch_bytes = 0;
             }
         }
-        if (!batch.empty()) MF_TRY(fetch_batch(batch));
+        if (!batch.empty() && !interrupted()) MF_TRY(fetch_batch(batch));
         return {};
     }
 
@@ -360,7 +364,7 @@ struct RunState {
 
     std::optional<cache::FolderRecord> next() {
         std::lock_guard<std::mutex> l(mutex);
-        if (fatal || queue.empty()) return std::nullopt;
+        if (fatal || queue.empty() || (options.interrupted && options.interrupted())) return std::nullopt;
         auto f = std::move(queue.front());
         queue.pop_front();
         return f;
@@ -376,7 +380,7 @@ struct RunState {
     }
     bool stopped() {
         std::lock_guard<std::mutex> l(mutex);
-        return fatal.has_value();
+        return fatal.has_value() || (options.interrupted && options.interrupted());
     }
 };
 
@@ -482,6 +486,7 @@ size_t name_max_of(cache::Cache& cache) {
 
 FetchReport summarize(RunState& st, const cache::RecoveryReport& rec) {
     FetchReport report;
+    report.interrupted = st.options.interrupted && st.options.interrupted();
     report.folders = std::move(st.reports);
     std::sort(report.folders.begin(), report.folders.end(),
               [](const FolderReport& a, const FolderReport& b) { return a.name < b.name; });

@@ -55,6 +55,10 @@ struct FetchOptions {
     // pass over the folders whose STATUS changed); the others stay as they
     // are in the cache, neither fetched nor marked gone.
     std::function<bool(const SourceFolder&)> folder_wanted;
+    // Asked before each batch and each folder: once it says true, the run
+    // ends cleanly at that point (a watch told to stop): what was stored
+    // stays, the rest waits for the next run. Empty: never.
+    std::function<bool()> interrupted;
     // Add what is new to the full-text index at the end (cache/text_index.hpp);
     // --no-index leaves it for `mailferry reindex`.
     bool index_text = true;
@@ -89,6 +93,7 @@ struct FetchReport {
     double seconds = 0;
     // The error that stopped the run, if one did (account or fatal radius).
     std::optional<Error> fatal;
+    bool interrupted = false;  // FetchOptions::interrupted ended it early
     bool ok() const { return !fatal && errors.empty(); }
 };
 

@@ -38,6 +38,10 @@ struct ReplayOptions {
     std::vector<FolderMapLine> folder_map;
     std::string target_prefix;
     int connections = 0;            // 0: the profile's default
+    // Asked between messages: once it says true, no further message is sent;
+    // the replies of those in flight are awaited and recorded (a watch told
+    // to stop). Empty: never.
+    std::function<bool()> interrupted;
     bool dry_run = false;
     bool disarm_receipts = false;
     bool repair_long_lines = false;

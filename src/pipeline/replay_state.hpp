@@ -64,7 +64,7 @@ struct RunState {
     }
     bool stopped() {
         std::lock_guard<std::mutex> l(mutex);
-        return fatal.has_value();
+        return fatal.has_value() || (options.interrupted && options.interrupted());
     }
 };
 

@@ -49,6 +49,7 @@ nlohmann::json to_json(const FetchReport& r) {
             {"errors", r.errors},
             {"warnings", r.warnings},
             {"fatal", r.fatal ? nlohmann::json(r.fatal->describe()) : nlohmann::json(nullptr)},
+            {"interrupted", r.interrupted},
             {"seconds", r.seconds}};
 }
 

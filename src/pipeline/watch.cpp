@@ -28,14 +28,15 @@ bool same_state(const FolderStatus& a, const FolderStatus& b) {
 class PassRunner {
 public:
     PassRunner(cache::Cache& cache, const SourceFactory& open_source, const TargetFactory& open_target,
-               const WatchOptions& o)
-        : cache_(cache), open_source_(open_source), open_target_(open_target), o_(o) {}
+               const WatchOptions& o, std::function<bool()> stop_requested)
+        : cache_(cache), open_source_(open_source), open_target_(open_target), o_(o),
+          stop_requested_(std::move(stop_requested)) {}
 
     // An incremental fetch, then (with a target) a replay of what is pending.
     void run(WatchPass& pass) {
         const auto started = Clock::now();
         fetch(pass);
-        if (!pass.error) replay(pass);
+        if (!pass.error && !stop_requested_()) replay(pass);
         pass.seconds = std::chrono::duration<double>(Clock::now() - started).count();
     }
 
@@ -48,6 +49,7 @@ private:
     void fetch(WatchPass& pass) {
         FetchOptions options = o_.fetch;
         options.recover = pass.number == 1;  // a killed run's leftovers exist only before the first pass
+        options.interrupted = stop_requested_;
         auto source = open_source_();
         if (!source) return void(pass.error = source.error());
         std::map<std::string, FolderStatus> observed = look(**source);
@@ -92,7 +94,9 @@ private:
         auto target = open_target_();
         if (!target) return void(pass.error = target.error());
         ReplayProgress progress;
-        auto replayed = run_replay(cache_, std::move(*target), open_target_, *o_.replay, progress);
+        ReplayOptions options = *o_.replay;
+        options.interrupted = stop_requested_;
+        auto replayed = run_replay(cache_, std::move(*target), open_target_, options, progress);
         if (!replayed) return void(pass.error = replayed.error());
         pass.replay = std::move(*replayed);
         if (pass.replay->fatal) pass.error = pass.replay->fatal;
@@ -103,6 +107,7 @@ private:
     const SourceFactory& open_source_;
     const TargetFactory& open_target_;
     const WatchOptions& o_;
+    std::function<bool()> stop_requested_;  // a stop ends the pass at the message in hand
     std::map<std::string, FolderStatus> fetched_at_;
     bool replay_due_ = true;
 };
@@ -245,7 +250,7 @@ WatchReport run_watch(cache::Cache& cache, const SourceFactory& open_source, con
         const std::string text = json_text(j);
         (void)(ended ? cache.end_run(*run_id, !report.fatal, text) : cache.update_run(*run_id, text));
     };
-    PassRunner passes(cache, open_source, open_target, o);
+    PassRunner passes(cache, open_source, open_target, o, control.stop_requested);
     watch_loop(passes, o, control, hooks, waiter, report, record);
     record(true);
     return report;

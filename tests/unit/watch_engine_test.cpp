@@ -277,3 +277,31 @@ TEST_CASE("watch engine: a pass asks each folder's STATUS and fetches only the f
     CHECK(run.passes[3].fetch.new_messages == 1);
     for (const auto& f : {kInbox, kSent, kArchive}) check_each_once(*source, *target, f);
 }
+
+TEST_CASE("watch engine: a stop during a pass ends it at the batch in hand, and the next watch takes the rest once",
+          "[engine][watch]") {
+    ScratchDir dir{"mf-watch-", ScratchDir::in_memory};
+    auto source = three_folders(12);
+    auto target = std::make_shared<MemoryMailbox>();
+    target->add_folder("INBOX");
+    Script script;
+    // The stop comes while the fetch hands over its 6th message (batches of 4).
+    source->set_fault_hook([&script](const Step& s) {
+        if (s.call == "message" && s.messages_before == 5) script.stop = true;
+        return Fault::none;
+    });
+    WatchRun first = watch(dir / "cache", source, target, script, watch_options(true));
+    CHECK(first.report.ended_by == "signal");
+    REQUIRE(first.passes.size() == 1);
+    CHECK(first.passes[0].fetch.interrupted);
+    CHECK(first.passes[0].fetch.new_messages == 8);  // the batch in hand is stored whole, no further one
+    CHECK_FALSE(first.passes[0].replay);            // nothing sent after the stop
+    CHECK(target->appends_received() == 0);
+
+    source->clear_faults();
+    Script again;  // no waits: it stops after its first pass
+    WatchRun second = watch(dir / "cache", source, target, again, watch_options(true));
+    CHECK(second.passes.at(0).fetch.new_messages == 36 - 8);
+    for (const auto& f : {kInbox, kSent, kArchive}) check_each_once(*source, *target, f);
+    CHECK(target->appends_received() == 36);
+}
