@@ -22,7 +22,10 @@ net::AuthMethod auth_method(const ConnectionArgs& args, const std::string& host)
 
 Result<net::ConnectOptions> make_connect_options(const ConnectionArgs& args, Warnings& warnings) {
     // Before any connection opens: every stream checks it when it is made.
-    wrap::enable_protocol_trace(args.debug);
+    // One switch for the process: a command with two sides (watch) traces
+    // both when either asks, and the side that does not ask never turns the
+    // other's trace off.
+    if (args.debug) wrap::enable_protocol_trace(true);
     auto url = net::parse_server_url(args.url);
     if (!url) return url.error();
     net::ConnectOptions o;
