@@ -2,9 +2,11 @@
 // corpus used to reach (issue 12), reached here on purpose with our own mail:
 // the text index failing under a running fetch, an mbox reader running
 // batches ahead of its caller, mboxrd evidence where list archives have it,
-// Takeout's envelope senders, HTML's '<' before a non-letter. (MIME shapes
-// of whole messages are in the generated corpus: tests/corpus/README.md.)
-// Each case says what the code must do there, not merely that it runs.
+// Takeout's envelope senders, HTML's '<' before a non-letter, a message
+// file's received date from the header fields as broken mail holds them,
+// obsolete blanks before a field's colon. (MIME shapes of whole messages are
+// in the generated corpus: tests/corpus/README.md.) Each case says what the
+// code must do there, not merely that it runs.
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
@@ -25,9 +27,12 @@
 #include "cache/text_index.hpp"
 #include "cache/text_search.hpp"
 #include "engine_support.hpp"
+#include "formats/eml/eml_source.hpp"
 #include "formats/mbox/mbox_cursor.hpp"
 #include "formats/mbox/takeout_labels.hpp"
+#include "import_test_support.hpp"
 #include "mbox_test_support.hpp"
+#include "mime/header_fields.hpp"
 #include "mime/html_text.hpp"
 #include "temp_dir.hpp"
 #include "wrap/posix_file.hpp"
@@ -368,4 +373,60 @@ TEST_CASE("HTML: a '<' before a character just outside the ASCII letters opens n
         CAPTURE(tag);
         CHECK(mime::html_to_text(std::string("one ") + tag + " two") == "one two");
     }
+}
+
+TEST_CASE("EmlSource: the received date from a Date: field as broken mail holds it, else the file's time",
+          "[eml][import]") {
+    struct Row {
+        const char* file;
+        std::string bytes;
+        std::optional<int64_t> date;  // else the file's mtime
+    };
+    const std::string valid = "Tue, 1 Jul 2003 10:52:37 +0200";
+    const Row table[] = {
+        // The line between header and body holds a space: it continues the Date field.
+        {"space-separator.eml", "Subject: a\r\nDate: " + valid + "\r\n \r\nThe body.\r\n", 1057049557},
+        // Obsolete syntax (RFC 5322 4.5.3): blanks between the field name and its colon.
+        {"blank-before-colon.eml", "Subject: b\nDate \t: " + valid + "\n\nThe body.\n", 1057049557},
+        {"not-a-date.eml", "Subject: c\nDate: the day after the storm\n\nThe body.\n", std::nullopt},
+        // No header at all: a digest's preface, its second line indented (no field to continue).
+        {"no-header.eml", "Send harbour list submissions to\n\tharbour@lists.example.org\n\nDate: " + valid + "\n",
+         std::nullopt},
+    };
+    ScratchDir dir{"mf-gaps-"};
+    const int64_t mtime = 1400000000;
+    for (const auto& r : table) {
+        mbox_test::write_bytes(dir / r.file, r.bytes);
+        import_test::set_mtime(dir / r.file, mtime);
+    }
+    import_test::Context c;
+    eml::EmlSource source({dir.path().string(), ""}, c.ctx());
+    auto folders = source.list_folders();
+    REQUIRE(folders.ok());
+    REQUIRE(folders->size() == 1);
+    auto got = import_test::fetch_folder(source, folders->front());
+    REQUIRE(got.size() == std::size(table));
+    for (const auto& r : table) {
+        CAPTURE(r.file);
+        auto m = std::find_if(got.begin(), got.end(), [&](const auto& f) { return f.bytes == r.bytes; });
+        REQUIRE(m != got.end());
+        CHECK(m->received == r.date.value_or(mtime));
+        CHECK(m->received_from == (r.date ? "date" : "mtime"));
+    }
+    CHECK(c.notes.errors().empty());
+}
+
+TEST_CASE("the cache's header fields: blanks and tabs before a field's colon, line ends converted twice",
+          "[mime][cache]") {
+    // Obsolete syntax (RFC 5322 4.5.3), still in old mail and in parser test suites.
+    auto f = mime::read_header_fields("Subject \t: harbour dues\r\nFrom\t: Ann <ann@example.org>\r\n"
+                                      "Message-ID\t\t:<dues.1@example.org>\r\n\r\nThe body.\r\n");
+    CHECK(f.subject == "harbour dues");
+    CHECK(f.from == "Ann <ann@example.org>");
+    CHECK(f.message_id == "<dues.1@example.org>");
+    // LF made CRLF twice on the way ("\r\r\n"): no CR is left in a field.
+    auto twice =
+        mime::read_header_fields("Subject: harbour dues\r\r\nDate: Tue, 1 Jul 2003 10:52:37 +0200\r\r\n\r\r\nx");
+    CHECK(twice.subject == "harbour dues");
+    CHECK(twice.date == "Tue, 1 Jul 2003 10:52:37 +0200");
 }
