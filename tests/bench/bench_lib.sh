@@ -111,6 +111,15 @@ install_dependencies() {
     [[ -x $HARNESS ]] || die "$HARNESS not found"
 }
 
+# bench_tree: sets MACHINE_TREE to the commit the benchmark runs on, with
+# " + changes in src" when src/ or include/ differ from it.
+bench_tree() {
+    local tree
+    tree=$(git -C "$REPO" log -1 --format=%h 2>/dev/null || true)
+    [[ -z $tree || -z $(git -C "$REPO" status --porcelain --untracked-files=no -- src include 2>/dev/null) ]] || tree+=" + changes in src"
+    MACHINE_TREE=${tree:-unknown}
+}
+
 # build_bench TESTS TARGET...: configures build-bench in Release with
 # MAILFERRY_TESTS=TESTS (ON or OFF) and builds the targets, quietly.
 build_bench() {

@@ -465,10 +465,7 @@ run_comparison() {
 # ------------------------------------------------------------------ report ---
 machine_line() {
     machine_facts
-    local tree
-    tree=$(git -C "$REPO" log -1 --format=%h 2>/dev/null || true)
-    [[ -z $tree || -z $(git -C "$REPO" status --porcelain --untracked-files=no -- src include 2>/dev/null) ]] || tree+=" + changes in src"
-    MACHINE_TREE=${tree:-unknown}
+    bench_tree
     echo "versions:  $("$MAILFERRY" --version 2>/dev/null | head -n1) (tree $MACHINE_TREE, binary built $(date -r "$MAILFERRY" '+%F %T')), Dovecot $(dovecot --version | cut -d' ' -f1), $(mbsync --version 2>/dev/null || echo 'no mbsync'), $(imapfilter -V 2>&1 | awk 'NR == 1 { print $1, $2 }' || true), python $(python3 -c 'import platform; print(platform.python_version())')"
 }
 
