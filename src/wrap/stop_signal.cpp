@@ -9,12 +9,10 @@
 namespace mailferry::wrap {
 namespace {
 
-std::atomic<int> g_signal{0};
 std::atomic<bool> g_requested{false};
 int g_pipe[2] = {-1, -1};
 
-void on_signal(int sig) {
-    g_signal.store(sig);
+void on_signal(int) {
     g_requested.store(true);
     char b = 1;
     ssize_t ignored = ::write(g_pipe[1], &b, 1);  // full pipe: already readable, nothing lost
@@ -43,13 +41,5 @@ StopSignal& StopSignal::install() {
 
 bool StopSignal::requested() const { return g_requested.load(); }
 int StopSignal::wake_fd() const { return g_pipe[0]; }
-int StopSignal::signal_number() const { return g_signal.load(); }
-
-void StopSignal::request() {
-    g_requested.store(true);
-    char b = 1;
-    ssize_t ignored = ::write(g_pipe[1], &b, 1);
-    (void)ignored;
-}
 
 }  // namespace mailferry::wrap

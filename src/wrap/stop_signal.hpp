@@ -14,10 +14,6 @@ public:
     bool requested() const;
     // Readable once a stop was requested: for poll().
     int wake_fd() const;
-    // The signal that asked, 0 if none (or a request made by request()).
-    int signal_number() const;
-    // Asks to stop as a signal would (tests, --until reached inside a wait).
-    void request();
 
 private:
     StopSignal() = default;
