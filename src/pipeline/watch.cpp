@@ -130,6 +130,13 @@ public:
     Waiter(const ListenerFactory& listen, const WatchHooks& hooks, WatchReport& report)
         : listen_(listen), hooks_(hooks), report_(report) {}
 
+    // Opens the listener, if none serves, before the pass that it follows:
+    // a message that arrives after the pass looked at INBOX and before the
+    // listener selected it would otherwise be reported by neither, and wait
+    // for the poll interval. Opened first, the listener's session has it
+    // pending and its next IDLE reports it at once.
+    void arm() { open_listener(); }
+
     // "change", "poll" (the wait ran out) or "stop".
     std::string wait(milliseconds max_wait, const WatchControl& control) {
         if (control.stop_requested()) return "stop";
@@ -210,6 +217,7 @@ void watch_loop(PassRunner& passes, const WatchOptions& o, const WatchControl& c
         pass.number = report.passes + 1;
         pass.final = o.until && control.now() >= *o.until;
         pass.woken_by = pass.final ? "until" : woken_by;
+        if (!pass.final) waiter.arm();
         passes.run(pass);
         count(pass, control.now(), report);
         record(false);

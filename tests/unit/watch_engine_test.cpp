@@ -34,7 +34,8 @@ struct Script {
     std::deque<Wait> waits;
     bool stop = false;
     int64_t now = 1'800'000'000;
-    int waits_seen = 0, listeners_opened = 0;
+    int waits_seen = 0, listeners_opened = 0, passes_done = 0;
+    std::vector<int> opened_after_passes;  // how many passes had ended when each listener opened
 };
 
 class ScriptedListener final : public ChangeListener {
@@ -90,12 +91,16 @@ WatchRun watch(const std::string& cache_dir, const std::shared_ptr<MemoryMailbox
     if (listener)
         listen = [&script]() -> Result<std::unique_ptr<ChangeListener>> {
             ++script.listeners_opened;
+            script.opened_after_passes.push_back(script.passes_done);
             return std::unique_ptr<ChangeListener>(new ScriptedListener(script));
         };
     pipeline::WatchControl control{[&script] { return script.stop; }, -1, [&script] { return script.now; }};
     WatchRun run;
     pipeline::WatchHooks hooks;
-    hooks.on_pass = [&run](const pipeline::WatchPass& p) { run.passes.push_back(p); };
+    hooks.on_pass = [&run, &script](const pipeline::WatchPass& p) {
+        run.passes.push_back(p);
+        ++script.passes_done;
+    };
     hooks.on_event = [&run](const std::string& e) { run.events.push_back(e); };
     run.report = pipeline::run_watch(**cache, open_source, open_target, listen, o, control, hooks);
     return run;
@@ -224,6 +229,9 @@ TEST_CASE("watch engine: a lost IDLE connection brings a pass and a new one, and
     CHECK(run.passes[1].woken_by == "change");
     CHECK(run.passes[1].fetch.new_messages == 1);
     CHECK(script.listeners_opened == 2);
+    // Each listener is open before the pass it follows looks at the source:
+    // what arrives between that look and the next IDLE is then reported.
+    CHECK(script.opened_after_passes == std::vector<int>{0, 1});
     CHECK(run.report.listener_reconnects == 1);
     REQUIRE(run.events.size() == 1);
     CHECK(run.events[0].find("IDLE connection was lost") != std::string::npos);
