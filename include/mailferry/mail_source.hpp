@@ -44,7 +44,7 @@ struct FolderStatus {
     uint32_t uidnext = 0;
     uint32_t exists = 0;
     // IMAP CONDSTORE's HIGHESTMODSEQ: it grows with every change in the
-    // folder, flags included. 0: the source has none.
+    // folder, flags included. 0: the source has none (or did not say).
     uint64_t highest_modseq = 0;
 };
 
@@ -97,6 +97,14 @@ public:
     virtual Status fetch_messages(const std::vector<uint32_t>& uids, const MessageSink& sink) = 0;
     // The current flags of every message with UID <= last_uid.
     virtual Status fetch_flags(uint32_t last_uid, const FlagsSink& sink) = 0;
+    // The flags of the messages with UID <= last_uid whose flags changed
+    // after since_modseq (IMAP CONDSTORE's CHANGEDSINCE); asked only of a
+    // source whose open_folder said a highest_modseq. Others report every
+    // message, which is never wrong, only slower.
+    virtual Status fetch_flag_changes(uint32_t last_uid, uint64_t since_modseq, const FlagsSink& sink) {
+        (void)since_modseq;
+        return fetch_flags(last_uid, sink);
+    }
     // A folder's state without opening it (IMAP STATUS), for a watch that
     // fetches only the folders that changed. nullopt: this source cannot
     // tell cheaply (every folder is fetched).

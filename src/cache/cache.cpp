@@ -272,8 +272,35 @@ Status Cache::set_folder_state(int64_t folder_id, uint32_t uidvalidity, uint32_t
                                int64_t when) {
     Lock l(mutex_);
     return db_.execute(
-        "UPDATE folders SET uidvalidity = ?, highest_uid = ?, last_fetch = ? WHERE id = ?",
+        "UPDATE folders SET flags_modseq = CASE WHEN uidvalidity = ?1 THEN flags_modseq ELSE 0 END, "
+        "uidvalidity = ?1, highest_uid = ?2, last_fetch = ?3 WHERE id = ?4",
         uidvalidity, highest_uid, when, folder_id);
+}
+
+Result<uint64_t> Cache::flags_modseq(int64_t folder_id) {
+    Lock l(mutex_);
+    auto st = db_.query("SELECT flags_modseq FROM folders WHERE id = ?", folder_id);
+    if (!st) return st.error();
+    auto row = st->step();
+    if (!row) return row.error();
+    return *row ? static_cast<uint64_t>(st->int64(0)) : 0;
+}
+
+Status Cache::set_flags_modseq(int64_t folder_id, uint64_t modseq) {
+    Lock l(mutex_);
+    // SQLite's integers are signed: a modseq above 2^63 (RFC 7162 allows 63 bits) is kept as unknown.
+    const auto stored = modseq > static_cast<uint64_t>(INT64_MAX) ? int64_t{0} : static_cast<int64_t>(modseq);
+    return db_.execute("UPDATE folders SET flags_modseq = ? WHERE id = ?", stored, folder_id);
+}
+
+Result<uint64_t> Cache::live_message_count(int64_t folder_id, uint32_t uidvalidity) {
+    Lock l(mutex_);
+    auto st = db_.query("SELECT count(*) FROM messages WHERE folder_id = ? AND uidvalidity = ? AND gone = 0",
+                        folder_id, uidvalidity);
+    if (!st) return st.error();
+    auto row = st->step();
+    if (!row) return row.error();
+    return static_cast<uint64_t>(st->int64(0));
 }
 
 Result<uint32_t> Cache::highest_cached_uid(int64_t folder_id, uint32_t uidvalidity) {

@@ -127,8 +127,14 @@ public:
     Status mark_folders_absent(int64_t source_id, const std::vector<int64_t>& present_ids);
     Result<std::vector<FolderRecord>> folders(std::optional<int64_t> source_id = std::nullopt);
     Result<std::vector<FolderSummary>> folder_summaries() override;
+    // A UIDVALIDITY other than the recorded one forgets the flags' modseq.
     Status set_folder_state(int64_t folder_id, uint32_t uidvalidity, uint32_t highest_uid,
                             int64_t when);
+    // The source's HIGHESTMODSEQ when the folder's flags were last read (0: unknown).
+    Result<uint64_t> flags_modseq(int64_t folder_id);
+    Status set_flags_modseq(int64_t folder_id, uint64_t modseq);
+    // Messages cached under this UIDVALIDITY and not gone from the source.
+    Result<uint64_t> live_message_count(int64_t folder_id, uint32_t uidvalidity);
 
     // Highest UID cached under this UIDVALIDITY (0 if none).
     Result<uint32_t> highest_cached_uid(int64_t folder_id, uint32_t uidvalidity);

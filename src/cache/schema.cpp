@@ -163,6 +163,13 @@ ALTER TABLE ledger ADD COLUMN sent_flags TEXT;  -- IMAP form; NULL until done
 UPDATE ledger SET sent_flags = (SELECT flags FROM messages WHERE messages.id = ledger.message_id)
     WHERE state = 'done';
 )sql",
+        // 6 -> 7: the folder's HIGHESTMODSEQ when its flags were last read in
+        // full or in part, so that the next fetch asks only for the flags
+        // changed since (CONDSTORE CHANGEDSINCE). 0: unknown, read them all.
+        R"sql(
+ALTER TABLE folders ADD COLUMN flags_modseq INTEGER NOT NULL DEFAULT 0;
+                                      -- for folders.uidvalidity; 0 when unknown
+)sql",
     };
     return s;
 }

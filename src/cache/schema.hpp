@@ -7,7 +7,7 @@
 namespace mailferry::cache {
 
 // The schema version this build writes (PRAGMA user_version).
-constexpr int kSchemaVersion = 6;
+constexpr int kSchemaVersion = 7;
 
 // Brings the index from whatever version it has up to kSchemaVersion, one step
 // per transaction, so that an old cache opens with a newer tool. A cache newer

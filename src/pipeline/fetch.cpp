@@ -73,6 +73,7 @@ public:
         auto status = source_.open_folder(folder_.info);
         if (!status) return status.error();
         uidvalidity_ = status->uidvalidity;
+        opened_ = *status;
 
         auto others = cache_.count_other_generation(folder_.id, uidvalidity_);
         if (!others) return others.error();
@@ -82,8 +83,18 @@ public:
         if (!highest) return highest.error();
         highest_ = *highest;
         MF_TRY(cache_.set_folder_state(folder_.id, uidvalidity_, highest_, now_epoch()));
+        // Nothing lies above UID 4294967295: "highest + 1" would wrap to 0 and list the folder again.
+        if (highest_ < UINT32_MAX) {
+            auto listed = source_.list_messages(highest_ + 1);
+            if (!listed) return listed.error();
+            new_refs_ = std::move(*listed);
+        }
         if (highest_ > 0) MF_TRY(refresh_flags());
         MF_TRY(fetch_new());
+        // Every cached message's flags are now as new as the folder's state
+        // at opening (the new ones were read after it): a later change has a
+        // higher modseq, and the next fetch asks for it alone.
+        if (opened_.highest_modseq > 0) MF_TRY(cache_.set_flags_modseq(folder_.id, opened_.highest_modseq));
         // Interrupted, a rematch is left undone: what it has not seen yet is not gone.
         if (rematching_ && !interrupted()) MF_TRY(finish_rematch());
         MF_TRY(cache_.set_folder_state(folder_.id, uidvalidity_, highest_, now_epoch()));
@@ -155,9 +166,43 @@ private:
         return cache_.set_gone(gone, true);
     }
 
+    // Whether only the flags changed since the last refresh need asking
+    // for: the source says modseqs, the last refresh's is known and not
+    // above today's, and no message was expunged since (the server holds as
+    // many messages at or below highest_ as the cache holds live, UIDs never
+    // coming back). A count that differs asks for every message's flags,
+    // which also finds the ones gone.
+    Result<bool> flags_incremental(uint64_t since) {
+        if (opened_.highest_modseq == 0 || since == 0 || since > opened_.highest_modseq || rematching_) return false;
+        auto live = cache_.live_message_count(folder_.id, uidvalidity_);
+        if (!live) return live.error();
+        const uint64_t above = new_refs_.size();
+        return opened_.exists >= above && *live == opened_.exists - above;
+    }
+
     Status refresh_flags() {
+        auto since = cache_.flags_modseq(folder_.id);
+        if (!since) return since.error();
+        auto incremental = flags_incremental(*since);
+        if (!incremental) return incremental.error();
         std::vector<std::pair<uint32_t, Flags>> server;
-        MF_TRY(source_.fetch_flags(highest_, [&](uint32_t uid, const Flags& f) { server.emplace_back(uid, f); }));
+        const auto keep = [&](uint32_t uid, const Flags& f) { server.emplace_back(uid, f); };
+        if (!*incremental) {
+            report_.flags_read = "all";
+            MF_TRY(source_.fetch_flags(highest_, keep));
+        } else if (*since < opened_.highest_modseq) {
+            report_.flags_read = "changed";
+            MF_TRY(source_.fetch_flag_changes(highest_, *since, keep));
+        } else {
+            report_.flags_read = "unchanged";  // nothing changed in the folder: not even asked
+            return {};
+        }
+        return apply_flags(server, !*incremental);
+    }
+
+    // server: (UID, flags) as the source reported them. complete: every
+    // message at or below highest_ was reported, so one missing is gone.
+    Status apply_flags(std::vector<std::pair<uint32_t, Flags>>& server, bool complete) {
         std::sort(server.begin(), server.end(), [](auto& a, auto& b) { return a.first < b.first; });
 
         std::vector<cache::FlagChange> changes;
@@ -169,7 +214,7 @@ private:
             if (m.uidvalidity != uidvalidity_ || !link_error.ok()) return;
             while (i < server.size() && server[i].first < m.uid) ++i;
             if (i == server.size() || server[i].first != m.uid) {
-                if (!m.gone) now_gone.push_back(m.id);
+                if (complete && !m.gone) now_gone.push_back(m.id);
                 return;
             }
             if (m.gone) back.push_back(m.id);
@@ -200,10 +245,6 @@ private:
     }
 
     Status fetch_new() {
-        // Nothing lies above UID 4294967295: "highest + 1" would wrap to 0 and list the folder again.
-        Result<std::vector<MessageRef>> refs = std::vector<MessageRef>{};
-        if (highest_ < UINT32_MAX) refs = source_.list_messages(highest_ + 1);
-        if (!refs) return refs.error();
         auto failed = cache_.failed_uids(folder_.id, uidvalidity_);
         if (!failed) return failed.error();
         // Messages the server would not send last time are asked for again.
@@ -216,7 +257,7 @@ private:
             for (const auto& r : *all)
                 if (retry.count(r.uid) && r.uid <= highest_) todo.push_back(r);
         }
-        todo.insert(todo.end(), refs->begin(), refs->end());
+        todo.insert(todo.end(), new_refs_.begin(), new_refs_.end());
         MF_TRY(drop_unfetchable(todo));
         for (const auto& r : todo) {
             progress_.messages_planned += 1;
@@ -344,6 +385,8 @@ private:
     maildir::MaildirWriter writer_;
     FolderReport report_;
     uint32_t uidvalidity_ = 0;
+    FolderStatus opened_;              // as open_folder said
+    std::vector<MessageRef> new_refs_;  // the messages above highest_ when the folder was opened
     uint32_t highest_ = 0;
     bool rematching_ = false;
     std::unordered_multimap<std::string, int64_t> old_generation_;
@@ -391,6 +434,7 @@ void add_counts(FolderReport& into, const FolderReport& from) {
     into.gone += from.gone;
     into.rematched += from.rematched;
     into.uidvalidity_changed |= from.uidvalidity_changed;
+    if (into.flags_read.empty()) into.flags_read = from.flags_read;
 }
 
 // What the folder's report says: this attempt's counts, those of attempts

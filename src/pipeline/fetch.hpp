@@ -77,6 +77,10 @@ struct FolderReport {
     uint64_t new_messages = 0, new_bytes = 0;
     uint64_t flags_refreshed = 0, gone = 0, rematched = 0;
     bool uidvalidity_changed = false;
+    // How the cached messages' flags were read: "all", "changed" (only those
+    // changed since the last fetch, CONDSTORE), "unchanged" (the folder's
+    // modseq had not moved: not asked); "" when none are cached.
+    std::string flags_read;
     std::string error;  // empty when the folder was fetched
     std::vector<std::string> message_errors;  // "UID n: why", messages that failed alone
 };

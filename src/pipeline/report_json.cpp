@@ -29,6 +29,7 @@ nlohmann::json to_json(const FetchReport& r) {
         folders.push_back({{"name", f.name}, {"role", f.role}, {"new_messages", f.new_messages},
                            {"new_bytes", f.new_bytes}, {"flags_refreshed", f.flags_refreshed},
                            {"gone", f.gone}, {"rematched", f.rematched},
+                           {"flags_read", f.flags_read.empty() ? nlohmann::json(nullptr) : nlohmann::json(f.flags_read)},
                            {"uidvalidity_changed", f.uidvalidity_changed},
                            {"error", f.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(f.error)}});
     }

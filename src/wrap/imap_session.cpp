@@ -302,10 +302,11 @@ Result<std::vector<ListEntry>> ImapSession::list(const std::string& pattern, boo
     return out;
 }
 
-Result<SelectInfo> ImapSession::examine(const std::string& raw_name) {
-    int rc = mailimap_examine(imap_.get(), raw_name.c_str());
-    if (rc != MAILIMAP_NO_ERROR) return error_from(rc, "cannot open the folder");
+Result<SelectInfo> ImapSession::examine(const std::string& raw_name, bool with_modseq) {
     SelectInfo info;
+    int rc = with_modseq ? mailimap_examine_condstore(imap_.get(), raw_name.c_str(), &info.highest_modseq)
+                         : mailimap_examine(imap_.get(), raw_name.c_str());
+    if (rc != MAILIMAP_NO_ERROR) return error_from(rc, "cannot open the folder");
     if (const mailimap_selection_info* s = imap_->imap_selection_info) {
         info.uidvalidity = s->sel_uidvalidity;
         info.uidnext = s->sel_uidnext;

@@ -34,7 +34,7 @@ struct ListEntry {
 
 struct SelectInfo {
     uint32_t uidvalidity = 0, uidnext = 0, exists = 0;
-    uint64_t highest_modseq = 0;  // STATUS with HIGHESTMODSEQ (CONDSTORE); 0 when not asked or not said
+    uint64_t highest_modseq = 0;  // STATUS or EXAMINE with CONDSTORE; 0 when not asked or not said
 };
 
 // Which items a UID FETCH asks for.
@@ -93,7 +93,9 @@ public:
     // Sends a command without arguments that libetpan does not know ("COMPRESS DEFLATE").
     Status simple_command(const std::string& command);
     Result<std::vector<ListEntry>> list(const std::string& pattern, bool use_xlist);
-    Result<SelectInfo> examine(const std::string& raw_name);
+    // with_modseq (only where the server has CONDSTORE): EXAMINE (CONDSTORE),
+    // whose reply says the folder's HIGHESTMODSEQ (RFC 7162 §3.1.8).
+    Result<SelectInfo> examine(const std::string& raw_name, bool with_modseq = false);
     // STATUS (UIDVALIDITY UIDNEXT MESSAGES [HIGHESTMODSEQ]): a folder's state
     // without opening it. with_modseq only where the server has CONDSTORE.
     Result<SelectInfo> status(const std::string& raw_name, bool with_modseq);

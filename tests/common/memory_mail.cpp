@@ -49,8 +49,7 @@ MemoryFolder& MemoryMailbox::folder_for_change(const std::string& name) {
 
 uint32_t MemoryMailbox::store(MemoryFolder& folder, std::string bytes, Flags flags, int64_t internaldate) {
     uint32_t uid = folder.uidnext++;
-    folder.messages[uid] = MemoryMessage{uid, std::move(bytes), std::move(flags), internaldate};
-    ++folder.modseq;
+    folder.messages[uid] = MemoryMessage{uid, std::move(bytes), std::move(flags), internaldate, ++folder.modseq};
     return uid;
 }
 
@@ -79,7 +78,7 @@ void MemoryMailbox::set_flags(const std::string& folder, uint32_t uid, const Fla
     auto it = messages.find(uid);
     if (it == messages.end()) throw std::invalid_argument("memory mailbox: no UID " + std::to_string(uid));
     it->second.flags = flags;
-    ++folder_for_change(folder).modseq;
+    it->second.modseq = ++folder_for_change(folder).modseq;
 }
 
 void MemoryMailbox::expunge(const std::string& folder, uint32_t uid) {
@@ -283,7 +282,7 @@ Result<FolderStatus> MemorySource::open_folder(const SourceFolder& folder) {
         return in_folder(make_error(ErrorKind::not_found, Radius::folder, "no such folder"), folder.name);
     }
     c_.open_folder = f->name;
-    return FolderStatus{f->uidvalidity, f->uidnext, static_cast<uint32_t>(f->messages.size())};
+    return FolderStatus{f->uidvalidity, f->uidnext, static_cast<uint32_t>(f->messages.size()), f->modseq};
 }
 
 Result<std::vector<MessageRef>> MemorySource::list_messages(uint32_t first_uid) {
@@ -344,15 +343,23 @@ Status MemorySource::fetch_messages(const std::vector<uint32_t>& uids, const Mes
 }
 
 Status MemorySource::fetch_flags(uint32_t last_uid, const FlagsSink& sink) {
+    return flags_after(last_uid, 0, "fetch_flags", sink);
+}
+
+Status MemorySource::fetch_flag_changes(uint32_t last_uid, uint64_t since_modseq, const FlagsSink& sink) {
+    return flags_after(last_uid, since_modseq, "fetch_flag_changes", sink);
+}
+
+Status MemorySource::flags_after(uint32_t last_uid, uint64_t since_modseq, const char* call, const FlagsSink& sink) {
     if (last_uid == 0) return {};  // as IMAP: no command sent
     std::vector<std::pair<uint32_t, Flags>> flags;
     {
         auto lock = c_.lock();
-        if (c_.step(lock, "fetch_flags") != Fault::none) return in_folder(c_.lost_error(), c_.open_folder);
+        if (c_.step(lock, call) != Fault::none) return in_folder(c_.lost_error(), c_.open_folder);
         auto folder = folder_open(lock);
         if (!folder) return folder.error();
         for (const auto& [uid, m] : (*folder)->messages)
-            if (uid <= last_uid) flags.emplace_back(uid, m.flags);
+            if (uid <= last_uid && m.modseq > since_modseq) flags.emplace_back(uid, m.flags);
     }
     for (const auto& [uid, f] : flags) sink(uid, f);
     return {};

@@ -39,6 +39,7 @@ struct MemoryMessage {
     std::string bytes;
     Flags flags;
     int64_t internaldate = 0;  // epoch seconds
+    uint64_t modseq = 0;       // the folder's modseq when it was stored or its flags last changed
 };
 
 struct MemoryFolder {
@@ -57,7 +58,7 @@ struct Step {
     uint64_t connection = 0;  // 1, 2, ... in the order connections were opened (for "connect": the next one)
     // The interface call: "connect", "list_folders", "open_folder",
     // "list_messages", "fetch_messages", "message" (one message handed to a
-    // fetch sink), "fetch_flags", "create_folder", "find_messages",
+    // fetch sink), "fetch_flags", "fetch_flag_changes", "create_folder", "find_messages",
     // "describe_messages", "append", "finish_appends", "store_flags", "peek_status".
     std::string_view call;
     std::string folder;  // the folder open on the connection, "" if none
@@ -215,8 +216,10 @@ public:
     Result<std::vector<MessageRef>> list_messages(uint32_t first_uid) override;
     Status fetch_messages(const std::vector<uint32_t>& uids, const MessageSink& sink) override;
     Status fetch_flags(uint32_t last_uid, const FlagsSink& sink) override;
+    Status fetch_flag_changes(uint32_t last_uid, uint64_t since_modseq, const FlagsSink& sink) override;
 
 private:
+    Status flags_after(uint32_t last_uid, uint64_t since_modseq, const char* call, const FlagsSink& sink);
     Result<MemoryFolder*> folder_open(const MemoryConnection::Lock& held);
     // The next message to hand over, taking its "message" step.
     Result<std::optional<MemoryMessage>> take_message(uint32_t uid);

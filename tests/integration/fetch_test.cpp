@@ -10,6 +10,8 @@
 #include <random>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "corpus_manifest.hpp"
 #include "support.hpp"
 #include "test_corpus.hpp"
@@ -174,6 +176,16 @@ TEST_CASE("fetch follows flag changes, expunges and a UIDVALIDITY change on the 
     REQUIRE(r.exit_code == 0);
     CHECK(r.out.find("\"flags_refreshed\": 2") != std::string::npos);
     CHECK(r.out.find("\"gone\": 1") != std::string::npos);
+    // Dovecot offers CONDSTORE: Trash lost nothing, so only its changed flags
+    // were asked for (CHANGEDSINCE); Drafts lost one, so all of its were;
+    // a folder nobody touched was not asked at all.
+    const auto report = nlohmann::json::parse(r.out);
+    std::map<std::string, std::string> flags_read;
+    for (const auto& f : report["folders"])
+        flags_read[f["name"].get<std::string>()] = f["flags_read"].is_null() ? "" : f["flags_read"].get<std::string>();
+    CHECK(flags_read["Trash"] == "changed");
+    CHECK(flags_read["Drafts"] == "all");
+    CHECK(flags_read["INBOX"] == "unchanged");
     require_consistent(cache);
 
     auto server = read_account(port, kUser, kPassword);

@@ -454,6 +454,72 @@ TEST_CASE("fetch engine: what changed on the source between runs", "[engine]") {
     }
 }
 
+TEST_CASE("fetch engine: with modseqs only the flags changed since the last fetch are asked for, "
+          "and a lost message brings back the full read",
+          "[engine]") {
+    ScratchDir dir{"mf-engine-", ScratchDir::in_memory};
+    const std::string cache_dir = dir / "cache";
+    auto mailbox = three_folders(6);
+    std::map<std::string, int> calls;  // "folder call" -> how often
+    mailbox->set_fault_hook([&calls](const Step& s) {
+        if (s.call == "fetch_flags" || s.call == "fetch_flag_changes") ++calls[s.folder + " " + std::string(s.call)];
+        return Fault::none;
+    });
+    FetchRun first = fetch_once(cache_dir, mailbox);
+    REQUIRE(first.report.ok());
+    CHECK(folder_report(first.report, kInbox).flags_read.empty());  // nothing was cached yet
+    CHECK(calls.empty());
+
+    // Nothing changed: the flags are not even asked for.
+    FetchRun quiet = fetch_once(cache_dir, mailbox);
+    REQUIRE(quiet.report.ok());
+    CHECK(folder_report(quiet.report, kInbox).flags_read == "unchanged");
+    CHECK(calls.empty());
+
+    // One flag changed, one message new: only the changed ones are read, and
+    // the cache ends equal to the source.
+    mailbox->set_flags(kInbox, 3, Flags::from_imap("\\Seen \\Flagged"));
+    add_generated(*mailbox, kInbox, 80);
+    FetchRun changed = fetch_once(cache_dir, mailbox);
+    REQUIRE(changed.report.ok());
+    CHECK(folder_report(changed.report, kInbox).flags_read == "changed");
+    CHECK(folder_report(changed.report, kInbox).flags_refreshed == 1);
+    CHECK(folder_report(changed.report, kSent).flags_read == "unchanged");
+    CHECK(calls == std::map<std::string, int>{{kInbox + " fetch_flag_changes", 1}});
+    check_cache_equals_source(cache_dir, *mailbox);
+
+    // An expunge cannot be seen in changed flags: the counts differ, so every
+    // message's flags are read and the missing one is marked gone.
+    calls.clear();
+    mailbox->expunge(kInbox, 2);
+    mailbox->set_flags(kInbox, 4, Flags::from_imap("\\Answered"));
+    FetchRun lost = fetch_once(cache_dir, mailbox);
+    REQUIRE(lost.report.ok());
+    CHECK(folder_report(lost.report, kInbox).flags_read == "all");
+    CHECK(folder_report(lost.report, kInbox).gone == 1);
+    CHECK(folder_report(lost.report, kInbox).flags_refreshed == 1);
+    CHECK(calls == std::map<std::string, int>{{kInbox + " fetch_flags", 1}});
+    check_cache_equals_source(cache_dir, *mailbox);
+
+    // The gone message stays counted apart: the next change is read incrementally again.
+    calls.clear();
+    mailbox->set_flags(kInbox, 5, Flags{});
+    FetchRun after = fetch_once(cache_dir, mailbox);
+    REQUIRE(after.report.ok());
+    CHECK(folder_report(after.report, kInbox).flags_read == "changed");
+    CHECK(calls == std::map<std::string, int>{{kInbox + " fetch_flag_changes", 1}});
+    check_cache_equals_source(cache_dir, *mailbox);
+
+    // A new UIDVALIDITY forgets the modseq: the folder is read in full.
+    calls.clear();
+    mailbox->change_uidvalidity(kSent, 7000);
+    FetchRun renumbered = fetch_once(cache_dir, mailbox);
+    REQUIRE(renumbered.report.ok());
+    CHECK(folder_report(renumbered.report, kSent).uidvalidity_changed);
+    CHECK(calls.count(kSent + " fetch_flag_changes") == 0);
+    check_cache_equals_source(cache_dir, *mailbox);
+}
+
 TEST_CASE("fetch engine: a message the source fails alone is reported, the others stored", "[engine]") {
     ScratchDir dir{"mf-engine-", ScratchDir::in_memory};
     const std::string cache_dir = dir / "cache";

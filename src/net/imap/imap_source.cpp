@@ -254,9 +254,11 @@ public:
     FetchCommand(wrap::ImapSession& s, const std::map<uint64_t, uint32_t>& seq_to_uid)
         : s_(s), seq_to_uid_(seq_to_uid) {}
 
-    Status run(const std::string& set, const std::string& items, const std::function<Status(FetchData&)>& on_response) {
+    // modifier: "" or " (CHANGEDSINCE n)".
+    Status run(const std::string& set, const std::string& items, const std::string& modifier,
+               const std::function<Status(FetchData&)>& on_response) {
         const std::string tag = s_.next_tag();
-        MF_TRY(s_.send_line(tag + " UID FETCH " + set + " (" + items + ")"));
+        MF_TRY(s_.send_line(tag + " UID FETCH " + set + " (" + items + ")" + modifier));
         Status done = read_until(tag, on_response);
         s_.end_message_responses();
         return done;
@@ -390,11 +392,11 @@ Result<std::vector<SourceFolder>> ImapSource::list_folders() {
 }
 
 Result<FolderStatus> ImapSource::open_folder(const SourceFolder& folder) {
-    auto info = connection_->session().examine(folder.raw_name);
+    auto info = connection_->session().examine(folder.raw_name, connection_->has_capability("CONDSTORE"));
     if (!info) return folder_error(info.error(), folder.name);
     open_folder_ = folder.name;
     seq_to_uid_.clear();
-    return FolderStatus{info->uidvalidity, info->uidnext, info->exists};
+    return FolderStatus{info->uidvalidity, info->uidnext, info->exists, info->highest_modseq};
 }
 
 Result<std::optional<FolderStatus>> ImapSource::peek_status(const SourceFolder& folder) {
@@ -406,7 +408,7 @@ Result<std::optional<FolderStatus>> ImapSource::peek_status(const SourceFolder& 
 Result<std::vector<MessageRef>> ImapSource::list_messages(uint32_t first_uid) {
     std::vector<MessageRef> refs;
     FetchCommand fetch(connection_->session(), seq_to_uid_);
-    Status s = fetch.run(std::to_string(std::max<uint32_t>(first_uid, 1)) + ":*", "UID RFC822.SIZE",
+    Status s = fetch.run(std::to_string(std::max<uint32_t>(first_uid, 1)) + ":*", "UID RFC822.SIZE", "",
                          [&](FetchData& d) -> Status {
                              // "n:*" also matches the highest UID when it is below n (RFC 3501 §6.4.8).
                              if (!is_uid(d.uid) || *d.uid < first_uid) return {};
@@ -427,7 +429,7 @@ Status ImapSource::fetch_messages(const std::vector<uint32_t>& uids, const Messa
     std::vector<uint32_t> asked(uids);
     std::sort(asked.begin(), asked.end());
     FetchCommand fetch(connection_->session(), seq_to_uid_);
-    Status s = fetch.run(uid_set(wrap::compress_uids(asked)), "UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[]",
+    Status s = fetch.run(uid_set(wrap::compress_uids(asked)), "UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[]", "",
                          [&](FetchData& d) -> Status {
                              // Only what was asked for: a server may add FETCH responses of its own
                              // (RFC 3501 §7.4.2), and a message stored under a UID that was never
@@ -444,9 +446,16 @@ Status ImapSource::fetch_messages(const std::vector<uint32_t>& uids, const Messa
 }
 
 Status ImapSource::fetch_flags(uint32_t last_uid, const FlagsSink& sink) {
+    return fetch_flag_changes(last_uid, 0, sink);
+}
+
+// With a modseq: UID FETCH 1:n (UID FLAGS) (CHANGEDSINCE m), RFC 7162 §3.1.4.
+// Each response then carries a MODSEQ item too, which the reader skips.
+Status ImapSource::fetch_flag_changes(uint32_t last_uid, uint64_t since_modseq, const FlagsSink& sink) {
     if (last_uid == 0) return {};
     FetchCommand fetch(connection_->session(), seq_to_uid_);
-    Status s = fetch.run("1:" + std::to_string(last_uid), "UID FLAGS", [&](FetchData& d) -> Status {
+    const std::string modifier = since_modseq > 0 ? " (CHANGEDSINCE " + std::to_string(since_modseq) + ")" : "";
+    Status s = fetch.run("1:" + std::to_string(last_uid), "UID FLAGS", modifier, [&](FetchData& d) -> Status {
         if (is_uid(d.uid) && *d.uid <= last_uid && d.has_flags) sink(static_cast<uint32_t>(*d.uid), d.flags);
         return {};
     });

@@ -29,6 +29,7 @@ public:
     Result<std::vector<MessageRef>> list_messages(uint32_t first_uid) override;
     Status fetch_messages(const std::vector<uint32_t>& uids, const MessageSink& sink) override;
     Status fetch_flags(uint32_t last_uid, const FlagsSink& sink) override;
+    Status fetch_flag_changes(uint32_t last_uid, uint64_t since_modseq, const FlagsSink& sink) override;
     Result<std::optional<FolderStatus>> peek_status(const SourceFolder& folder) override;
 
 private:
