@@ -92,6 +92,11 @@ public:
     // that forgets \Flagged given with the message (docs/office365.md), and to
     // carry a flag changed at the source after the message was sent.
     virtual Status store_flags(const std::vector<uint32_t>& sorted_uids, const Flags& flags, bool add) = 0;
+    // Removes these UIDs of the open folder, and nothing else (IMAP: \Deleted
+    // set on them, then UID EXPUNGE of exactly them, RFC 4315). A target that
+    // cannot remove single messages refuses with an error of kind usage: a
+    // plain EXPUNGE would also take whatever else someone marked \Deleted.
+    virtual Status delete_messages(const std::vector<uint32_t>& sorted_uids) = 0;
 };
 
 }  // namespace mailferry

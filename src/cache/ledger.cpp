@@ -241,6 +241,48 @@ Status Ledger::mark_flags_sent(const std::vector<FlagDrift>& carried) {
     return tx->commit();
 }
 
+Result<std::vector<std::pair<int64_t, uint32_t>>> Ledger::deletions_due(const std::string& target_folder,
+                                                                         uint32_t uidvalidity) {
+    Lock l(cache_->index_mutex());
+    auto st = cache_->index().query(
+        "SELECT g.message_id, g.target_uid FROM ledger g JOIN messages m ON m.id = g.message_id "
+        "WHERE g.target_id = ? AND g.state = 'done' AND g.target_folder = ? AND g.target_uidvalidity = ? "
+        "AND g.target_uid IS NOT NULL AND g.deleted_at IS NULL AND m.gone = 1 ORDER BY g.target_uid",
+        target_id_, target_folder, int64_t{uidvalidity});
+    if (!st) return st.error();
+    std::vector<std::pair<int64_t, uint32_t>> out;
+    MF_TRY(st->each([&] { out.emplace_back(st->int64(0), static_cast<uint32_t>(st->int64(1))); }));
+    return out;
+}
+
+Status Ledger::mark_deleted(const std::vector<int64_t>& message_ids) {
+    if (message_ids.empty()) return {};
+    Lock l(cache_->index_mutex());
+    auto& db = cache_->index();
+    auto tx = wrap::Transaction::begin(db);
+    if (!tx) return tx.error();
+    auto st = db.prepare("UPDATE ledger SET deleted_at = ?, updated_at = ? WHERE message_id = ? AND target_id = ?");
+    if (!st) return st.error();
+    const int64_t now = now_epoch();
+    for (int64_t id : message_ids) MF_TRY(st->bind_all(now, now, id, target_id_).run());
+    return tx->commit();
+}
+
+Result<uint64_t> Ledger::skip_gone_unsent(int64_t folder_id, const std::string& target_folder,
+                                          const std::string& reason) {
+    Lock l(cache_->index_mutex());
+    auto& db = cache_->index();
+    MF_TRY(db.execute(
+        "INSERT INTO ledger(message_id, target_id, state, target_folder, attempts, last_text, updated_at) "
+        "SELECT m.id, ?1, 'skipped', ?2, 0, ?3, ?4 FROM messages m "
+        "LEFT JOIN ledger g ON g.message_id = m.id AND g.target_id = ?1 "
+        "WHERE m.folder_id = ?5 AND m.gone = 1 AND (g.state IS NULL OR g.state = 'failed') "
+        "ON CONFLICT(message_id, target_id) DO UPDATE SET state = 'skipped', last_text = excluded.last_text, "
+        "updated_at = excluded.updated_at",
+        target_id_, target_folder, reason, now_epoch(), folder_id));
+    return static_cast<uint64_t>(db.changes());
+}
+
 Result<std::vector<TargetSummary>> target_summaries(Cache& cache) {
     Lock l(cache.index_mutex());
     auto& db = cache.index();

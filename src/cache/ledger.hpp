@@ -113,6 +113,18 @@ public:
     // The target now has these rows' flags (each FlagDrift's flags).
     Status mark_flags_sent(const std::vector<FlagDrift>& carried);
 
+    // --propagate-deletes. The target UIDs, in this folder under this
+    // UIDVALIDITY, of messages sent there that the source has since deleted
+    // (gone) and that are still on the target, by message id.
+    Result<std::vector<std::pair<int64_t, uint32_t>>> deletions_due(const std::string& target_folder,
+                                                                     uint32_t uidvalidity);
+    Status mark_deleted(const std::vector<int64_t>& message_ids);
+    // Messages of the cache folder deleted at the source before they were
+    // ever sent (no row, or a failed one) become skipped with this reason:
+    // not sent at all. Returns how many.
+    Result<uint64_t> skip_gone_unsent(int64_t folder_id, const std::string& target_folder,
+                                      const std::string& reason);
+
 private:
     Status mark_unsent(int64_t message_id, LedgerState state, const std::string& text);
     Ledger(Cache& cache, int64_t target_id) : cache_(&cache), target_id_(target_id) {}

@@ -166,9 +166,13 @@ UPDATE ledger SET sent_flags = (SELECT flags FROM messages WHERE messages.id = l
         // 6 -> 7: the folder's HIGHESTMODSEQ when its flags were last read in
         // full or in part, so that the next fetch asks only for the flags
         // changed since (CONDSTORE CHANGEDSINCE). 0: unknown, read them all.
+        // And when --propagate-deletes removed a sent message from the target
+        // because the source had deleted it.
         R"sql(
 ALTER TABLE folders ADD COLUMN flags_modseq INTEGER NOT NULL DEFAULT 0;
                                       -- for folders.uidvalidity; 0 when unknown
+ALTER TABLE ledger ADD COLUMN deleted_at INTEGER;
+                                      -- removed from the target (--propagate-deletes); NULL: there
 )sql",
     };
     return s;

@@ -51,6 +51,9 @@ void print_summary(const pipeline::ReplayReport& r, const std::string& target) {
         std::cout << "; " << r.flagged_stored << " \\Flagged set after the APPEND, " << r.flags_carried
                   << " flag changes carried to messages sent before";
     std::cout << "\n";
+    if (r.deleted_on_target || r.gone_not_sent)
+        std::cout << "  deleted   " << r.deleted_on_target << " from the target, " << r.gone_not_sent
+                  << " not sent: deleted at the source (--propagate-deletes)\n";
     for (const auto& [what, n] : r.warnings) std::cout << "  note      " << n << " message(s): " << what << "\n";
     if (!r.dry_run) {
         char secs[32];
@@ -74,6 +77,7 @@ Result<pipeline::ReplayOptions> replay_options(const ReplayArgs& args, const net
     o.connections = args.connections;
     o.dry_run = args.dry_run;
     o.disarm_receipts = args.disarm_read_receipts;
+    o.propagate_deletes = args.propagate_deletes;
     o.repair_long_lines = std::find(args.repairs.begin(), args.repairs.end(), "long-lines") != args.repairs.end();
     o.max_messages_per_second = args.max_messages_per_second;
     o.max_bytes_per_second = args.max_bytes_per_second;

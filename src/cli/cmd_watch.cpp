@@ -46,6 +46,9 @@ std::string pass_line(const pipeline::WatchPass& p) {
                        std::to_string(p.fetch.flags_refreshed) + " with new flags, " +
                        std::to_string(p.fetch.gone) + " gone from the source";
     if (p.replay) line += "; " + std::to_string(p.replay->appended) + " sent to the target";
+    if (p.replay && p.replay->flags_carried) line += ", " + std::to_string(p.replay->flags_carried) + " flag changes carried";
+    if (p.replay && p.replay->deleted_on_target)
+        line += ", " + std::to_string(p.replay->deleted_on_target) + " deleted there";
     if (p.error) line += "; error: " + p.error->describe();
     for (const auto& e : p.fetch.errors) line += "; " + e;
     return line;
@@ -74,8 +77,11 @@ int finish_watch(const pipeline::WatchReport& r, const WatchArgs& args) {
                   << "  passes    " << r.passes << " (" << r.failed_passes << " failed), "
                   << (r.idle ? "woken by IDLE" : "polling only") << "\n"
                   << "  messages  " << r.new_messages << " new, " << r.flags_refreshed << " with new flags, " << r.gone
-                  << " gone from the source (kept)\n";
-        if (!args.replay.target.url.empty()) std::cout << "  target    " << r.appended << " sent\n";
+                  << " gone from the source (kept in the cache)\n";
+        if (!args.replay.target.url.empty())
+            std::cout << "  target    " << r.appended << " sent"
+                      << (args.replay.propagate_deletes ? ", " + std::to_string(r.deleted_on_target) + " deleted" : "")
+                      << "\n";
     }
     if (r.fatal) return report_failure(*r.fatal);
     return 0;

@@ -109,6 +109,9 @@ void add_replay_plan_options(CLI::App* cmd, ReplayArgs& replay) {
                     "a file of 'source folder = target folder' lines; an explicit line wins over every rule")
         ->check(CLI::ExistingFile);
     cmd->add_option("--target-prefix", replay.target_prefix, "put every folder, INBOX included, below this one");
+    cmd->add_flag("--propagate-deletes", replay.propagate_deletes,
+                  "remove from the target what the source deleted since the fetch (only what this cache sent "
+                  "there), and do not send it if not sent yet; the cache keeps every message");
 }
 
 CLI::App* add_replay_command(CLI::App& app, ReplayArgs& replay) {

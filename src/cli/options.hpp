@@ -63,6 +63,7 @@ struct ReplayArgs {
     double max_bytes_per_second = 0;
     bool dry_run = false;
     bool disarm_read_receipts = false;
+    bool propagate_deletes = false;
     std::vector<std::string> repairs;  // "long-lines"
     OutputArgs output;
 };

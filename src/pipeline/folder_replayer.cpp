@@ -45,12 +45,14 @@ public:
         // Messages a dead run left pending are looked for now, and what is not
         // found is sent last, after one more look: an APPEND the dead client
         // had sent may still be landing on the server.
+        if (st_.options.propagate_deletes) MF_TRY(skip_gone_unsent());
         MF_TRY(resolve_pending(false));
         MF_TRY(append_all(false));
         MF_TRY(resolve_pending(true));
         MF_TRY(append_all(true));
         MF_TRY(store_flagged());
-        return carry_flag_changes();
+        MF_TRY(carry_flag_changes());
+        return st_.options.propagate_deletes ? carry_deletions() : Status{};
     }
 
     uint64_t progress_made() const { return progress_made_; }
@@ -377,6 +379,38 @@ private:
         MF_TRY(st_.ledger.mark_flags_sent(carried));
         std::lock_guard<std::mutex> l(st_.mutex);
         st_.totals.flags_carried += changed;
+        return {};
+    }
+
+    // --propagate-deletes: what the source deleted before it was ever sent is
+    // not sent at all.
+    Status skip_gone_unsent() {
+        auto skipped = st_.ledger.skip_gone_unsent(folder_id_, report_.target,
+                                                   "deleted at the source (--propagate-deletes)");
+        if (!skipped) return skipped.error();
+        std::lock_guard<std::mutex> l(st_.mutex);
+        st_.totals.gone_not_sent += *skipped;
+        return {};
+    }
+
+    // --propagate-deletes: what the source deleted after it was sent is
+    // removed from the target, by the UID this ledger gave it and no other;
+    // the ledger records it, so a run killed in between deletes nothing twice
+    // (a UID already expunged is simply not there any more).
+    Status carry_deletions() {
+        auto due = st_.ledger.deletions_due(report_.target, uidvalidity_);
+        if (!due) return due.error();
+        if (due->empty()) return {};
+        std::vector<uint32_t> uids;
+        std::vector<int64_t> ids;
+        for (const auto& [id, uid] : *due) {
+            ids.push_back(id);
+            uids.push_back(uid);
+        }
+        MF_TRY(target_.delete_messages(uids));
+        MF_TRY(st_.ledger.mark_deleted(ids));
+        std::lock_guard<std::mutex> l(st_.mutex);
+        st_.totals.deleted_on_target += ids.size();
         return {};
     }
 

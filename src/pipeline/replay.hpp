@@ -43,6 +43,10 @@ struct ReplayOptions {
     // to stop). Empty: never.
     std::function<bool()> interrupted;
     bool dry_run = false;
+    // A message the source deleted after it was fetched (gone in the cache) is
+    // removed from the target if it was sent, and never sent if not. Off by
+    // default: a migration never destroys mail unless asked.
+    bool propagate_deletes = false;
     bool disarm_receipts = false;
     bool repair_long_lines = false;
     double max_messages_per_second = 0;  // 0: no cap
@@ -82,6 +86,7 @@ struct ReplayReport {
     uint64_t line_endings_repaired = 0, nul_removed = 0, receipts_disarmed = 0, long_lines_repaired = 0;
     uint64_t keywords_not_sent = 0, mdnsent_not_sent = 0, flagged_stored = 0;
     uint64_t flags_carried = 0;  // flag changes at the source carried to messages already sent
+    uint64_t deleted_on_target = 0, gone_not_sent = 0;  // --propagate-deletes
     uint64_t throttled = 0, reconnects = 0;
     double seconds = 0;
     bool dry_run = false;

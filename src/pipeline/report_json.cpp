@@ -18,7 +18,8 @@ nlohmann::json to_json(const WatchReport& r) {
             {"started_at", time(r.started_at)}, {"last_pass_at", time(r.last_pass_at)},
             {"last_new_mail", time(r.last_new_mail)}, {"passes", r.passes}, {"failed_passes", r.failed_passes},
             {"new_messages", r.new_messages}, {"appended", r.appended}, {"flags_refreshed", r.flags_refreshed},
-            {"gone", r.gone}, {"idle", r.idle}, {"listener_reconnects", r.listener_reconnects},
+            {"gone", r.gone}, {"deleted_on_target", r.deleted_on_target}, {"idle", r.idle},
+            {"listener_reconnects", r.listener_reconnects},
             {"last_error", r.last_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.last_error)},
             {"error", r.fatal ? nlohmann::json(r.fatal->describe()) : nlohmann::json(nullptr)}};
 }
@@ -72,7 +73,8 @@ nlohmann::json to_json(const ReplayReport& r) {
             {"preflight", r.warnings}, {"line_endings_repaired", r.line_endings_repaired},
             {"nul_removed", r.nul_removed}, {"receipts_disarmed", r.receipts_disarmed}, {"long_lines_repaired", r.long_lines_repaired},
             {"keywords_not_sent", r.keywords_not_sent}, {"mdnsent_not_sent", r.mdnsent_not_sent},
-            {"flagged_stored", r.flagged_stored}, {"flags_carried", r.flags_carried}, {"throttled", r.throttled}, {"reconnects", r.reconnects},
+            {"flagged_stored", r.flagged_stored}, {"flags_carried", r.flags_carried},
+            {"deleted_on_target", r.deleted_on_target}, {"gone_not_sent", r.gone_not_sent}, {"throttled", r.throttled}, {"reconnects", r.reconnects},
             {"fatal", r.fatal ? nlohmann::json(r.fatal->describe()) : nlohmann::json(nullptr)},
             {"seconds", r.seconds}};
 }

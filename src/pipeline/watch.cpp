@@ -90,7 +90,8 @@ private:
     void replay(WatchPass& pass) {
         if (!o_.replay || !open_target_) return;
         const FetchReport& f = pass.fetch;
-        if (!replay_due_ && f.new_messages == 0 && f.flags_refreshed == 0 && f.rematched == 0) return;
+        const bool deletions = f.gone > 0 && o_.replay->propagate_deletes;
+        if (!replay_due_ && f.new_messages == 0 && f.flags_refreshed == 0 && f.rematched == 0 && !deletions) return;
         auto target = open_target_();
         if (!target) return void(pass.error = target.error());
         ReplayProgress progress;
@@ -192,7 +193,10 @@ void count(const WatchPass& pass, int64_t now, WatchReport& r) {
     r.flags_refreshed += pass.fetch.flags_refreshed;
     r.gone += pass.fetch.gone;
     if (pass.fetch.new_messages > 0) r.last_new_mail = now;
-    if (pass.replay) r.appended += pass.replay->appended;
+    if (pass.replay) {
+        r.appended += pass.replay->appended;
+        r.deleted_on_target += pass.replay->deleted_on_target;
+    }
 }
 
 // How long to wait after a pass: the poll interval, a growing pause after

@@ -62,6 +62,7 @@ struct WatchPass {
 struct WatchReport {
     int passes = 0, failed_passes = 0;
     uint64_t new_messages = 0, appended = 0, flags_refreshed = 0, gone = 0;
+    uint64_t deleted_on_target = 0;  // --propagate-deletes
     uint64_t listener_reconnects = 0;
     bool idle = false;            // a ChangeListener served (else: polling only)
     std::string ended_by;         // "signal", "until", "error"

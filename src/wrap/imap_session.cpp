@@ -514,6 +514,29 @@ Status ImapSession::uid_store_flags(const UidRanges& ranges, const Flags& system
     return {};
 }
 
+Status ImapSession::uid_delete(const UidRanges& ranges) {
+    for (const UidRanges& piece : split_uid_set(ranges, 4000)) {
+        auto set_of = [&piece] {
+            mailimap_set* set = mailimap_set_new_empty();
+            for (const auto& [first, last] : piece) mailimap_set_add_interval(set, first, last);
+            return set;
+        };
+        mailimap_flag_list* flags = mailimap_flag_list_new_empty();
+        mailimap_flag_list_add(flags, mailimap_flag_new_deleted());
+        mailimap_store_att_flags* att = mailimap_store_att_flags_new_add_flags_silent(flags);
+        mailimap_set* set = set_of();
+        int rc = mailimap_uid_store(imap_.get(), set, att);
+        mailimap_store_att_flags_free(att);
+        mailimap_set_free(set);
+        if (rc != MAILIMAP_NO_ERROR) return error_from(rc, "UID STORE +FLAGS (\\Deleted) failed");
+        set = set_of();
+        rc = mailimap_uid_expunge(imap_.get(), set);
+        mailimap_set_free(set);
+        if (rc != MAILIMAP_NO_ERROR) return error_from(rc, "UID EXPUNGE failed");
+    }
+    return {};
+}
+
 _mailstream* ImapSession::stream() const { return imap_->imap_stream; }
 
 std::string ImapSession::last_response() const {

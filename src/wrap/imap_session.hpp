@@ -120,6 +120,9 @@ public:
     // UID STORE uids +FLAGS.SILENT or -FLAGS.SILENT with the system flags set
     // in system_flags (\Seen, \Answered, \Flagged, \Draft; nothing else).
     Status uid_store_flags(const UidRanges& ranges, const Flags& system_flags, bool add);
+    // UID STORE +FLAGS.SILENT (\Deleted), then UID EXPUNGE of the same UIDs
+    // (RFC 4315: the server must offer UIDPLUS), piece by piece.
+    Status uid_delete(const UidRanges& ranges);
 
     // RFC 2177 IDLE on the selected folder until the server reports a change
     // (an untagged EXISTS, EXPUNGE, RECENT or FETCH), max_wait passes, or

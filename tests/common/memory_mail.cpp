@@ -518,6 +518,16 @@ Status MemoryTarget::store_flags(const std::vector<uint32_t>& sorted_uids, const
     return {};
 }
 
+Status MemoryTarget::delete_messages(const std::vector<uint32_t>& sorted_uids) {
+    auto lock = c_.lock();
+    if (c_.step(lock, "delete_messages") != Fault::none) return c_.lost_error();
+    auto folder = folder_open(lock);
+    if (!folder) return folder.error();
+    for (uint32_t uid : sorted_uids) (*folder)->messages.erase(uid);
+    ++(*folder)->modseq;
+    return {};
+}
+
 // --- Factories ---
 
 MemorySourceFactory memory_source_factory(std::shared_ptr<MemoryMailbox> mailbox) {

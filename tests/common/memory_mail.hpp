@@ -59,7 +59,8 @@ struct Step {
     // The interface call: "connect", "list_folders", "open_folder",
     // "list_messages", "fetch_messages", "message" (one message handed to a
     // fetch sink), "fetch_flags", "fetch_flag_changes", "create_folder", "find_messages",
-    // "describe_messages", "append", "finish_appends", "store_flags", "peek_status".
+    // "describe_messages", "append", "finish_appends", "store_flags",
+    // "delete_messages", "peek_status".
     std::string_view call;
     std::string folder;  // the folder open on the connection, "" if none
     uint32_t uid = 0;    // "message": the one about to be handed over
@@ -245,6 +246,7 @@ public:
     Status append(OutgoingMessage message, const AppendReplyHandler& on_reply) override;
     Status finish_appends(const AppendReplyHandler& on_reply) override;
     Status store_flags(const std::vector<uint32_t>& sorted_uids, const Flags& flags, bool add) override;
+    Status delete_messages(const std::vector<uint32_t>& sorted_uids) override;
 
     size_t replies_owed() const { return owed_.size(); }
 

@@ -9,7 +9,8 @@
 // an IDLE line dropped (the proxy in front of the source stopped, then
 // started again on the same port) is survived; and a watch killed with
 // SIGKILL again and again while mail arrives, then restarted, leaves each
-// message on the target exactly once.
+// message on the target exactly once. With --propagate-deletes, what the
+// source expunged leaves the target, and nothing else does.
 #include <catch2/catch.hpp>
 
 #include <signal.h>
@@ -163,6 +164,53 @@ TEST_CASE("watch carries mail delivered by dovecot-lda and by APPEND to cache an
     CHECK(after["appended"] == 4);
     // Nothing more reached the target after the stop, and nothing twice.
     CHECK(rig.target_once("INBOX", 4) == hashes_of({1, 2, 3, 4}));
+}
+
+TEST_CASE("watch --propagate-deletes removes from the target what the source expunged, and nothing else",
+          "[watch]") {
+    Rig rig;
+    rig.deliver(1);
+    rig.deliver(2);
+    rig.deliver(3);
+    BackgroundRun watch(rig.watch_args(rig.dovecot.imaps_port(), {"--propagate-deletes"}));
+    REQUIRE_FALSE(watch.wait_for_line("\"event\":\"pass\"", 60).empty());
+    REQUIRE(rig.target_once("INBOX", 3) == hashes_of({1, 2, 3}));
+
+    // Someone else's message on the target, marked \Deleted and not expunged:
+    // a plain EXPUNGE would take it too.
+    const std::string theirs = message(9);
+    imap_command(rig.dovecot.imaps_port(), kTarget, kTargetPassword, "",
+                 "APPEND INBOX (\\Deleted) {" + std::to_string(theirs.size()) + "+}\r\n" + theirs);
+    imap_command(rig.dovecot.imaps_port(), kSource, kSourcePassword, "INBOX", "UID STORE 2 +FLAGS (\\Deleted)");
+    imap_command(rig.dovecot.imaps_port(), kSource, kSourcePassword, "INBOX", "EXPUNGE");
+
+    std::multiset<std::string> on_target;
+    for (int i = 0; i < 300 && on_target != hashes_of({1, 3, 9}); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        on_target.clear();
+        auto account = read_account(rig.dovecot.imaps_port(), kTarget, kTargetPassword);
+        for (const auto& m : account["INBOX"].messages) on_target.insert(m.sha256);
+    }
+    CHECK(on_target == hashes_of({1, 3, 9}));
+
+    REQUIRE(::kill(watch.pid(), SIGTERM) == 0);
+    auto ended = watch.finish();
+    INFO(ended.err);
+    CHECK(ended.exit_code == 0);
+    auto summary = summary_of(ended);
+    CHECK(summary["deleted_on_target"] == 1);
+    CHECK(summary["gone"] == 1);
+    CHECK(read_cache_messages(rig.cache).size() == 3);  // the cache keeps the deleted one
+
+    // A replay afterwards deletes nothing twice.
+    auto replay = run_mailferry({"replay", rig.cache, "--to",
+                                 "imaps://" + kTarget + "@127.0.0.1:" + std::to_string(rig.dovecot.imaps_port()),
+                                 "--password-file", rig.target_password, "--ca-file", rig.dovecot.ca_file(),
+                                 "--profile", "generic", "--propagate-deletes", "--json"});
+    INFO(replay.err);
+    CHECK(replay.exit_code == 0);
+    CHECK(nlohmann::json::parse(replay.out)["deleted_on_target"] == 0);
+    CHECK(rig.target_once("INBOX", 3) == hashes_of({1, 3, 9}));
 }
 
 TEST_CASE("watch --until ends after a final pass that takes what came last, in a folder IDLE does not watch",

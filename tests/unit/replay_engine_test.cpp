@@ -224,6 +224,58 @@ TEST_CASE("replay engine: flags changed at the source after the replay reach the
     for (const auto& m : target->messages(kSent)) CHECK_FALSE(m.flags.deleted);
 }
 
+TEST_CASE("replay engine: with propagate_deletes a message deleted at the source leaves the target once, "
+          "and one never sent is not sent",
+          "[engine]") {
+    ScratchDir dir{"mf-engine-", ScratchDir::in_memory};
+    auto source = three_folders(6);
+    const std::string cache_dir = cache_of(dir, source);
+    auto target = empty_target();
+    REQUIRE(replay_once(cache_dir, target).report.ok());
+
+    // Deleted at the source after the replay: INBOX's second; fetched, then
+    // deleted before any replay: a new one in Sent.
+    const uint32_t sent_before = source->messages(kInbox).at(1).uid;
+    add_generated(*source, kSent, 90);
+    const uint32_t fresh = source->messages(kSent).back().uid;
+    REQUIRE_FALSE(fetch_once(cache_dir, source).stopped());
+    source->expunge(kInbox, sent_before);
+    source->expunge(kSent, fresh);
+    FetchRun refresh = fetch_once(cache_dir, source);
+    REQUIRE_FALSE(refresh.stopped());
+    CHECK(refresh.report.gone == 2);
+
+    // By default (a copy of the cache, its ledger saying the first six of
+    // each folder are sent) nothing is deleted, and the message fetched and
+    // then deleted at the source is sent all the same.
+    auto kept = empty_target();
+    ReplayRun plain = replay_once(copy_of(cache_dir, dir, "default"), kept);
+    CHECK(plain.report.deleted_on_target == 0);
+    CHECK(plain.report.gone_not_sent == 0);
+    CHECK(plain.report.appended == 1);
+    CHECK(kept->messages(kSent).size() == 1);
+
+    pipeline::ReplayOptions o = replay_options();
+    o.propagate_deletes = true;
+    const uint64_t appends = target->appends_received();
+    ReplayRun propagated = replay_once(cache_dir, target, o);
+    REQUIRE_FALSE(propagated.stopped());
+    CHECK(propagated.report.ok());
+    CHECK(propagated.report.deleted_on_target == 1);
+    CHECK(propagated.report.gone_not_sent == 1);
+    CHECK(propagated.report.appended == 0);
+    CHECK(target->appends_received() == appends);
+    check_target_equals_source(*target, *source);  // the target mirrors the source again
+
+    // Once: a second run deletes and sends nothing, and the cache still holds both.
+    ReplayRun again = replay_once(cache_dir, target, o);
+    CHECK(again.report.deleted_on_target == 0);
+    CHECK(again.report.gone_not_sent == 0);
+    CHECK(again.report.appended == 0);
+    check_target_equals_source(*target, *source);
+    CHECK(ledger_counts(cache_dir).skipped == 1);
+}
+
 TEST_CASE("replay engine: a connection or a reply lost at any step is survived, each message once", "[engine]") {
     ScratchDir dir{"mf-engine-", ScratchDir::in_memory};
     auto source = three_folders(5);

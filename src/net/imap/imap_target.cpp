@@ -122,6 +122,16 @@ Status ImapTarget::finish_appends(const AppendReplyHandler& on_reply) {
     return appender_->drain([&](const wrap::AppendReply& r) { on_reply(from_wire(r)); });
 }
 
+Status ImapTarget::delete_messages(const std::vector<uint32_t>& sorted_uids) {
+    MF_TRY(idle_session());
+    if (sorted_uids.empty()) return {};
+    if (!connection_->has_capability("UIDPLUS"))
+        return make_error(ErrorKind::usage, Radius::account,
+                          "the target does not offer UIDPLUS: no message is deleted, as a plain EXPUNGE would "
+                          "also remove what others marked \\Deleted");
+    return session().uid_delete(wrap::compress_uids(sorted_uids));
+}
+
 Status ImapTarget::store_flags(const std::vector<uint32_t>& sorted_uids, const Flags& flags, bool add) {
     MF_TRY(idle_session());
     if (sorted_uids.empty()) return {};

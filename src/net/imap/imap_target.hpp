@@ -42,6 +42,7 @@ public:
     Status append(OutgoingMessage message, const AppendReplyHandler& on_reply) override;
     Status finish_appends(const AppendReplyHandler& on_reply) override;
     Status store_flags(const std::vector<uint32_t>& sorted_uids, const Flags& flags, bool add) override;
+    Status delete_messages(const std::vector<uint32_t>& sorted_uids) override;
 
 private:
     // Other commands may go only when no APPEND reply is owed.
