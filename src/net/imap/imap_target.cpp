@@ -126,9 +126,9 @@ Status ImapTarget::delete_messages(const std::vector<uint32_t>& sorted_uids) {
     MF_TRY(idle_session());
     if (sorted_uids.empty()) return {};
     if (!connection_->has_capability("UIDPLUS"))
-        return make_error(ErrorKind::usage, Radius::account,
-                          "the target does not offer UIDPLUS: no message is deleted, as a plain EXPUNGE would "
-                          "also remove what others marked \\Deleted");
+        return make_error(ErrorKind::usage, Radius::fatal,
+                          "--propagate-deletes: the target does not offer UIDPLUS, and a plain EXPUNGE would "
+                          "also remove what others marked \\Deleted: nothing deleted");
     return session().uid_delete(wrap::compress_uids(sorted_uids));
 }
 
