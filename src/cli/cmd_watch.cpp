@@ -124,8 +124,17 @@ int run_watch_command(const WatchArgs& args) {
         if (auto first = open_target(); !first) return report_failure(first.error());
     }
     pipeline::ListenerFactory listen;
-    if (net::source_kind(source.url) == SourceKind::imap)
-        listen = [&source] { return net::ImapIdleListener::open(source); };
+    std::vector<std::string> idle_folders{"INBOX"};
+    idle_folders.insert(idle_folders.end(), args.idle_folders.begin(), args.idle_folders.end());
+    if (net::source_kind(source.url) == SourceKind::imap) {
+        listen = [&source, &idle_folders] { return net::ImapIdleListener::open_all(source, idle_folders); };
+        // A folder to watch that the source does not have is a mistake to say now, not a reason to poll.
+        if (!args.idle_folders.empty())
+            if (auto first = listen(); !first && first.error().kind == ErrorKind::not_found)
+                return report_failure(first.error());
+    } else if (!args.idle_folders.empty()) {
+        return report_failure(usage("--idle-folder needs an IMAP source"));
+    }
 
     // The exclusive lock for the watch's whole life: a second watch (or fetch) is refused.
     auto cache = cache::Cache::open(args.fetch.cache, cache::OpenMode::create_if_missing);

@@ -160,6 +160,9 @@ CLI::App* add_watch_command(CLI::App& app, WatchArgs& watch) {
                     "look at every folder at least this often (30s, 10m, 1h); new mail in INBOX wakes the "
                     "watch at once where the server has IDLE")
         ->default_val("10m");
+    cmd->add_option("--idle-folder", watch.idle_folders,
+                    "also wake at once on new mail in this folder: a name, or a special use such as '\\Sent' "
+                    "(one more IDLE connection each; repeatable)");
     add_output_options(cmd, watch.fetch.output);
     return cmd;
 }

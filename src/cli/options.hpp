@@ -75,6 +75,7 @@ struct WatchArgs {
     ReplayArgs replay;  // target.url "": no replay
     std::string until;  // "" = until stopped
     std::string poll_interval = "10m";
+    std::vector<std::string> idle_folders;  // besides INBOX: names or special uses ("\\Sent")
 };
 
 struct StatusArgs {

@@ -10,11 +10,13 @@
 // started again on the same port) is survived; and a watch killed with
 // SIGKILL again and again while mail arrives, then restarted, leaves each
 // message on the target exactly once. With --propagate-deletes, what the
-// source expunged leaves the target, and nothing else does.
+// source expunged leaves the target, and nothing else does. --idle-folder
+// adds an IDLE on Sent.
 #include <catch2/catch.hpp>
 
 #include <signal.h>
 
+#include <boost/filesystem.hpp>
 #include <chrono>
 #include <random>
 #include <fstream>
@@ -211,6 +213,35 @@ TEST_CASE("watch --propagate-deletes removes from the target what the source exp
     CHECK(replay.exit_code == 0);
     CHECK(nlohmann::json::parse(replay.out)["deleted_on_target"] == 0);
     CHECK(rig.target_once("INBOX", 3) == hashes_of({1, 3, 9}));
+}
+
+TEST_CASE("watch --idle-folder keeps a second IDLE on the Sent folder, found by its special use", "[watch]") {
+    Rig rig;
+    imap_command(rig.dovecot.imaps_port(), kSource, kSourcePassword, "", "CREATE Sent");
+    rig.deliver(1);
+
+    // A folder the source does not have is refused at once, before the cache is touched.
+    auto missing = run_mailferry(rig.watch_args(rig.dovecot.imaps_port(), {"--idle-folder", "No such folder"}));
+    CHECK(missing.exit_code != 0);
+    CHECK(missing.err.find("No such folder") != std::string::npos);
+    CHECK_FALSE(boost::filesystem::exists(rig.cache));
+
+    BackgroundRun watch(rig.watch_args(rig.dovecot.imaps_port(), {"--idle-folder", "\\Sent"}));
+    REQUIRE_FALSE(watch.wait_for_line("\"event\":\"pass\"", 60).empty());
+    REQUIRE(rig.target_once("INBOX", 1) == hashes_of({1}));
+    // Polls are ten minutes apart: only the IDLE on Sent can bring these in time.
+    rig.append("Sent", 6);
+    CHECK(rig.target_once("Sent", 1) == hashes_of({6}));
+    rig.deliver(2);  // and INBOX's IDLE still serves
+    CHECK(rig.target_once("INBOX", 2) == hashes_of({1, 2}));
+    rig.append("Sent", 7);
+    CHECK(rig.target_once("Sent", 2) == hashes_of({6, 7}));
+
+    REQUIRE(::kill(watch.pid(), SIGTERM) == 0);
+    auto ended = watch.finish();
+    INFO(ended.err);
+    CHECK(ended.exit_code == 0);
+    CHECK(summary_of(ended)["appended"] == 4);
 }
 
 TEST_CASE("watch --until ends after a final pass that takes what came last, in a folder IDLE does not watch",
