@@ -7,7 +7,8 @@
 // ends it with exit 0; --until ends it after a
 // final pass that takes what came last, in a folder IDLE does not watch; and
 // an IDLE line dropped (the proxy in front of the source stopped, then
-// started again on the same port) is survived; and a watch killed with
+// started again on the same port) is survived, and so is a target whose
+// line drops during the replay; and a watch killed with
 // SIGKILL again and again while mail arrives, then restarted, leaves each
 // message on the target exactly once. With --propagate-deletes, what the
 // source expunged leaves the target, and nothing else does. --idle-folder
@@ -50,8 +51,10 @@ struct Rig {
     std::string source_password = write_secret_file(dir / "source-pw", kSourcePassword);
     std::string target_password = write_secret_file(dir / "target-pw", kTargetPassword);
 
+    int target_port = 0;  // 0: Dovecot's own; else a fault proxy's in front of it
+
     std::vector<std::string> watch_args(int source_port, std::vector<std::string> extra = {}) const {
-        const std::string port = std::to_string(dovecot.imaps_port());
+        const std::string port = std::to_string(target_port ? target_port : dovecot.imaps_port());
         std::vector<std::string> a = {
             "watch", cache, "--from", "imaps://" + kSource + "@127.0.0.1:" + std::to_string(source_port),
             "--password-file", source_password, "--ca-file", dovecot.ca_file(),
@@ -293,6 +296,32 @@ TEST_CASE("watch survives its IDLE line dropped and the source away for a while,
     auto summary = summary_of(ended);
     CHECK(summary["appended"] == 3);
     CHECK(summary["failed_passes"].get<int>() >= 1);
+}
+
+TEST_CASE("watch carries mail through a target whose line drops during the replay, each message once",
+          "[watch][faults]") {
+    Rig rig;
+    for (int n = 1; n <= 3; ++n) rig.deliver(n);
+    // Every connection to the target is cut after 500 to 900 bytes from the
+    // client: the login and one or two APPENDs, often in the middle of one.
+    FaultProxy proxy(rig.dovecot.imaps_port(), rig.dovecot.dir() + "/ssl",
+                     std::vector<std::string>{"--drop-after-bytes", "700", "--drop-jitter", "28", "--seed", "15"});
+    rig.target_port = proxy.port();
+    BackgroundRun watch(rig.watch_args(rig.dovecot.imaps_port()));
+    REQUIRE_FALSE(watch.wait_for_line("\"event\":\"pass\"", 120).empty());
+    CHECK(rig.target_once("INBOX", 3) == hashes_of({1, 2, 3}));
+    for (int n = 4; n <= 8; ++n) rig.deliver(n);
+    CHECK(rig.target_once("INBOX", 8) == hashes_of({1, 2, 3, 4, 5, 6, 7, 8}));
+
+    REQUIRE(::kill(watch.pid(), SIGTERM) == 0);
+    auto ended = watch.finish();
+    INFO(ended.err);
+    CHECK(ended.exit_code == 0);
+    // Nothing twice, after the stop either.
+    CHECK(rig.target_once("INBOX", 8) == hashes_of({1, 2, 3, 4, 5, 6, 7, 8}));
+    size_t drops = 0;
+    for (const auto& line : proxy.log_lines()) drops += line.find("kind=drop") != std::string::npos;
+    CHECK(drops >= 2);  // the line did drop, more than once
 }
 
 TEST_CASE("watch killed with SIGKILL at random moments while mail arrives, then restarted, puts each message on "
