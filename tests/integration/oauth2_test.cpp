@@ -5,6 +5,7 @@
 // mailferry printed and wrote, and fails if one shows up.
 #include <catch2/catch.hpp>
 
+#include <signal.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -282,6 +283,70 @@ TEST_CASE("fetch and replay the generated corpus over XOAUTH2 with 60-second tok
 
     watch.files_below(cache);
     watch.require_clean();
+}
+
+TEST_CASE("watch over XOAUTH2 on both sides keeps going past its tokens' lifetime, renewing them",
+          "[oauth2][watch]") {
+    OAuthServerOptions oo{{"alice", "bob"}};
+    oo.token_lifetime = 20;  // renewed 5 s before they end: several times during the watch
+    oo.cc_mailbox = "bob";
+    TestOAuthServer oauth(oo);
+    TestDovecot source(DovecotOptions{"dovecot", {"alice:" + kAlicePw}, true, oauth.dir()});
+    TestDovecot target(DovecotOptions{"exchange", {"bob:" + kBobPw}, true, oauth.dir()});
+    TempDir dir;
+    const std::string store = dir / "tokens", cache = dir / "cache";
+    REQUIRE(device_login(oauth, "alice", store, "alice").exit_code == 0);
+    REQUIRE(run_mailferry(cc_login_args(oauth, "bob", store, oauth.cc_client_secret_file())).exit_code == 0);
+    SecretWatch secrets;
+    secrets.tokens_of(store + "/alice.json");
+    secrets.tokens_of(store + "/bob.json");
+    const std::string first_alice = json::parse(slurp(store + "/alice.json"))["access_token"];
+    const std::string first_bob = json::parse(slurp(store + "/bob.json"))["access_token"];
+
+    auto message = [](int n) {
+        return "From: a@example.org\r\nTo: alice@example.org\r\nSubject: token watch " + std::to_string(n) +
+               "\r\nMessage-ID: <token-watch-" + std::to_string(n) + "@mailferry.test>\r\n\r\nbody " +
+               std::to_string(n) + "\r\n";
+    };
+    auto append = [&](int n) {
+        const std::string m = message(n);
+        imap_command(source.imaps_port(), "alice", kAlicePw, "",
+                     "APPEND INBOX {" + std::to_string(m.size()) + "+}\r\n" + m);
+    };
+    auto target_inbox = [&](size_t n) {
+        size_t got = 0;
+        for (int i = 0; i < 300 && got < n; ++i) {
+            auto account = read_account(target.imaps_port(), "bob", kBobPw);
+            got = account.count("INBOX") ? account.at("INBOX").messages.size() : 0;
+            if (got < n) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        return got;
+    };
+    append(1);
+    BackgroundRun watch({"watch", cache, "--from", "imaps://alice@127.0.0.1:" + std::to_string(source.imaps_port()),
+                         "--auth", "xoauth2", "--token-store", store, "--ca-file", source.ca_file(), "--to",
+                         "imaps://bob@127.0.0.1:" + std::to_string(target.imaps_port()), "--target-auth", "xoauth2",
+                         "--target-token-store", store, "--target-ca-file", target.ca_file(), "--profile", "office365",
+                         "--poll-interval", "10m", "--json", "--no-progress"});
+    REQUIRE_FALSE(watch.wait_for_line("\"event\":\"pass\"", 60).empty());
+    CHECK(target_inbox(1) == 1);
+    // New mail over 40 s, twice the tokens' lifetime: each pass's connections need live tokens.
+    for (int n = 2; n <= 5; ++n) {
+        std::this_thread::sleep_for(std::chrono::seconds(10));
+        append(n);
+        CHECK(target_inbox(static_cast<size_t>(n)) == static_cast<size_t>(n));
+    }
+    REQUIRE(::kill(watch.pid(), SIGTERM) == 0);
+    auto ended = watch.finish();
+    INFO(ended.err);
+    CHECK(ended.exit_code == 0);
+    CHECK(json::parse(slurp(store + "/alice.json"))["access_token"] != first_alice);
+    CHECK(json::parse(slurp(store + "/bob.json"))["access_token"] != first_bob);
+    secrets.tokens_of(store + "/alice.json");
+    secrets.tokens_of(store + "/bob.json");
+    secrets.output(ended);
+    secrets.files_below(cache);
+    secrets.require_clean();
 }
 
 TEST_CASE("a refused access token is renewed once, a revoked grant, a forged token or Exchange's NO end clearly",
