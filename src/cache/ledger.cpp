@@ -142,7 +142,7 @@ Status Ledger::mark_done(const std::vector<AppendedAt>& done, const std::string&
     auto st = db.prepare(
         "INSERT INTO ledger(message_id, target_id, state, target_folder, target_uidvalidity, target_uid, "
         "attempts, last_text, updated_at, sent_flags) VALUES (?1, ?2, 'done', ?3, ?4, ?5, 1, ?6, ?7, "
-        "(SELECT flags FROM messages WHERE id = ?1)) "
+        "coalesce(?8, (SELECT flags FROM messages WHERE id = ?1))) "
         "ON CONFLICT(message_id, target_id) DO UPDATE SET state = 'done', target_folder = excluded.target_folder, "
         "target_uidvalidity = excluded.target_uidvalidity, target_uid = excluded.target_uid, "
         "last_text = excluded.last_text, sent_flags = excluded.sent_flags, "
@@ -156,6 +156,8 @@ Status Ledger::mark_done(const std::vector<AppendedAt>& done, const std::string&
         if (d.note.empty()) st->bind_null(6);
         else st->bind(6, d.note);
         st->bind(7, now);
+        if (d.sent_flags) st->bind(8, *d.sent_flags);
+        else st->bind_null(8);
         MF_TRY(st->run());
     }
     return tx->commit();
@@ -252,6 +254,19 @@ Result<std::vector<std::pair<int64_t, uint32_t>>> Ledger::deletions_due(const st
     if (!st) return st.error();
     std::vector<std::pair<int64_t, uint32_t>> out;
     MF_TRY(st->each([&] { out.emplace_back(st->int64(0), static_cast<uint32_t>(st->int64(1))); }));
+    return out;
+}
+
+Result<std::set<std::string>> Ledger::folders_with_sent_work(bool deletions) {
+    Lock l(cache_->index_mutex());
+    auto st = cache_->index().query(
+        "SELECT DISTINCT g.target_folder FROM ledger g JOIN messages m ON m.id = g.message_id "
+        "WHERE g.target_id = ? AND g.state = 'done' AND g.target_uid IS NOT NULL AND g.deleted_at IS NULL "
+        "AND (g.sent_flags IS NOT m.flags OR (? AND m.gone = 1))",
+        target_id_, int64_t{deletions});
+    if (!st) return st.error();
+    std::set<std::string> out;
+    MF_TRY(st->each([&] { out.insert(st->text(0)); }));
     return out;
 }
 

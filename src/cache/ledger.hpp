@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,6 +59,11 @@ struct AppendedAt {
     int64_t message_id;
     uint32_t uidvalidity, uid;  // uid 0 when the server gave no APPENDUID
     std::string note;           // what was repaired in the bytes sent, "" if nothing
+    // The flags the target is known to have kept (IMAP form), when not all of
+    // the message's: Exchange drops \Flagged given with the APPEND, so the
+    // flag drift (Ledger::flag_drift) then sets it, even after a crash.
+    // nullopt: the message's flags as the cache has them.
+    std::optional<std::string> sent_flags = std::nullopt;
 };
 
 // A message on the target whose flags changed in the cache since the target
@@ -119,6 +125,11 @@ public:
     Result<std::vector<std::pair<int64_t, uint32_t>>> deletions_due(const std::string& target_folder,
                                                                      uint32_t uidvalidity);
     Status mark_deleted(const std::vector<int64_t>& message_ids);
+
+    // The target folders holding sent messages whose flags drifted or (with
+    // deletions) which the source has deleted since: one pass over the
+    // ledger, for a run that visits only the folders with work (watch).
+    Result<std::set<std::string>> folders_with_sent_work(bool deletions);
     // Messages of the cache folder deleted at the source before they were
     // ever sent (no row, or a failed one) become skipped with this reason:
     // not sent at all. Returns how many.

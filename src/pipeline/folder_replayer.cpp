@@ -50,7 +50,6 @@ public:
         MF_TRY(append_all(false));
         MF_TRY(resolve_pending(true));
         MF_TRY(append_all(true));
-        MF_TRY(store_flagged());
         MF_TRY(carry_flag_changes());
         return st_.options.propagate_deletes ? carry_deletions() : Status{};
     }
@@ -84,7 +83,10 @@ private:
                 auto uid = find_on_target(item);
                 if (!uid) return uid.error();
                 if (!*uid && last_look) confirmed_missing_.insert(item.message_id);
-                if (*uid) found.push_back({item.message_id, uidvalidity_, *uid, "found on the target after an interrupted run"});
+                if (!*uid) continue;
+                auto kept = kept_flags(item);
+                if (kept) kept_flags_[item.message_id] = *kept;
+                found.push_back({item.message_id, uidvalidity_, *uid, "found on the target after an interrupted run", kept});
             }
         }
         MF_TRY(st_.ledger.mark_done(found, report_.target));
@@ -165,6 +167,7 @@ private:
             return std::optional<OutgoingMessage>();
         }
         if (!note.empty()) notes_[item.message_id] = note;
+        if (auto kept = kept_flags(item)) kept_flags_[item.message_id] = *kept;
         OutgoingMessage c;
         c.token = static_cast<uint64_t>(item.message_id);
         {
@@ -280,7 +283,9 @@ private:
         auto id = static_cast<int64_t>(r.token);
         if (r.accepted) {
             failpoint("replay.appended");  // on the target, not yet in the ledger
-            done_.push_back({id, r.uidvalidity ? r.uidvalidity : uidvalidity_, r.uid, notes_[id]});
+            std::optional<std::string> kept;
+            if (auto k = kept_flags_.find(id); k != kept_flags_.end()) kept = k->second;
+            done_.push_back({id, r.uidvalidity ? r.uidvalidity : uidvalidity_, r.uid, notes_[id], kept});
             ++report_.appended;
             ++progress_made_;
             uint64_t size = sizes_.count(id) ? sizes_[id] : 0;
@@ -339,20 +344,16 @@ private:
     }
 
     // office365: \Flagged set on APPEND is later forgotten, so it is stored after.
-    Status store_flagged() {
-        if (!st_.profile.flagged_after_append) return {};
-        auto rows = st_.ledger.done_uids(report_.target, "\\Flagged");
-        if (!rows) return rows.error();
-        std::vector<uint32_t> uids;
-        for (const auto& [v, u] : *rows)
-            if (v == uidvalidity_) uids.push_back(u);
-        std::sort(uids.begin(), uids.end());
-        Flags flagged;
-        flagged.flagged = true;
-        MF_TRY(target_.store_flags(uids, flagged, true));
-        std::lock_guard<std::mutex> l(st_.mutex);
-        st_.totals.flagged_stored += uids.size();
-        return {};
+    // The flags the target keeps of a message given with the APPEND, when not
+    // all of them: Exchange forgets \Flagged (docs/office365.md). Recorded as
+    // sent, they leave \Flagged to carry_flag_changes, which sets it after the
+    // APPEND and, after a crash in between, at the next run.
+    std::optional<std::string> kept_flags(const cache::LedgerItem& item) const {
+        if (!st_.profile.flagged_after_append) return std::nullopt;
+        Flags f = Flags::from_imap(item.flags);
+        if (!f.flagged) return std::nullopt;
+        f.flagged = false;
+        return f.to_imap();
     }
 
     // Flags changed at the source after a message went (read, flagged,
@@ -365,8 +366,10 @@ private:
         // Messages that need the same change go in one STORE.
         std::map<std::pair<std::string, bool>, std::vector<uint32_t>> stores;
         std::vector<cache::FlagDrift> carried;
+        uint64_t flagged_after_append = 0;
         for (const auto& d : *drift) {
             auto [add, remove] = system_flag_change(Flags::from_imap(d.sent_flags), Flags::from_imap(d.flags));
+            if (add.flagged && kept_flags_.count(d.message_id)) ++flagged_after_append;
             if (add != Flags{}) stores[{add.to_imap(), true}].push_back(d.target_uid);
             if (remove != Flags{}) stores[{remove.to_imap(), false}].push_back(d.target_uid);
             carried.push_back(d);  // keywords alone changed: nothing to send, and recorded as such
@@ -378,7 +381,8 @@ private:
         }
         MF_TRY(st_.ledger.mark_flags_sent(carried));
         std::lock_guard<std::mutex> l(st_.mutex);
-        st_.totals.flags_carried += changed;
+        st_.totals.flagged_stored += flagged_after_append;
+        st_.totals.flags_carried += changed - std::min(changed, flagged_after_append);
         return {};
     }
 
@@ -425,6 +429,7 @@ private:
     std::vector<cache::AppendedAt> done_;
     std::map<int64_t, uint64_t> sizes_;
     std::map<int64_t, std::string> notes_;  // repairs made to the bytes sent, per message
+    std::map<int64_t, std::string> kept_flags_;  // sent in this run without \Flagged (kept_flags)
     std::set<uint32_t> claimed_;  // target UIDs the ledger already gives to a message
     bool pending_pass_ = false;
     std::set<int64_t> confirmed_missing_;  // pending, looked for at the last look, not there

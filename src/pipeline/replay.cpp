@@ -250,8 +250,15 @@ Result<ReplayReport> run_replay(cache::Cache& cache, std::unique_ptr<MailTarget>
         if (!started_run) return started_run.error();
         run_id = *started_run;
     }
+    std::optional<std::set<std::string>> sent_work;
+    if (o.only_folders_with_work) {
+        auto w = st.ledger.folders_with_sent_work(o.propagate_deletes);
+        if (!w) return w.error();
+        sent_work = std::move(*w);
+    }
     for (size_t i = 0; i < st.reports.size(); ++i) {
         MF_TRY(measure(st, i, o.dry_run));
+        if (sent_work && st.reports[i].to_send == 0 && !sent_work->count(st.reports[i].target)) continue;
         progress.messages_planned += st.reports[i].to_send;
         progress.bytes_planned += st.reports[i].bytes_to_send;
         st.queue.push_back(i);

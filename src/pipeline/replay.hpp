@@ -47,6 +47,10 @@ struct ReplayOptions {
     // removed from the target if it was sent, and never sent if not. Off by
     // default: a migration never destroys mail unless asked.
     bool propagate_deletes = false;
+    // Visit only the folders with something to do: messages to send, flags
+    // to carry, deletions to make (a watch's pass); the others are not even
+    // opened. Off: every planned folder is opened and checked.
+    bool only_folders_with_work = false;
     bool disarm_receipts = false;
     bool repair_long_lines = false;
     double max_messages_per_second = 0;  // 0: no cap

@@ -97,6 +97,7 @@ private:
         ReplayProgress progress;
         ReplayOptions options = *o_.replay;
         options.interrupted = stop_requested_;
+        options.only_folders_with_work = true;
         auto replayed = run_replay(cache_, std::move(*target), open_target_, options, progress);
         if (!replayed) return void(pass.error = replayed.error());
         pass.replay = std::move(*replayed);

@@ -140,11 +140,23 @@ TEST_CASE("watch engine: mail arriving between passes reaches cache and target o
     Script script;
     script.waits = {arrives(source, kInbox, 50), quiet(), arrives(source, kArchive, 250),
                     arrives(source, kInbox, 51)};
+    // The target folders each pass's replay opened: only those with work.
+    std::vector<int> opened_per_pass;
+    target->set_fault_hook([&](const Step& st) {
+        if (st.call == "open_folder") {
+            opened_per_pass.resize(static_cast<size_t>(script.passes_done) + 1);
+            ++opened_per_pass.back();
+        }
+        return Fault::none;
+    });
     WatchRun run = watch(dir / "cache", source, target, script, watch_options(true));
 
     CHECK(run.report.ended_by == "signal");
     CHECK_FALSE(run.report.fatal);
     REQUIRE(run.passes.size() == 5);  // the first, then one per wait; the stop runs none
+    // The first pass sends three folders; then INBOX alone, nothing (no
+    // replay at all), Archive alone, INBOX alone.
+    CHECK(opened_per_pass == std::vector<int>{3, 1, 0, 1, 1});
     CHECK(run.passes[0].woken_by == "start");
     CHECK(run.passes[1].woken_by == "change");
     CHECK(run.passes[2].woken_by == "poll");
