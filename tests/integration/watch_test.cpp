@@ -12,7 +12,7 @@
 // SIGKILL again and again while mail arrives, then restarted, leaves each
 // message on the target exactly once. With --propagate-deletes, what the
 // source expunged leaves the target, and nothing else does. --idle-folder
-// adds an IDLE on Sent.
+// adds an IDLE on Sent. A POP3 source is polled.
 #include <catch2/catch.hpp>
 
 #include <signal.h>
@@ -245,6 +245,39 @@ TEST_CASE("watch --idle-folder keeps a second IDLE on the Sent folder, found by 
     INFO(ended.err);
     CHECK(ended.exit_code == 0);
     CHECK(summary_of(ended)["appended"] == 4);
+}
+
+TEST_CASE("watch on a POP3 source polls, takes each new message once, and carries it on", "[watch][pop3]") {
+    Rig rig;
+    rig.deliver(1);
+    std::vector<std::string> args = rig.watch_args(rig.dovecot.imaps_port());
+    const std::string imap_source = "imaps://" + kSource + "@127.0.0.1:" + std::to_string(rig.dovecot.imaps_port());
+    for (size_t i = 0; i < args.size(); ++i) {
+        if (args[i] == imap_source) args[i] = "pop3s://" + kSource + "@127.0.0.1:" + std::to_string(rig.dovecot.pop3s_port());
+        if (args[i] == "--poll-interval") args[i + 1] = "1s";  // no IDLE in POP3: the poll is all there is
+    }
+    BackgroundRun watch(args);
+    if (watch.wait_for_line("\"event\":\"pass\"", 60).empty()) {
+        auto failed = watch.finish();
+        FAIL(failed.err);
+    }
+    CHECK(rig.target_once("INBOX", 1) == hashes_of({1}));
+    rig.deliver(2);
+    rig.deliver(3);
+    CHECK(rig.target_once("INBOX", 3) == hashes_of({1, 2, 3}));
+    // Passes go on (a poll a second) without taking anything twice.
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+
+    REQUIRE(::kill(watch.pid(), SIGTERM) == 0);
+    auto ended = watch.finish();
+    INFO(ended.err);
+    CHECK(ended.exit_code == 0);
+    auto summary = summary_of(ended);
+    CHECK(summary["idle"] == false);
+    CHECK(summary["new_messages"] == 3);
+    CHECK(summary["passes"].get<int>() >= 4);
+    CHECK(read_cache_messages(rig.cache).size() == 3);
+    CHECK(rig.target_once("INBOX", 3) == hashes_of({1, 2, 3}));
 }
 
 TEST_CASE("watch --until ends after a final pass that takes what came last, in a folder IDLE does not watch",
