@@ -284,11 +284,13 @@ TEST_CASE("watch --until ends after a final pass that takes what came last, in a
           "[watch]") {
     Rig rig;
     rig.deliver(1);
-    imap_command(rig.dovecot.imaps_port(), kSource, kSourcePassword, "", "CREATE Archive");
     const auto started = std::chrono::steady_clock::now();
     BackgroundRun watch(rig.watch_args(rig.dovecot.imaps_port(), {"--until", "+8s"}));
     REQUIRE_FALSE(watch.wait_for_line("\"event\":\"pass\"", 60).empty());
-    rig.append("Archive", 5);  // no IDLE on Archive, and the next poll is ten minutes away
+    // A folder made during the watch, and mail in it: no IDLE there, and the
+    // next poll is ten minutes away.
+    imap_command(rig.dovecot.imaps_port(), kSource, kSourcePassword, "", "CREATE Archive");
+    rig.append("Archive", 5);
     auto ended = watch.finish();
     INFO(ended.err);
     CHECK(ended.exit_code == 0);
