@@ -139,10 +139,11 @@ public:
     // pending and its next IDLE reports it at once.
     void arm() { open_listener(); }
 
-    // "change", "poll" (the wait ran out) or "stop".
+    // "change", "poll" (the wait ran out) or "stop". Every wait follows a
+    // pass, and so an arm(): one that could not open the listener then is
+    // not tried again here (the source just failed; the next pass tries).
     std::string wait(milliseconds max_wait, const WatchControl& control) {
         if (control.stop_requested()) return "stop";
-        open_listener();
         if (!listener_) return sleep_or_stop(max_wait, control) ? "stop" : "poll";
         auto woke = listener_->wait(max_wait, control.wake_fd);
         if (!woke) {
