@@ -199,13 +199,12 @@ Result<std::vector<LedgerFailure>> Ledger::failures() {
     return out;
 }
 
-Result<std::vector<std::pair<uint32_t, uint32_t>>> Ledger::done_uids(const std::string& target_folder,
-                                                                     const std::string& flag_substring) {
+Result<std::vector<std::pair<uint32_t, uint32_t>>> Ledger::done_uids(const std::string& target_folder) {
     Lock l(cache_->index_mutex());
     auto st = cache_->index().query(
-        "SELECT g.target_uidvalidity, g.target_uid FROM ledger g JOIN messages m ON m.id = g.message_id "
-        "WHERE g.target_id = ? AND g.state = 'done' AND g.target_folder = ? AND g.target_uid IS NOT NULL "
-        "AND instr(m.flags, ?) > 0 ORDER BY g.target_uid", target_id_, target_folder, flag_substring);
+        "SELECT target_uidvalidity, target_uid FROM ledger "
+        "WHERE target_id = ? AND state = 'done' AND target_folder = ? AND target_uid IS NOT NULL "
+        "ORDER BY target_uid", target_id_, target_folder);
     if (!st) return st.error();
     std::vector<std::pair<uint32_t, uint32_t>> out;
     MF_TRY(st->each([&] {

@@ -108,10 +108,9 @@ public:
     // target never replayed, one with no rows (everything still to send).
     // Nothing is written.
     static Result<Ledger> for_target_read_only(Cache& cache, const std::string& url);
-    // Done rows of a target folder without a UID: the office365 profile flags
-    // them by UID after the APPEND, so it needs them.
-    Result<std::vector<std::pair<uint32_t, uint32_t>>> done_uids(const std::string& target_folder,
-                                                                 const std::string& flag_substring);
+    // (UIDVALIDITY, UID) of the done rows of a target folder that have a UID:
+    // the UIDs the ledger has given away, never claimed for another message.
+    Result<std::vector<std::pair<uint32_t, uint32_t>>> done_uids(const std::string& target_folder);
 
     // Done rows of the target folder (under this UIDVALIDITY, with a UID)
     // whose flags changed since they were sent, by UID.

@@ -63,7 +63,7 @@ private:
     // identical messages (the corpus has some) each find their own copy.
     Status resolve_pending(bool last_look) {
         claimed_.clear();
-        auto claimed_rows = st_.ledger.done_uids(report_.target, "");
+        auto claimed_rows = st_.ledger.done_uids(report_.target);
         if (!claimed_rows) return claimed_rows.error();
         for (const auto& [v, u] : *claimed_rows)
             if (v == uidvalidity_) claimed_.insert(u);
